@@ -1,0 +1,98 @@
+/**
+ * Electron main process: wires the pure decisions in ./security.ts to Electron.
+ *
+ * The renderer is served from the privileged `app://custodian/` origin (never
+ * file://), every app:// response carries the CSP, and every request that is
+ * not app:// is cancelled: the shell is offline by construction.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, protocol, session, type WebContents, type WebPreferences } from 'electron';
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  appResponseHeaders,
+  contentTypeFor,
+  hardenedWebPreferences,
+  isAppUrl,
+  resolveAppPath,
+} from './security';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Built renderer (out/renderer) and preload (out/preload), relative to out/main. */
+const RENDERER_DIR = path.join(here, '../renderer');
+const PRELOAD_PATH = path.join(here, '../preload/index.cjs');
+
+// Both must happen before `ready`.
+app.enableSandbox();
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
+
+/** Serves files from RENDERER_DIR for app:// requests; CSP on every response. */
+async function serveAppRequest(request: Request): Promise<Response> {
+  const textError = (status: number): Response =>
+    new Response(null, { status, headers: appResponseHeaders('text/plain; charset=utf-8') });
+
+  if (request.method !== 'GET' && request.method !== 'HEAD') return textError(405);
+  const filePath = resolveAppPath(request.url, RENDERER_DIR);
+  if (filePath === null) return textError(403);
+  try {
+    const body = await readFile(filePath);
+    return new Response(request.method === 'HEAD' ? null : body, {
+      status: 200,
+      headers: appResponseHeaders(contentTypeFor(filePath)),
+    });
+  } catch {
+    return textError(404);
+  }
+}
+
+/** Session-wide policy: app:// handler, no network, no permissions. */
+function hardenSession(): void {
+  const ses = session.defaultSession;
+  protocol.handle(APP_SCHEME, serveAppRequest);
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAppUrl(details.url) }));
+  ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+}
+
+/** Per-webContents policy: no navigation off the app origin, no popups, no <webview>. */
+function hardenWebContents(contents: WebContents): void {
+  const denyForeign = (event: { url: string; preventDefault(): void }): void => {
+    if (!isAppUrl(event.url)) event.preventDefault();
+  };
+  contents.on('will-navigate', denyForeign);
+  contents.on('will-redirect', denyForeign);
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+/** Creates the single application window. */
+function createMainWindow(): BrowserWindow {
+  const webPreferences: WebPreferences = hardenedWebPreferences(PRELOAD_PATH);
+  const window = new BrowserWindow({
+    title: 'Custodian',
+    width: 1100,
+    height: 760,
+    show: false,
+    webPreferences,
+  });
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(APP_ENTRY_URL);
+  return window;
+}
+
+app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+void app.whenReady().then(() => {
+  hardenSession();
+  createMainWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createMainWindow();
+  });
+});

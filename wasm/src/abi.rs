@@ -1,0 +1,40 @@
+//! The thin wasm ABI (no wasm-bindgen): the host allocates a buffer in linear memory, writes the
+//! request JSON, calls `custodian_verify`, reads the response and frees both buffers.
+//!
+//! `custodian_verify(ptr, len) -> u64` returns `(out_ptr << 32) | out_len`. All lengths in bytes.
+
+use crate::request::run_json;
+
+/// Allocates `len` bytes and returns their address (never null for `len > 0`).
+#[no_mangle]
+pub extern "C" fn custodian_alloc(len: usize) -> *mut u8 {
+    let mut v = Vec::<u8>::with_capacity(len.max(1));
+    let p = v.as_mut_ptr();
+    std::mem::forget(v);
+    p
+}
+
+/// Frees a buffer from [`custodian_alloc`] or a response from [`custodian_verify`].
+///
+/// # Safety
+/// `ptr`/`len` must come from this module's allocation functions and be freed once.
+#[no_mangle]
+pub unsafe extern "C" fn custodian_free(ptr: *mut u8, len: usize) {
+    if !ptr.is_null() {
+        drop(Vec::from_raw_parts(ptr, 0, len.max(1)));
+    }
+}
+
+/// Verifies the request JSON at `ptr..ptr+len`; returns the response JSON location.
+///
+/// # Safety
+/// `ptr..ptr+len` must be a readable buffer written by the host.
+#[no_mangle]
+pub unsafe extern "C" fn custodian_verify(ptr: *const u8, len: usize) -> u64 {
+    let request = std::slice::from_raw_parts(ptr, len);
+    let mut out = run_json(request).into_bytes();
+    out.shrink_to_fit();
+    let (p, n) = (out.as_mut_ptr(), out.len());
+    std::mem::forget(out);
+    ((p as usize as u64) << 32) | n as u64
+}

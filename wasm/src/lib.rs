@@ -1,0 +1,12 @@
+//! Custodian verification core. Pure: bytes of evidence, endorsements, trust anchors, policy and the
+//! reference time go in; an [`appraisal::Appraisal`] comes out. No file or network I/O, no clock, no
+//! randomness — so results are reproducible "as of" a time and identical in the CLI and the app.
+//!
+//! The wasm ABI lives in [`abi`]; [`request`] defines the JSON request it accepts.
+
+pub mod abi;
+pub mod appraisal;
+pub mod error;
+pub mod request;
+pub mod snp;
+pub mod x509;

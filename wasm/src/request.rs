@@ -1,0 +1,102 @@
+//! The JSON request the core accepts (from the TypeScript wrapper through the wasm ABI, or from
+//! native callers) and its dispatch to a platform verifier.
+//!
+//! ```json
+//! { "evidence": {"name": "report.bin", "base64": "…"},
+//!   "endorsements": [{"name": "vcek.der", "base64": "…"}],
+//!   "test_anchors": [{"name": "test-ark.pem", "base64": "…"}],
+//!   "policy": {"snp": {"allow_debug": false}},
+//!   "reference_time": 1764547200 }
+//! ```
+//! `reference_time` is Unix seconds (UTC). `name` is used only in messages.
+
+use base64::Engine;
+use serde::Deserialize;
+
+use crate::appraisal::Appraisal;
+use crate::error::InputError;
+use crate::snp;
+use crate::x509::{load_endorsements, Cert, Endorsement};
+
+/// A named byte blob (base64 in JSON).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Blob {
+    pub name: String,
+    pub base64: String,
+}
+
+impl Blob {
+    /// The decoded bytes; an error names the blob.
+    pub fn bytes(&self) -> Result<Vec<u8>, InputError> {
+        base64::engine::general_purpose::STANDARD
+            .decode(self.base64.as_bytes())
+            .map_err(|e| InputError::new(&self.name, "base64", e.to_string()))
+    }
+}
+
+/// A Custodian appraisal policy: one object per platform. Unknown keys are errors.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(default)]
+    pub snp: snp::policy::SnpPolicy,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub evidence: Blob,
+    #[serde(default)]
+    pub endorsements: Vec<Blob>,
+    #[serde(default)]
+    pub test_anchors: Vec<Blob>,
+    #[serde(default)]
+    pub policy: Option<serde_json::Value>,
+    pub reference_time: i64,
+}
+
+/// Parses a policy document (the JSON of a policy file). Errors name the option.
+pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputError> {
+    let policy: Policy = match value {
+        None => Policy::default(),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| InputError::new("policy", "policy", e.to_string()))?,
+    };
+    policy.snp.validate().map_err(|m| InputError::new("policy", "snp", m))?;
+    Ok(policy)
+}
+
+/// Runs one request. `Err` means the input could not be read or parsed (CLI exit 2); every
+/// verification or policy outcome, good or bad, is an `Ok` appraisal.
+pub fn run(req: &Request) -> Result<Appraisal, InputError> {
+    let policy = parse_policy(req.policy.as_ref())?;
+    let evidence = snp::evidence::parse(&req.evidence.bytes()?, &req.evidence.name)?;
+    let mut endorsements = Vec::new();
+    for b in &req.endorsements {
+        endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
+    }
+    let mut test_anchors = Vec::new();
+    for b in &req.test_anchors {
+        for e in load_endorsements(&b.bytes()?, &b.name)? {
+            match e {
+                Endorsement::Cert(c) => test_anchors.push(c),
+                Endorsement::Crl(_) => return Err(InputError::new(&b.name, "test anchor", "is a CRL, expected a root certificate")),
+            }
+        }
+    }
+    let test_anchors: Vec<Cert> = test_anchors;
+    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy: policy.snp, reference_time: req.reference_time }))
+}
+
+/// Runs a request given as JSON text and returns the response JSON:
+/// `{"ok": true, "appraisal": {…}}` or `{"ok": false, "error": {"file", "field", "message"}}`.
+pub fn run_json(request: &[u8]) -> String {
+    let result = serde_json::from_slice::<Request>(request)
+        .map_err(|e| InputError::new("request", "request", e.to_string()))
+        .and_then(|r| run(&r));
+    let response = match result {
+        Ok(a) => serde_json::json!({"ok": true, "appraisal": a}),
+        Err(e) => serde_json::json!({"ok": false, "error": e}),
+    };
+    response.to_string()
+}

@@ -10,3 +10,11 @@ pub mod error;
 pub mod request;
 pub mod snp;
 pub mod x509;
+
+/// The core is deterministic: any attempt to draw randomness on wasm32 fails loudly.
+#[cfg(target_arch = "wasm32")]
+fn no_randomness(_: &mut [u8]) -> Result<(), getrandom::Error> {
+    Err(getrandom::Error::UNSUPPORTED)
+}
+#[cfg(target_arch = "wasm32")]
+getrandom::register_custom_getrandom!(no_randomness);

@@ -1,0 +1,71 @@
+/** Command-line parsing for `custodian`. Usage errors become {@link UsageError} (exit code 2). */
+import { parseArgs } from 'node:util';
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl FILE]... [--policy FILE]
+                        [--test-anchor FILE]... [--at RFC3339] [--json]
+
+  EVIDENCE        SEV-SNP report: binary, hex text, report followed by its extended-report
+                  certificate table, or an Azure HCL report
+  --chain FILE    VCEK/VLEK, ASK/ASVK, ARK certificates (PEM bundle or DER); repeatable
+  --crl FILE      AMD KDS CRL (PEM or DER); repeatable
+  --policy FILE   appraisal policy JSON, e.g. {"snp": {"allow_debug": false}}
+  --test-anchor FILE  trust this root explicitly; the appraisal names it a TEST anchor
+  --at RFC3339    reference time for every validity check (default: now)
+  --json          print the whole appraisal as JSON
+
+exit codes: 0 affirming or warning, 1 contraindicated, 2 input could not be read or parsed`;
+
+export interface VerifyArgs {
+  evidence: string;
+  chain: string[];
+  crl: string[];
+  policy?: string;
+  testAnchors: string[];
+  at: Date;
+  json: boolean;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Parses an RFC 3339 date-time with an explicit offset; throws UsageError otherwise. */
+export function parseRfc3339(text: string): Date {
+  const d = new Date(text);
+  if (!RFC3339.test(text) || Number.isNaN(d.getTime())) {
+    throw new UsageError(`--at: "${text}" is not an RFC 3339 date-time such as 2025-12-01T00:00:00Z`);
+  }
+  return d;
+}
+
+/** Parses `verify` arguments (everything after the command name). `now` is the default --at. */
+export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        chain: { type: 'string', multiple: true },
+        crl: { type: 'string', multiple: true },
+        policy: { type: 'string' },
+        'test-anchor': { type: 'string', multiple: true },
+        at: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(`verify takes exactly one EVIDENCE file, got ${positionals.length}`);
+  return {
+    evidence: positionals[0]!,
+    chain: values.chain ?? [],
+    crl: values.crl ?? [],
+    policy: values.policy,
+    testAnchors: values['test-anchor'] ?? [],
+    at: values.at === undefined ? now : parseRfc3339(values.at),
+    json: values.json ?? false,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Types of the core's appraisal, mirrored from `wasm/src/appraisal.rs`.
+ * Verdicts are EAR `ear.status` values (draft-ietf-rats-ear §3).
+ */
+
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+export type Verdict = 'affirming' | 'warning' | 'contraindicated';
+
+/** One check: stable dotted id (e.g. `chain.vek.signature`), status, and what was compared. */
+export interface Check {
+  id: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+/** `kind`: `pinned` (embedded vendor root), `test` (caller-supplied TEST root) or `none`. */
+export interface TrustAnchor {
+  kind: 'pinned' | 'test' | 'none';
+  name: string;
+  /** Lowercase hex SHA-256 of the root's SubjectPublicKeyInfo DER. */
+  spki_sha256: string;
+}
+
+export interface Appraisal {
+  platform: 'sev-snp';
+  verdict: Verdict;
+  /** RFC 3339 UTC. */
+  reference_time: string;
+  trust_anchor: TrustAnchor;
+  checks: Check[];
+  /** Decoded claims under the vendor's snake_case field names; byte strings are lowercase hex. */
+  claims: Record<string, unknown>;
+}
+
+/** A file's name (used only in messages) and its bytes. */
+export interface NamedBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface VerifyRequest {
+  evidence: NamedBytes;
+  /** Certificates (PEM bundles or DER) and CRLs. */
+  endorsements?: NamedBytes[];
+  /** Roots to trust explicitly; the appraisal names them TEST anchors. Never for production. */
+  testAnchors?: NamedBytes[];
+  /** A policy document, e.g. `{ "snp": { "allow_debug": false } }`. */
+  policy?: unknown;
+  /** Every validity check uses this instant. */
+  referenceTime: Date;
+}

@@ -1,0 +1,96 @@
+/**
+ * Loads the wasm verification core once and exposes a typed, synchronous `verify`.
+ *
+ * ABI (see `wasm/src/abi.rs`): the request JSON is written into linear memory from
+ * `custodian_alloc`, `custodian_verify(ptr, len)` returns `(out_ptr << 32) | out_len` pointing at the
+ * response JSON, and both buffers are released with `custodian_free`.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Appraisal, NamedBytes, VerifyRequest } from './appraisal.ts';
+import { CoreTrap, InputError } from './errors.ts';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  custodian_alloc(len: number): number;
+  custodian_free(ptr: number, len: number): void;
+  custodian_verify(ptr: number, len: number): bigint;
+}
+
+type Response = { ok: true; appraisal: Appraisal } | { ok: false; error: { file: string; field: string; message: string } };
+
+/** Default location of the built module: `out/wasm/custodian_core.wasm` in the repository. */
+export const DEFAULT_WASM_PATH = fileURLToPath(new URL('../../out/wasm/custodian_core.wasm', import.meta.url));
+
+const b64 = (b: NamedBytes) => ({ name: b.name, base64: Buffer.from(b.bytes).toString('base64') });
+
+/** The loaded core. Create with {@link loadCore}. */
+export class Core {
+  private exports: Exports;
+
+  private constructor(private readonly module: WebAssembly.Module) {
+    this.exports = Core.instantiate(module);
+  }
+
+  private static instantiate(module: WebAssembly.Module): Exports {
+    return new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+  }
+
+  /** Compiles the module at `wasmPath`. Throws if the file is missing (run `npm run build:wasm`). */
+  static async load(wasmPath: string = process.env.CUSTODIAN_WASM ?? DEFAULT_WASM_PATH): Promise<Core> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(wasmPath);
+    } catch {
+      throw new Error(`the wasm core is not built (${wasmPath} missing): run \`npm run build:wasm\``);
+    }
+    return new Core(await WebAssembly.compile(bytes));
+  }
+
+  /**
+   * Verifies and appraises evidence. Returns the appraisal for every verification outcome; throws
+   * {@link InputError} when the input cannot be parsed and {@link CoreTrap} if the core traps.
+   */
+  verify(req: VerifyRequest): Appraisal {
+    const seconds = Math.floor(req.referenceTime.getTime() / 1000);
+    if (!Number.isFinite(seconds)) throw new InputError('--at', 'reference time', 'not a valid date');
+    const request = JSON.stringify({
+      evidence: b64(req.evidence),
+      endorsements: (req.endorsements ?? []).map(b64),
+      test_anchors: (req.testAnchors ?? []).map(b64),
+      policy: req.policy ?? null,
+      reference_time: seconds,
+    });
+    const response = JSON.parse(this.call(new TextEncoder().encode(request))) as Response;
+    if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
+    return response.appraisal;
+  }
+
+  /** Runs `custodian_verify` on raw request bytes; exposed for the wrapper's own tests. */
+  call(request: Uint8Array, overridePtr?: number): string {
+    const x = this.exports;
+    try {
+      const ptr = x.custodian_alloc(request.length);
+      new Uint8Array(x.memory.buffer, ptr, request.length).set(request);
+      const packed = x.custodian_verify(overridePtr ?? ptr, request.length);
+      x.custodian_free(ptr, request.length);
+      const outPtr = Number(packed >> 32n);
+      const outLen = Number(packed & 0xffffffffn);
+      const text = new TextDecoder().decode(new Uint8Array(x.memory.buffer, outPtr, outLen));
+      x.custodian_free(outPtr, outLen);
+      return text;
+    } catch (e) {
+      // After a trap the instance's memory may be inconsistent: start a fresh instance.
+      this.exports = Core.instantiate(this.module);
+      throw new CoreTrap(e);
+    }
+  }
+}
+
+let shared: Promise<Core> | undefined;
+
+/** The process-wide core, loaded on first use. */
+export function loadCore(wasmPath?: string): Promise<Core> {
+  shared ??= Core.load(wasmPath);
+  return shared;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, idempotently: the Rust toolchain for wasm32 (Debian packages when no
+# rustup wasm32 target exists), npm packages, and the wasm build. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { echo "setup: $*"; }
+
+have_wasm_toolchain() {
+  { command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; } ||
+  { [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/src/rust/library ] && command -v rust-lld >/dev/null 2>&1; }
+}
+
+if ! have_wasm_toolchain; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's rustc-web toolchain for wasm32 (build-std)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >/dev/null
+  else
+    say "no wasm32 Rust toolchain; run as root on Debian, or: rustup target add wasm32-unknown-unknown" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  # The Electron binary cannot be downloaded on air-gapped build machines; its types are enough here.
+  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+fi
+
+wasm=out/wasm/custodian_core.wasm
+if [ ! -f "$wasm" ] || [ -n "$(find wasm/src wasm/Cargo.toml wasm/Cargo.lock -newer "$wasm" -print -quit)" ]; then
+  say "building the wasm core"
+  bash scripts/build-wasm.sh
+fi
+say "ready"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every test: Rust unit tests (native), type check, electron-vite build, Vitest (through the wasm core).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== Rust core (native)"
+bash scripts/cargo.sh test --all-targets --quiet
+echo "== TypeScript type check"
+npx tsc --noEmit -p tsconfig.json
+echo "== electron-vite build"
+npx electron-vite build >/dev/null
+echo "== Vitest"
+mkdir -p test-artifacts
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json
+node -e '
+const r = require("./test-artifacts/vitest.json");
+console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);'

@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`custodian: ${e.message}\n${USAGE}\n`);
+      process.stderr.write(`custodian: error: ${e.message} (see custodian --help)\n`);
       return 2;
     }
     if (e instanceof InputError) {

@@ -44,7 +44,7 @@ export class Core {
     } catch {
       throw new Error(`the wasm core is not built (${wasmPath} missing): run \`npm run build:wasm\``);
     }
-    return new Core(await WebAssembly.compile(bytes));
+    return new Core(await WebAssembly.compile(new Uint8Array(bytes)));
   }
 
   /**

@@ -67,16 +67,11 @@ fn validity_check(list: &mut Checklist, id: &str, role: &str, cert: &Cert, t: i6
     }
 }
 
-fn signature_check(list: &mut Checklist, id: &str, child: &Cert, child_role: &str, parent: &Cert, parent_role: &str) -> bool {
+fn signature_check(list: &mut Checklist, id: &str, child: &Cert, child_role: &str, parent: &Cert, parent_role: &str) {
+    let by = if std::ptr::eq(child, parent) { "itself".to_string() } else { format!("{parent_role} ({})", parent.source) };
     match child.verify_signed_by(parent) {
-        Ok(()) => {
-            list.pass(id, format!("{child_role} ({}) is signed by {parent_role} ({}), RSASSA-PSS SHA-384", child.source, parent.source));
-            true
-        }
-        Err(e) => {
-            list.fail(id, format!("{child_role} ({}) is not signed by {parent_role} ({}): {e}", child.source, parent.source));
-            false
-        }
+        Ok(()) => list.pass(id, format!("{child_role} ({}) is signed by {by}, RSASSA-PSS SHA-384", child.source)),
+        Err(e) => list.fail(id, format!("{child_role} ({}) is not signed by {by}: {e}", child.source)),
     }
 }
 
@@ -143,7 +138,7 @@ pub fn verify(pool: &CertPool, vek: &Cert, vek_kind: SigningKey, product: Produc
     );
     let (ark, anchor) = select_ark(pool, product, Some(&intermediate.issuer()), list);
     if let Some(ark) = &ark {
-        signature_check(list, "chain.ark.signature", ark, "ARK", ark, "itself");
+        signature_check(list, "chain.ark.signature", ark, "ARK", ark, "ARK");
         validity_check(list, "chain.ark.validity", "ARK", ark, t);
         signature_check(list, "chain.intermediate.signature", &intermediate, need.name(), ark, "ARK");
     }

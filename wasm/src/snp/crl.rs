@@ -49,6 +49,12 @@ pub fn check(crls: &[Crl], ark: &Cert, intermediate: &Cert, t: i64, strict: bool
     } else if revoked.contains(&serial) {
         list.fail("crl.revocation", format!("{who} serial 0x{serial} is REVOKED by CRL {}", crl.source));
     } else {
-        list.pass("crl.revocation", format!("{who} serial 0x{serial} is not among the {} serials revoked by CRL {}", revoked.len(), crl.source));
+        // AMD publishes one ARK-signed CRL per chain (/vcek/…/crl, /vlek/…/crl) and they cannot be
+        // told apart by issuer, so say which one this must be.
+        let endpoint = if who.starts_with("SEV-VLEK") { "vlek" } else { "vcek" };
+        list.pass(
+            "crl.revocation",
+            format!("{who} serial 0x{serial} is not among the {} serials revoked by CRL {} (this must be the KDS /{endpoint}/ CRL)", revoked.len(), crl.source),
+        );
     }
 }

@@ -134,6 +134,10 @@ fn verify_report_signature(r: &Report, vek: &Cert, list: &mut Checklist) -> bool
             return false;
         }
     };
+    if !r.sig_high_bytes_zero {
+        list.fail("report.signature", "signature R or S has non-zero bytes 48..71 (0x2D0..0x2E7 / 0x318..0x32F): the value exceeds the P-384 group order, so the signature is invalid");
+        return false;
+    }
     let sig = match p384::ecdsa::Signature::from_scalars(r.sig_r, r.sig_s) {
         Ok(s) => s,
         Err(_) => {

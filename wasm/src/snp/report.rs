@@ -73,6 +73,9 @@ pub struct Report {
     /// Signature R and S as big-endian 48-byte scalars (converted from the little-endian fields).
     pub sig_r: [u8; 48],
     pub sig_s: [u8; 48],
+    /// Whether bytes 48..72 of both 72-byte R and S fields are zero. If not, R or S is at least
+    /// 2^384 — above the P-384 group order — and the signature is invalid (never truncated to fit).
+    pub sig_high_bytes_zero: bool,
     /// Reserved-bit and reserved-byte findings (never fatal).
     pub warnings: Vec<String>,
 }
@@ -165,11 +168,9 @@ impl Report {
             current_mit_vector: mit.then(|| u64_at(b, 0x200)),
             sig_r,
             sig_s,
+            sig_high_bytes_zero: r_ok && s_ok,
             warnings: Vec::new(),
         };
-        if !r_ok || !s_ok {
-            warnings.push("signature R/S bytes 48..72 are not zero (P-384 uses 48 bytes)".into());
-        }
         warnings.extend(r.reserved_findings());
         Ok(Report { warnings, ..r })
     }
@@ -367,5 +368,8 @@ pub(crate) mod tests {
         let r = Report::parse(&b, "r").unwrap();
         assert_eq!(r.sig_r[47], 0xAA);
         assert_eq!(r.sig_s[0], 0xBB);
+        assert!(r.sig_high_bytes_zero);
+        b[0x2E8 + 48] = 1; // S >= 2^384: never silently truncated
+        assert!(!Report::parse(&b, "r").unwrap().sig_high_bytes_zero);
     }
 }

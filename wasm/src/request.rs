@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::appraisal::Appraisal;
 use crate::error::InputError;
 use crate::snp;
-use crate::x509::{load_endorsements, Cert, Endorsement};
+use crate::x509::{load_endorsements, Endorsement};
 
 /// A named byte blob (base64 in JSON).
 #[derive(Debug, Clone, Deserialize)]
@@ -84,7 +84,6 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
             }
         }
     }
-    let test_anchors: Vec<Cert> = test_anchors;
     Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy: policy.snp, reference_time: req.reference_time }))
 }
 

@@ -46,9 +46,8 @@ pub enum Endorsement {
 /// Byte range of the first element (the TBS part) inside an outer DER SEQUENCE.
 fn first_element_range(der: &[u8]) -> der::Result<std::ops::Range<usize>> {
     let mut reader = SliceReader::new(der)?;
-    let outer = der::Header::decode(&mut reader)?;
+    der::Header::decode(&mut reader)?; // the outer SEQUENCE
     let start: usize = reader.position().try_into()?;
-    let _ = outer;
     let tbs = reader.tlv_bytes()?;
     Ok(start..start + tbs.len())
 }

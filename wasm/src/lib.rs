@@ -9,6 +9,7 @@ pub mod appraisal;
 pub mod error;
 pub mod request;
 pub mod snp;
+pub mod tdx;
 pub mod x509;
 
 /// The core is deterministic: any attempt to draw randomness on wasm32 fails loudly.

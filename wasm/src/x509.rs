@@ -15,6 +15,7 @@ use crate::error::InputError;
 pub const OID_RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
 pub const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 pub const OID_MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
+pub const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
 /// A parsed certificate together with its exact DER bytes and where its `tbsCertificate` lies.
@@ -111,9 +112,9 @@ impl Cert {
     pub fn is_self_issued(&self) -> bool {
         self.cert.tbs_certificate.subject == self.cert.tbs_certificate.issuer
     }
-    /// Checks this certificate's signature with `issuer`'s key (RSASSA-PSS, see [`verify_rsa_pss`]).
+    /// Checks this certificate's signature with `issuer`'s key (see [`verify_signature`]).
     pub fn verify_signed_by(&self, issuer: &Cert) -> Result<(), String> {
-        verify_rsa_pss(issuer.spki(), &self.cert.signature_algorithm, self.tbs(), self.cert.signature.as_bytes())
+        verify_signature(issuer.spki(), &self.cert.signature_algorithm, self.tbs(), self.cert.signature.as_bytes())
     }
 }
 
@@ -149,7 +150,7 @@ impl Crl {
             .unwrap_or_default()
     }
     pub fn verify_signed_by(&self, issuer: &Cert) -> Result<(), String> {
-        verify_rsa_pss(issuer.spki(), &self.crl.signature_algorithm, self.tbs(), self.crl.signature.as_bytes())
+        verify_signature(issuer.spki(), &self.crl.signature_algorithm, self.tbs(), self.crl.signature.as_bytes())
     }
 }
 
@@ -176,6 +177,28 @@ fn common_name(name: &x509_cert::name::Name) -> Option<String> {
 fn directory_string(any: &der::Any) -> Option<String> {
     let bytes = any.value();
     std::str::from_utf8(bytes).ok().map(str::to_string)
+}
+
+/// Verifies a certificate or CRL signature over the exact `signed` bytes with the algorithm the
+/// AlgorithmIdentifier names: RSASSA-PSS (AMD, see [`verify_rsa_pss`]) or ecdsa-with-SHA256 on P-256
+/// (Intel SGX PKI, RFC 5758 §3.2). Anything else is rejected with a sentence naming the algorithm.
+pub fn verify_signature(
+    issuer: &SubjectPublicKeyInfoOwned,
+    alg: &AlgorithmIdentifierOwned,
+    signed: &[u8],
+    signature: Option<&[u8]>,
+) -> Result<(), String> {
+    if alg.oid == OID_ECDSA_SHA256 {
+        use p256::ecdsa::signature::Verifier;
+        use p256::pkcs8::DecodePublicKey;
+        let sig_der = signature.ok_or("signature BIT STRING has unused bits")?;
+        let spki_der = issuer.to_der().map_err(|e| e.to_string())?;
+        let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki_der)
+            .map_err(|e| format!("issuer key is not a P-256 public key: {e}"))?;
+        let sig = p256::ecdsa::Signature::from_der(sig_der).map_err(|e| format!("bad ECDSA signature encoding: {e}"))?;
+        return key.verify(signed, &sig).map_err(|_| "ECDSA P-256/SHA-256 signature does not verify".to_string());
+    }
+    verify_rsa_pss(issuer, alg, signed, signature)
 }
 
 /// Verifies an RSASSA-PSS signature (RFC 8017 §8.1.2) with SHA-384, MGF1-SHA-384 and the salt

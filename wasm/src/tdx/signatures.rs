@@ -1,0 +1,116 @@
+//! The signatures inside a DCAP quote (Intel QVL steps 2, 7, 8, 10; `../shared/reference/tdx.md`):
+//! PCK chain to the pinned Intel SGX Root CA, QE report signed by the PCK leaf, QE report_data binding
+//! the attestation key, and the quote signed by the attestation key. Each is its own check.
+
+use p256::ecdsa::signature::Verifier;
+use sha2::{Digest, Sha256};
+
+use super::quote::{enclave, Quote};
+use crate::appraisal::{rfc3339, Checklist};
+use crate::x509::{load_endorsements, Cert, Endorsement};
+
+/// SPKI SHA-256 of the Intel SGX Root CA (CN=Intel SGX Root CA, P-256; Intel PCS trusted root,
+/// DER SHA-256 44a0196b…74d3).
+pub const INTEL_SGX_ROOT_SPKI_SHA256: &str = "a0af031289f5d5d4132f9186068a7fc13628633ba235777472e29b6b6c67a49e";
+
+fn p256_key(xy: &[u8; 64]) -> Result<p256::ecdsa::VerifyingKey, String> {
+    let mut sec1 = vec![0x04];
+    sec1.extend_from_slice(xy);
+    p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| "not a point on P-256".to_string())
+}
+
+fn raw_sig(rs: &[u8; 64]) -> Result<p256::ecdsa::Signature, String> {
+    p256::ecdsa::Signature::from_slice(rs).map_err(|_| "r or s is zero or not below the P-256 order".to_string())
+}
+
+/// The PCK chain carried as certification data type 5 (PEM, possibly NUL-terminated), in order
+/// leaf, intermediate, root.
+pub fn pck_chain(q: &Quote, file: &str) -> Result<Vec<Cert>, crate::error::InputError> {
+    let pem: Vec<u8> = q.cert_data.iter().copied().take_while(|b| *b != 0).collect();
+    let certs = load_endorsements(&pem, &format!("{file} (PCK chain)"))?
+        .into_iter()
+        .filter_map(|e| match e {
+            Endorsement::Cert(c) => Some(c),
+            Endorsement::Crl(_) => None,
+        })
+        .collect();
+    Ok(certs)
+}
+
+fn validity(list: &mut Checklist, id: &str, c: &Cert, t: i64) {
+    let (nb, na) = c.validity();
+    let role = c.subject_cn().unwrap_or_default();
+    list.expect(
+        id,
+        nb <= t && t <= na,
+        format!("{role} is valid at {}: {} .. {}", rfc3339(t), rfc3339(nb), rfc3339(na)),
+        format!("{role} is not valid at {}: {} .. {}", rfc3339(t), rfc3339(nb), rfc3339(na)),
+    );
+}
+
+/// Checks leaf ← intermediate ← root, the root pin and validity at `t`. Returns the leaf if the
+/// chain has the expected three certificates.
+pub fn verify_pck_chain<'a>(chain: &'a [Cert], t: i64, list: &mut Checklist) -> Option<&'a Cert> {
+    let [leaf, inter, root] = chain else {
+        list.fail("chain.pck.shape", format!("the PCK chain has {} certificates, expected 3 (PCK, PCK Platform/Processor CA, Root CA)", chain.len()));
+        return None;
+    };
+    let pin = hex::encode(root.spki_sha256());
+    list.expect(
+        "chain.root.pin",
+        pin == INTEL_SGX_ROOT_SPKI_SHA256,
+        format!("the chain root has SPKI SHA-256 {pin}, the pinned Intel SGX Root CA"),
+        format!("the chain root {} (SPKI SHA-256 {pin}) is not the pinned Intel SGX Root CA; it is not trusted", root.subject()),
+    );
+    for (id, child, parent) in [("chain.root.signature", root, root), ("chain.intermediate.signature", inter, root), ("chain.pck.signature", leaf, inter)] {
+        let who = child.subject_cn().unwrap_or_default();
+        match child.verify_signed_by(parent) {
+            Ok(()) => list.pass(id, format!("{who} is signed by {}", parent.subject_cn().unwrap_or_default())),
+            Err(e) => list.fail(id, format!("{who} is not signed by {}: {e}", parent.subject_cn().unwrap_or_default())),
+        }
+    }
+    validity(list, "chain.root.validity", root, t);
+    validity(list, "chain.intermediate.validity", inter, t);
+    validity(list, "chain.pck.validity", leaf, t);
+    Some(leaf)
+}
+
+/// QE report signed by the PCK leaf key (ECDSA P-256/SHA-256 over the 384-byte QE report).
+pub fn verify_qe_report(q: &Quote, pck: &Cert, list: &mut Checklist) {
+    let result = (|| {
+        use p256::pkcs8::DecodePublicKey;
+        let spki = der::Encode::to_der(pck.spki()).map_err(|e| e.to_string())?;
+        let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|e| format!("PCK key is not P-256: {e}"))?;
+        key.verify(&q.qe_report, &raw_sig(&q.qe_report_signature)?).map_err(|_| "does not verify".to_string())
+    })();
+    match result {
+        Ok(()) => list.pass("qe.report_signature", "the QE report is signed by the PCK key"),
+        Err(e) => list.fail("qe.report_signature", format!("the QE report signature by the PCK key: {e}")),
+    }
+}
+
+/// QE report_data must be SHA-256(attestation_key ‖ qe_auth_data) ‖ 32 zero bytes.
+pub fn verify_qe_binding(q: &Quote, list: &mut Checklist) {
+    let mut h = Sha256::new();
+    h.update(q.attestation_key);
+    h.update(&q.qe_auth_data);
+    let mut expected = h.finalize().to_vec();
+    expected.extend([0u8; 32]);
+    let (off, len) = enclave::REPORT_DATA;
+    let actual = &q.qe_report[off..off + len];
+    list.expect(
+        "qe.attestation_key_binding",
+        actual == expected.as_slice(),
+        "QE report_data = SHA-256(attestation key ‖ QE auth data) ‖ 32 zero bytes: the QE vouches for the attestation key",
+        format!("QE report_data {} is not SHA-256(attestation key ‖ QE auth data) ‖ 0…0 ({})", hex::encode(actual), hex::encode(&expected)),
+    );
+}
+
+/// The quote signature by the attestation key over header ‖ body (never the trailing bytes).
+pub fn verify_quote_signature(q: &Quote, list: &mut Checklist) {
+    let result = p256_key(&q.attestation_key).and_then(|k| k.verify(&q.signed, &raw_sig(&q.signature)?).map_err(|_| "does not verify".to_string()));
+    match result {
+        Ok(()) => list.pass("quote.signature", format!("ECDSA P-256/SHA-256 over header ‖ body (bytes 0..{}) verifies with the attestation key", q.signed.len())),
+        Err(e) => list.fail("quote.signature", format!("quote signature over bytes 0..{} by the attestation key: {e}", q.signed.len())),
+    }
+}

@@ -6,7 +6,7 @@ use custodian_core::appraisal::{Checklist, Status};
 use custodian_core::tdx::quote::{td, BodyKind, Quote};
 use custodian_core::tdx::signatures::{pck_chain, verify_pck_chain, verify_qe_binding, verify_qe_report, verify_quote_signature};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn vectors() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/tdx");
@@ -18,7 +18,7 @@ fn vectors() -> Option<PathBuf> {
     }
 }
 
-fn cases(dir: &PathBuf) -> Vec<Value> {
+fn cases(dir: &Path) -> Vec<Value> {
     let m: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     m["cases"].as_array().unwrap().clone()
 }

@@ -28,6 +28,21 @@ pub struct Cert {
     tbs: std::ops::Range<usize>,
 }
 
+/// Reports whether `cert` (called `role` in the sentence) is valid at `t` (Unix seconds) as check `id`
+/// (RFC 5280 §6.1.3 (a)(2)).
+pub fn check_validity(list: &mut crate::appraisal::Checklist, id: &str, role: &str, cert: &Cert, t: i64) {
+    use crate::appraisal::rfc3339;
+    let (nb, na) = cert.validity();
+    let window = format!("validity {} .. {}", rfc3339(nb), rfc3339(na));
+    if t < nb {
+        list.fail(id, format!("{role} is not yet valid at {}: {window}", rfc3339(t)));
+    } else if t > na {
+        list.fail(id, format!("{role} expired before {}: {window}", rfc3339(t)));
+    } else {
+        list.pass(id, format!("{role} is valid at {}: {window}", rfc3339(t)));
+    }
+}
+
 /// A parsed CRL with its exact DER bytes and where its `tbsCertList` lies.
 #[derive(Debug, Clone)]
 pub struct Crl {

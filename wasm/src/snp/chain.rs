@@ -7,8 +7,8 @@
 use super::product::Product;
 use super::report::SigningKey;
 use super::roots::{self, Intermediate};
-use crate::appraisal::{rfc3339, Checklist, TrustAnchor};
-use crate::x509::Cert;
+use crate::appraisal::{Checklist, TrustAnchor};
+use crate::x509::{check_validity, Cert};
 
 /// Certificates available to build the chain, from the certificate table and endorsement files.
 #[derive(Debug, Default, Clone)]
@@ -53,18 +53,6 @@ pub struct ChainOutcome {
     pub anchor: TrustAnchor,
     pub ark: Option<Cert>,
     pub intermediate: Option<Cert>,
-}
-
-fn validity_check(list: &mut Checklist, id: &str, role: &str, cert: &Cert, t: i64) {
-    let (nb, na) = cert.validity();
-    let window = format!("{} .. {}", rfc3339(nb), rfc3339(na));
-    if t < nb {
-        list.fail(id, format!("{role} is not yet valid at {}: validity {window}", rfc3339(t)));
-    } else if t > na {
-        list.fail(id, format!("{role} expired before {}: validity {window}", rfc3339(t)));
-    } else {
-        list.pass(id, format!("{role} is valid at {}: validity {window}", rfc3339(t)));
-    }
 }
 
 fn signature_check(list: &mut Checklist, id: &str, child: &Cert, child_role: &str, parent: &Cert, parent_role: &str) {
@@ -139,11 +127,11 @@ pub fn verify(pool: &CertPool, vek: &Cert, vek_kind: SigningKey, product: Produc
     let (ark, anchor) = select_ark(pool, product, Some(&intermediate.issuer()), list);
     if let Some(ark) = &ark {
         signature_check(list, "chain.ark.signature", ark, "ARK", ark, "ARK");
-        validity_check(list, "chain.ark.validity", "ARK", ark, t);
+        check_validity(list, "chain.ark.validity", "ARK", ark, t);
         signature_check(list, "chain.intermediate.signature", &intermediate, need.name(), ark, "ARK");
     }
-    validity_check(list, "chain.intermediate.validity", need.name(), &intermediate, t);
+    check_validity(list, "chain.intermediate.validity", need.name(), &intermediate, t);
     signature_check(list, "chain.vek.signature", vek, vek_role, &intermediate, need.name());
-    validity_check(list, "chain.vek.validity", vek_role, vek, t);
+    check_validity(list, "chain.vek.validity", vek_role, vek, t);
     ChainOutcome { anchor, ark, intermediate: Some(intermediate) }
 }

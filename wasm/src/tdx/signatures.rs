@@ -6,8 +6,8 @@ use p256::ecdsa::signature::Verifier;
 use sha2::{Digest, Sha256};
 
 use super::quote::{enclave, Quote};
-use crate::appraisal::{rfc3339, Checklist};
-use crate::x509::{load_endorsements, Cert, Endorsement};
+use crate::appraisal::Checklist;
+use crate::x509::{check_validity, load_endorsements, Cert, Endorsement};
 
 /// SPKI SHA-256 of the Intel SGX Root CA (CN=Intel SGX Root CA, P-256; Intel PCS trusted root,
 /// DER SHA-256 44a0196b…74d3).
@@ -37,17 +37,6 @@ pub fn pck_chain(q: &Quote, file: &str) -> Result<Vec<Cert>, crate::error::Input
     Ok(certs)
 }
 
-fn validity(list: &mut Checklist, id: &str, c: &Cert, t: i64) {
-    let (nb, na) = c.validity();
-    let role = c.subject_cn().unwrap_or_default();
-    list.expect(
-        id,
-        nb <= t && t <= na,
-        format!("{role} is valid at {}: {} .. {}", rfc3339(t), rfc3339(nb), rfc3339(na)),
-        format!("{role} is not valid at {}: {} .. {}", rfc3339(t), rfc3339(nb), rfc3339(na)),
-    );
-}
-
 /// Checks leaf ← intermediate ← root, the root pin and validity at `t`. Returns the leaf if the
 /// chain has the expected three certificates.
 pub fn verify_pck_chain<'a>(chain: &'a [Cert], t: i64, list: &mut Checklist) -> Option<&'a Cert> {
@@ -69,9 +58,9 @@ pub fn verify_pck_chain<'a>(chain: &'a [Cert], t: i64, list: &mut Checklist) -> 
             Err(e) => list.fail(id, format!("{who} is not signed by {}: {e}", parent.subject_cn().unwrap_or_default())),
         }
     }
-    validity(list, "chain.root.validity", root, t);
-    validity(list, "chain.intermediate.validity", inter, t);
-    validity(list, "chain.pck.validity", leaf, t);
+    for (id, c) in [("chain.root.validity", root), ("chain.intermediate.validity", inter), ("chain.pck.validity", leaf)] {
+        check_validity(list, id, &c.subject_cn().unwrap_or_default(), c, t);
+    }
     Some(leaf)
 }
 

@@ -7,7 +7,7 @@ use der::asn1::{Ia5StringRef, OctetStringRef};
 use der::Decode;
 
 use super::product::Product;
-use super::tcb::Tcb;
+use super::tcb::{turin_layout, Tcb};
 use crate::x509::Cert;
 
 const fn oid(s: &str) -> ObjectIdentifier {
@@ -115,7 +115,7 @@ impl VekExtensions {
             tee: get(self.tee_spl, "teeSPL"),
             snp: get(self.snp_spl, "snpSPL"),
             microcode: get(self.ucode_spl, "ucodeSPL"),
-            fmc: if product == Product::Turin { Some(get(self.fmc_spl, "fmcSPL")) } else { None },
+            fmc: if turin_layout(product) { Some(get(self.fmc_spl, "fmcSPL")) } else { None },
         };
         if missing.is_empty() {
             Ok(t)

@@ -7,6 +7,7 @@
 pub mod abi;
 pub mod appraisal;
 pub mod error;
+pub mod nvidia;
 pub mod request;
 pub mod snp;
 pub mod tdx;

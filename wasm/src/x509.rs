@@ -16,6 +16,7 @@ pub const OID_RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.8
 pub const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 pub const OID_MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
 pub const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+pub const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
 const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
 /// A parsed certificate together with its exact DER bytes and where its `tbsCertificate` lies.
@@ -196,8 +197,9 @@ fn directory_string(any: &der::Any) -> Option<String> {
 }
 
 /// Verifies a certificate or CRL signature over the exact `signed` bytes with the algorithm the
-/// AlgorithmIdentifier names: RSASSA-PSS (AMD, see [`verify_rsa_pss`]) or ecdsa-with-SHA256 on P-256
-/// (Intel SGX PKI, RFC 5758 §3.2). Anything else is rejected with a sentence naming the algorithm.
+/// AlgorithmIdentifier names: RSASSA-PSS (AMD, see [`verify_rsa_pss`]), ecdsa-with-SHA256 on P-256
+/// (Intel SGX PKI, RFC 5758 §3.2) or ecdsa-with-SHA384 on P-384 (NVIDIA device and RIM PKIs,
+/// RFC 5758 §3.2). Anything else is rejected with a sentence naming the algorithm.
 pub fn verify_signature(
     issuer: &SubjectPublicKeyInfoOwned,
     alg: &AlgorithmIdentifierOwned,
@@ -214,7 +216,21 @@ pub fn verify_signature(
         let sig = p256::ecdsa::Signature::from_der(sig_der).map_err(|e| format!("bad ECDSA signature encoding: {e}"))?;
         return key.verify(signed, &sig).map_err(|_| "ECDSA P-256/SHA-256 signature does not verify".to_string());
     }
+    if alg.oid == OID_ECDSA_SHA384 {
+        use p384::ecdsa::signature::Verifier;
+        let sig_der = signature.ok_or("signature BIT STRING has unused bits")?;
+        let key = p384_key(issuer)?;
+        let sig = p384::ecdsa::Signature::from_der(sig_der).map_err(|e| format!("bad ECDSA signature encoding: {e}"))?;
+        return key.verify(signed, &sig).map_err(|_| "ECDSA P-384/SHA-384 signature does not verify".to_string());
+    }
     verify_rsa_pss(issuer, alg, signed, signature)
+}
+
+/// The P-384 ECDSA public key of a SubjectPublicKeyInfo; the error says what the key is instead.
+pub fn p384_key(spki: &SubjectPublicKeyInfoOwned) -> Result<p384::ecdsa::VerifyingKey, String> {
+    use p384::pkcs8::DecodePublicKey;
+    let spki_der = spki.to_der().map_err(|e| e.to_string())?;
+    p384::ecdsa::VerifyingKey::from_public_key_der(&spki_der).map_err(|e| format!("key is not a P-384 public key: {e}"))
 }
 
 /// Verifies an RSASSA-PSS signature (RFC 8017 §8.1.2) with SHA-384, MGF1-SHA-384 and the salt

@@ -1,0 +1,259 @@
+//! NVIDIA reference integrity manifests (RIMs): TCG RIM "SWID tag" XML (ISO/IEC 19770-2:2015
+//! `SoftwareIdentity`) carrying golden measurements, signed with an enveloped XMLDSig (W3C XMLDSig
+//! 1.1; NVIDIA profile: C14N 1.1, SHA-384 digest, ecdsa-sha384 with a 96-byte raw r‖s
+//! SignatureValue (RFC 6931 §2.3.6 / RFC 4050), `Reference URI=""`, certificates in
+//! `KeyInfo/X509Data`, leaf first).
+//!
+//! What is read (nvtrust `verifier/rim/__init__.py`, attestation-sdk `RimDocument`):
+//! - `Meta@colloquialVersion` (driver or VBIOS/BIOS version), `Meta@ns1:FirmwareManufacturerId` (oemid);
+//! - `Payload/Resource` with `index` (0-based; compared with SPDM block `index + 1`), `active`
+//!   ("True"/"False"), `alternatives` n, `size` (bytes), and `Hash0..Hash{n-1}` in the namespace
+//!   `http://www.w3.org/2001/04/xmlenc#sha384` (hex).
+//!
+//! Reading never panics: bad XML or a malformed Resource is an [`InputError`] naming the file; a
+//! signature that does not verify is a result ([`Xmldsig`]), not an error.
+
+use base64::Engine;
+use roxmltree::{Document, Node, ParsingOptions};
+use sha2::{Digest, Sha384};
+
+use super::c14n::{canonicalize, Subset};
+use crate::error::InputError;
+use crate::x509::{p384_key, Cert};
+
+const NS_DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+const NS_SWID: &str = "http://standards.iso.org/iso/19770/-2/2015/schema.xsd";
+const NS_HASH: &str = "http://www.w3.org/2001/04/xmlenc#sha384";
+const NS_RIM: &str = "https://trustedcomputinggroup.org/resource/tcg-reference-integrity-manifest-rim-information-model/";
+const ALG_C14N11: &str = "http://www.w3.org/2006/12/xml-c14n11";
+const ALG_ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+const ALG_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#sha384";
+const ALG_ECDSA_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384";
+
+/// One golden measurement (`Payload/Resource`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// 0-based RIM index (SPDM block `index + 1`).
+    pub index: u32,
+    pub active: bool,
+    /// Size in bytes of each value (48 for SHA-384).
+    pub size: usize,
+    /// `Hash0..Hash{alternatives-1}`; a match with any one is a match.
+    pub values: Vec<Vec<u8>>,
+}
+
+/// Outcome of the enveloped XMLDSig: the digest of the canonical document and the signature over the
+/// canonical SignedInfo, each `Ok(sentence)` or `Err(sentence)`.
+#[derive(Debug, Clone)]
+pub struct Xmldsig {
+    pub digest: Result<String, String>,
+    pub signature: Result<String, String>,
+}
+
+impl Xmldsig {
+    pub fn ok(&self) -> bool {
+        self.digest.is_ok() && self.signature.is_ok()
+    }
+}
+
+/// A parsed RIM.
+#[derive(Debug, Clone)]
+pub struct Rim {
+    pub source: String,
+    pub tag_id: Option<String>,
+    pub product: Option<String>,
+    pub colloquial_version: Option<String>,
+    pub firmware_manufacturer_id: Option<String>,
+    pub resources: Vec<Resource>,
+    /// `KeyInfo/X509Data/X509Certificate`, in document order (signer first).
+    pub certs: Vec<Cert>,
+    pub xmldsig: Xmldsig,
+}
+
+impl Rim {
+    /// Active resources only.
+    pub fn active(&self) -> impl Iterator<Item = &Resource> {
+        self.resources.iter().filter(|r| r.active)
+    }
+
+    /// Parses a RIM and verifies its XMLDSig. XML syntax errors, DTDs (refused: no entity tricks),
+    /// a missing `SoftwareIdentity` or `Payload`, and malformed Resources are errors naming `source`.
+    pub fn parse(bytes: &[u8], source: &str) -> Result<Rim, InputError> {
+        let err = |field: &str, m: String| InputError::new(source, field, m);
+        let text = std::str::from_utf8(bytes).map_err(|e| err("XML", format!("not UTF-8: {e}")))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let doc = Document::parse_with_options(text, ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000, ..ParsingOptions::default() })
+            .map_err(|e| err("XML", e.to_string()))?;
+        let root = doc.root_element();
+        if root.tag_name().name() != "SoftwareIdentity" || root.tag_name().namespace() != Some(NS_SWID) {
+            return Err(err("SoftwareIdentity", format!("the root element is {:?}, not an ISO 19770-2 SoftwareIdentity", root.tag_name().name())));
+        }
+        let child = |name: &str| root.children().find(|n| n.is_element() && n.tag_name().name() == name && n.tag_name().namespace() == Some(NS_SWID));
+        let meta = child("Meta");
+        let payload = child("Payload").ok_or_else(|| err("Payload", "no Payload element: the RIM carries no measurements".into()))?;
+        let mut resources = Vec::new();
+        for (i, r) in payload.children().filter(|n| n.is_element() && n.tag_name().name() == "Resource").enumerate() {
+            resources.push(resource(r).map_err(|m| err(&format!("Payload/Resource[{i}]"), m))?);
+        }
+        let (certs, xmldsig) = signature(&doc, source)?;
+        Ok(Rim {
+            source: source.to_string(),
+            tag_id: root.attribute("tagId").map(str::to_string),
+            product: meta.and_then(|m| m.attribute("product")).map(str::to_string),
+            colloquial_version: meta.and_then(|m| m.attribute("colloquialVersion")).map(str::to_string),
+            firmware_manufacturer_id: meta.and_then(|m| m.attribute((NS_RIM, "FirmwareManufacturerId"))).map(str::to_string),
+            resources,
+            certs,
+            xmldsig,
+        })
+    }
+}
+
+fn resource(r: Node) -> Result<Resource, String> {
+    let attr = |name: &str| r.attribute(name).ok_or(format!("missing attribute {name}"));
+    let num = |name: &str| attr(name)?.trim().parse::<u32>().map_err(|_| format!("attribute {name} is not a number"));
+    let index = num("index")?;
+    let active = match attr("active")? {
+        "True" | "true" => true,
+        "False" | "false" => false,
+        other => return Err(format!("attribute active is {other:?}, expected True or False")),
+    };
+    let alternatives = num("alternatives")?;
+    let size = num("size")? as usize;
+    if alternatives == 0 || alternatives > 64 {
+        return Err(format!("alternatives {alternatives} is outside 1..=64"));
+    }
+    let mut values = Vec::new();
+    for k in 0..alternatives {
+        let name = format!("Hash{k}");
+        let v = r.attribute((NS_HASH, name.as_str())).ok_or(format!("index {index}: missing {name} (namespace {NS_HASH})"))?;
+        values.push(hex::decode(v.trim()).map_err(|e| format!("index {index}: {name} is not hex: {e}"))?);
+    }
+    Ok(Resource { index, active, size, values })
+}
+
+fn dsig<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    n.children().find(|c| c.is_element() && c.tag_name().name() == name && c.tag_name().namespace() == Some(NS_DSIG))
+}
+
+fn algorithm<'a>(n: Option<Node<'a, '_>>) -> Option<&'a str> {
+    n.and_then(|n| n.attribute("Algorithm"))
+}
+
+fn b64(text: &str) -> Result<Vec<u8>, String> {
+    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(clean).map_err(|e| format!("bad base64: {e}"))
+}
+
+/// Finds the one enveloped Signature, checks its profile, recomputes the reference digest and
+/// verifies SignatureValue with the first X509Certificate's key.
+fn signature(doc: &Document, source: &str) -> Result<(Vec<Cert>, Xmldsig), InputError> {
+    let sigs: Vec<Node> = doc.descendants().filter(|n| n.is_element() && n.tag_name().name() == "Signature" && n.tag_name().namespace() == Some(NS_DSIG)).collect();
+    let fail = |m: String| Xmldsig { digest: Err(m.clone()), signature: Err(m) };
+    let sig = match sigs.as_slice() {
+        [one] if one.parent_element() == Some(doc.root_element()) => *one,
+        [_] => return Ok((vec![], fail("the ds:Signature is not a child of SoftwareIdentity, so it is not an enveloped signature of the whole RIM".into()))),
+        [] => return Ok((vec![], fail("the RIM has no ds:Signature: it is unsigned".into()))),
+        _ => return Ok((vec![], fail(format!("the RIM has {} ds:Signature elements; exactly one is allowed", sigs.len())))),
+    };
+    let mut certs = Vec::new();
+    if let Some(data) = dsig(sig, "KeyInfo").and_then(|k| dsig(k, "X509Data")) {
+        for (i, c) in data.children().filter(|c| c.is_element() && c.tag_name().name() == "X509Certificate").enumerate() {
+            let name = format!("{source}#X509Certificate[{i}]");
+            let der = b64(c.text().unwrap_or("")).map_err(|m| InputError::new(source, &name, m))?;
+            certs.push(Cert::from_der(der, &name)?);
+        }
+    }
+    let Some(signed_info) = dsig(sig, "SignedInfo") else {
+        return Ok((certs, fail("ds:Signature has no ds:SignedInfo".into())));
+    };
+    Ok((certs.clone(), Xmldsig { digest: check_reference(doc, sig, signed_info), signature: check_signature_value(doc, sig, signed_info, certs.first()) }))
+}
+
+fn check_reference(doc: &Document, sig: Node, signed_info: Node) -> Result<String, String> {
+    let refs: Vec<Node> = signed_info.children().filter(|c| c.is_element() && c.tag_name().name() == "Reference").collect();
+    let [reference] = refs.as_slice() else {
+        return Err(format!("SignedInfo has {} References; the NVIDIA profile has exactly one", refs.len()));
+    };
+    if reference.attribute("URI") != Some("") {
+        return Err(format!("Reference URI is {:?}; only \"\" (the whole document) is accepted", reference.attribute("URI")));
+    }
+    let transforms: Vec<&str> = dsig(*reference, "Transforms")
+        .map(|t| t.children().filter(|c| c.is_element()).filter_map(|c| c.attribute("Algorithm")).collect())
+        .unwrap_or_default();
+    if transforms != [ALG_ENVELOPED, ALG_C14N11] {
+        return Err(format!("Reference transforms are {transforms:?}; expected enveloped-signature then C14N 1.1"));
+    }
+    if algorithm(dsig(*reference, "DigestMethod")) != Some(ALG_SHA384) {
+        return Err(format!("DigestMethod is {:?}; expected {ALG_SHA384}", algorithm(dsig(*reference, "DigestMethod"))));
+    }
+    let expected = b64(dsig(*reference, "DigestValue").and_then(|d| d.text()).unwrap_or(""))?;
+    let canonical = canonicalize(doc, Subset::DocumentWithout(sig))?;
+    let actual = Sha384::digest(&canonical);
+    if actual[..] == expected[..] {
+        Ok(format!("SHA-384 of the C14N 1.1 document without its signature ({} bytes) equals DigestValue", canonical.len()))
+    } else {
+        Err(format!(
+            "SHA-384 of the C14N 1.1 document without its signature is {} but DigestValue is {}: the RIM was changed after signing",
+            hex::encode(actual),
+            hex::encode(&expected)
+        ))
+    }
+}
+
+fn check_signature_value(doc: &Document, sig: Node, signed_info: Node, signer: Option<&Cert>) -> Result<String, String> {
+    use p384::ecdsa::signature::Verifier;
+    let c14n = algorithm(dsig(signed_info, "CanonicalizationMethod"));
+    if c14n != Some(ALG_C14N11) {
+        return Err(format!("CanonicalizationMethod is {c14n:?}; expected {ALG_C14N11}"));
+    }
+    let method = algorithm(dsig(signed_info, "SignatureMethod"));
+    if method != Some(ALG_ECDSA_SHA384) {
+        return Err(format!("SignatureMethod is {method:?}; expected {ALG_ECDSA_SHA384}"));
+    }
+    let signer = signer.ok_or("KeyInfo carries no X509Certificate to verify with")?;
+    let value = b64(dsig(sig, "SignatureValue").and_then(|v| v.text()).unwrap_or(""))?;
+    if value.len() != 96 {
+        return Err(format!("SignatureValue is {} bytes; ecdsa-sha384 needs 96 (r‖s)", value.len()));
+    }
+    let signature = p384::ecdsa::Signature::from_slice(&value).map_err(|_| "SignatureValue r or s is zero or not below the P-384 order".to_string())?;
+    let key = p384_key(signer.spki()).map_err(|e| format!("signer \"{}\": {e}", signer.subject_cn().unwrap_or_default()))?;
+    let canonical = canonicalize(doc, Subset::Subtree(signed_info))?;
+    key.verify(&canonical, &signature)
+        .map(|_| format!("ECDSA P-384/SHA-384 SignatureValue over the C14N 1.1 SignedInfo verifies with \"{}\"", signer.subject_cn().unwrap_or_default()))
+        .map_err(|_| format!("ECDSA P-384/SHA-384 SignatureValue over the C14N 1.1 SignedInfo does NOT verify with \"{}\"", signer.subject_cn().unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_xml_and_wrong_roots_are_input_errors() {
+        assert_eq!(Rim::parse(b"<a", "x.xml").unwrap_err().field, "XML");
+        assert_eq!(Rim::parse(b"<a/>", "x.xml").unwrap_err().field, "SoftwareIdentity");
+        let dtd = b"<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>";
+        assert_eq!(Rim::parse(dtd, "x.xml").unwrap_err().field, "XML");
+    }
+
+    #[test]
+    fn an_unsigned_rim_parses_but_its_signature_fails() {
+        let xml = format!(
+            r#"<SoftwareIdentity xmlns="{NS_SWID}" xmlns:h="{NS_HASH}"><Meta colloquialVersion="1.0"/><Payload><Resource index="0" active="True" alternatives="1" size="48" h:Hash0="{}"/></Payload></SoftwareIdentity>"#,
+            "ab".repeat(48)
+        );
+        let rim = Rim::parse(xml.as_bytes(), "u.xml").unwrap();
+        assert_eq!(rim.active().count(), 1);
+        assert_eq!(rim.colloquial_version.as_deref(), Some("1.0"));
+        assert!(!rim.xmldsig.ok());
+        assert!(rim.xmldsig.digest.unwrap_err().contains("unsigned"));
+    }
+
+    #[test]
+    fn a_resource_missing_a_hash_is_named() {
+        let xml = format!(r#"<SoftwareIdentity xmlns="{NS_SWID}"><Payload><Resource index="3" active="True" alternatives="2" size="48"/></Payload></SoftwareIdentity>"#);
+        let e = Rim::parse(xml.as_bytes(), "m.xml").unwrap_err();
+        assert_eq!(e.field, "Payload/Resource[0]");
+        assert!(e.message.contains("Hash0"), "{e}");
+    }
+}

@@ -9,12 +9,18 @@
 //!   "reference_time": 1764547200 }
 //! ```
 //! `reference_time` is Unix seconds (UTC). `name` is used only in messages.
+//!
+//! NVIDIA evidence (an SPDM attestation report, or NVIDIA serialized-evidence JSON) is recognised by
+//! its bytes and may bring `"rims"` (RIM XML files), `"ocsp"` (DER OCSP responses) and
+//! `"more_evidence"` (further serialized-evidence files, e.g. the switches of a PPCIe node); the
+//! device chain of a bare report and CRLs go in `"endorsements"`.
 
 use base64::Engine;
 use serde::Deserialize;
 
 use crate::appraisal::Appraisal;
 use crate::error::InputError;
+use crate::nvidia;
 use crate::snp;
 use crate::x509::{load_endorsements, Endorsement};
 
@@ -41,6 +47,8 @@ impl Blob {
 pub struct Policy {
     #[serde(default)]
     pub snp: snp::policy::SnpPolicy,
+    #[serde(default)]
+    pub nvidia: nvidia::policy::NvidiaPolicy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +62,13 @@ pub struct Request {
     #[serde(default)]
     pub policy: Option<serde_json::Value>,
     pub reference_time: i64,
+    /// NVIDIA: RIMs, OCSP responses, further evidence files.
+    #[serde(default)]
+    pub rims: Vec<Blob>,
+    #[serde(default)]
+    pub ocsp: Vec<Blob>,
+    #[serde(default)]
+    pub more_evidence: Vec<Blob>,
 }
 
 /// Parses a policy document (the JSON of a policy file). Errors name the option.
@@ -63,6 +78,7 @@ pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputEr
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| InputError::new("policy", "policy", e.to_string()))?,
     };
     policy.snp.validate().map_err(|m| InputError::new("policy", "snp", m))?;
+    policy.nvidia.validate().map_err(|m| InputError::new("policy", "nvidia", m))?;
     Ok(policy)
 }
 
@@ -70,7 +86,14 @@ pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputEr
 /// verification or policy outcome, good or bad, is an `Ok` appraisal.
 pub fn run(req: &Request) -> Result<Appraisal, InputError> {
     let policy = parse_policy(req.policy.as_ref())?;
-    let evidence = snp::evidence::parse(&req.evidence.bytes()?, &req.evidence.name)?;
+    let evidence_bytes = req.evidence.bytes()?;
+    if nvidia::evidence::looks_like(&evidence_bytes) {
+        return run_nvidia(req, &evidence_bytes, policy);
+    }
+    if let Some(b) = req.rims.iter().chain(&req.ocsp).chain(&req.more_evidence).next() {
+        return Err(InputError::new(&b.name, "request", "RIMs, OCSP responses and further evidence apply to NVIDIA evidence only"));
+    }
+    let evidence = snp::evidence::parse(&evidence_bytes, &req.evidence.name)?;
     let mut endorsements = Vec::new();
     for b in &req.endorsements {
         endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
@@ -85,6 +108,42 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
         }
     }
     Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy: policy.snp, reference_time: req.reference_time }))
+}
+
+fn blobs_of<T>(blobs: &[Blob], parse: impl Fn(&[u8], &str) -> Result<T, InputError>) -> Result<Vec<T>, InputError> {
+    blobs.iter().map(|b| parse(&b.bytes()?, &b.name)).collect()
+}
+
+/// NVIDIA: split the evidence into devices, read RIMs, OCSP responses, CRLs and the chain.
+fn run_nvidia(req: &Request, evidence: &[u8], policy: Policy) -> Result<Appraisal, InputError> {
+    let mut endorsements = Vec::new();
+    for b in &req.endorsements {
+        endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
+    }
+    let mut devices = nvidia::evidence::parse(evidence, &req.evidence.name, nvidia::evidence::chain_from(&endorsements))?;
+    for b in &req.more_evidence {
+        devices.extend(nvidia::evidence::parse(&b.bytes()?, &b.name, Vec::new())?);
+    }
+    let crls = endorsements.into_iter().filter_map(|e| match e {
+        Endorsement::Crl(c) => Some(c),
+        Endorsement::Cert(_) => None,
+    });
+    let test_anchors = blobs_of(&req.test_anchors, load_endorsements)?
+        .into_iter()
+        .flatten()
+        .filter_map(|e| match e {
+            Endorsement::Cert(c) => Some(c),
+            Endorsement::Crl(_) => None,
+        })
+        .collect();
+    Ok(nvidia::verify(&nvidia::NvidiaInput {
+        devices,
+        rims: blobs_of(&req.rims, nvidia::rim::Rim::parse)?,
+        revocation: nvidia::revocation::RevocationData { ocsp: blobs_of(&req.ocsp, nvidia::revocation::Ocsp::parse)?, crls: crls.collect() },
+        test_anchors,
+        policy: policy.nvidia,
+        reference_time: req.reference_time,
+    }))
 }
 
 /// Runs a request given as JSON text and returns the response JSON:

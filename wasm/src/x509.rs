@@ -62,7 +62,7 @@ pub enum Endorsement {
 }
 
 /// Byte range of the first element (the TBS part) inside an outer DER SEQUENCE.
-fn first_element_range(der: &[u8]) -> der::Result<std::ops::Range<usize>> {
+pub(crate) fn first_element_range(der: &[u8]) -> der::Result<std::ops::Range<usize>> {
     let mut reader = SliceReader::new(der)?;
     der::Header::decode(&mut reader)?; // the outer SEQUENCE
     let start: usize = reader.position().try_into()?;

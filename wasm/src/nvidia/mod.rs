@@ -1,15 +1,557 @@
-//! NVIDIA GPU (Hopper, Blackwell) and NVSwitch (LS10) attestation.
+//! NVIDIA GPU (Hopper, Blackwell) and NVSwitch (LS10) attestation, fully offline.
+//!
+//! Steps per device follow NVIDIA's order (`../shared/reference/nvidia-gpu.md` (a); attestation-sdk
+//! `GpuVerifier`/`SwitchVerifier`, nvtrust `verifier/cc_admin.py`): arch, parse (strict like the C++
+//! SDK), nonce, device chain to the pinned Device Identity CA, FWID, report signature, RIMs (chain to
+//! the pinned CoRIM root, XMLDSig, version), golden measurements; then, across devices: duplicates,
+//! GPU mode mix, PPCIe topology. Check ids are prefixed with the device (`gpu0.`, `switch0.`); claims
+//! keep NVIDIA's v3 names under `devices.{GPU-0|SWITCH-0}`, with each device's own EAR status.
 
+pub mod appraise;
 pub mod c14n;
 pub mod chain;
+pub mod evidence;
 pub mod opaque;
+pub mod policy;
+pub mod revocation;
 pub mod rim;
 pub mod roots;
 pub mod spdm;
+
+use serde_json::{json, Map, Value};
+
+use crate::appraisal::{rfc3339, verdict_of, Appraisal, Checklist, Status, TrustAnchor, Verdict};
+use crate::x509::{p384_key, Cert};
+use chain::CertStatus;
+use evidence::{Arch, DeviceEvidence};
+use policy::NvidiaPolicy;
+use revocation::RevocationData;
+use rim::Rim;
+use roots::Pki;
 
 /// GPU or NVSwitch: the opaque-data types and the claim prefixes differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceKind {
     Gpu,
     Switch,
+}
+
+/// Everything one NVIDIA appraisal needs.
+#[derive(Debug, Clone)]
+pub struct NvidiaInput {
+    pub devices: Vec<DeviceEvidence>,
+    /// Operator-imported RIMs (any number; each device picks its own by version).
+    pub rims: Vec<Rim>,
+    pub revocation: RevocationData,
+    /// Explicit TEST roots: one whose CN names a RIM/Reference Value CA replaces the CoRIM root,
+    /// any other the Device Identity CA. Never for production; the appraisal says so.
+    pub test_anchors: Vec<Cert>,
+    pub policy: NvidiaPolicy,
+    pub reference_time: i64,
+}
+
+fn is_rim_anchor(c: &Cert) -> bool {
+    let cn = c.subject_cn().unwrap_or_default().to_ascii_uppercase();
+    cn.contains("RIM") || cn.contains("REFERENCE VALUE")
+}
+
+impl NvidiaInput {
+    fn test_root(&self, pki: Pki) -> Option<&Cert> {
+        self.test_anchors.iter().find(|c| is_rim_anchor(c) == (pki == Pki::Rim))
+    }
+}
+
+/// RIM ids as NVIDIA derives them (attestation-sdk `GpuEvidence::get_*_rim_id`, nvtrust
+/// `get_rim_id`): Hopper driver `NV_GPU_DRIVER_GH100_{drv}`, Blackwell driver
+/// `NV_GPU_CC_DRIVER_{CHIP_INFO or GB100}_{drv}`, VBIOS `NV_GPU_VBIOS_{PROJECT}_{PROJECT_SKU}_{CHIP_SKU}_{vbios}`,
+/// LS10 BIOS `NV_SWITCH_BIOS_5612_0002_890_{bios}` (versions without dots, upper-case).
+pub fn rim_ids(arch: Arch, o: &opaque::Opaque) -> (Option<String>, Option<String>) {
+    let kind = arch.kind();
+    let fw = o.firmware_version(kind).map(|v| v.replace('.', "").to_ascii_uppercase());
+    match arch {
+        Arch::Ls10 => (None, fw.map(|v| format!("NV_SWITCH_BIOS_5612_0002_890_{v}"))),
+        _ => {
+            let drv = o.driver_version();
+            let driver = drv.map(|d| match arch {
+                Arch::Blackwell => format!("NV_GPU_CC_DRIVER_{}_{d}", o.text(35).filter(|c| !c.is_empty()).unwrap_or_else(|| "GB100".into())),
+                _ => format!("NV_GPU_DRIVER_GH100_{d}"),
+            });
+            let vbios = match (o.text(17), o.text(18), o.text(15), fw) {
+                (Some(p), Some(ps), Some(cs), Some(v)) => Some(format!("NV_GPU_VBIOS_{}_{}_{}_{v}", p.to_ascii_uppercase(), ps.to_ascii_uppercase(), cs.to_ascii_uppercase())),
+                _ => None,
+            };
+            (driver, vbios)
+        }
+    }
+}
+
+/// The RIM version format: VBIOS/BIOS versions are five dot-separated hex pairs (`96.00.5E.00.01`).
+fn is_firmware_version(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 5 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// One RIM role of a device: driver, vbios (GPU) or bios (switch).
+struct Role<'a> {
+    name: &'static str,
+    claim: String,
+    id: Option<String>,
+    version: Option<String>,
+    rim: Option<&'a Rim>,
+}
+
+/// Summary of one device for the cross-device checks.
+struct DeviceSummary {
+    key: String,
+    claims: Map<String, Value>,
+    ueid: Option<String>,
+    gpu_mode: Option<u32>,
+    topology: appraise::TopologyDevice,
+}
+
+fn verify_signature(report: &spdm::Report, leaf: Option<&Cert>, list: &mut Checklist) -> bool {
+    use p384::ecdsa::signature::Verifier;
+    let Some(leaf) = leaf else {
+        list.fail("report.signature", "no attestation-key leaf certificate: the report signature cannot be checked");
+        return false;
+    };
+    let key = match p384_key(leaf.spki()) {
+        Ok(k) => k,
+        Err(e) => {
+            list.fail("report.signature", format!("leaf \"{}\": {e}", leaf.subject_cn().unwrap_or_default()));
+            return false;
+        }
+    };
+    let check = |(msg, sig): (&[u8], &[u8])| p384::ecdsa::Signature::from_slice(sig).is_ok_and(|s| key.verify(msg, &s).is_ok());
+    let who = leaf.subject_cn().unwrap_or_default();
+    let (msg, _) = report.tail96();
+    let ok = check(report.tail96());
+    list.expect(
+        "report.signature",
+        ok,
+        format!("ECDSA P-384/SHA-384 signature (last 96 bytes, r‖s) over report bytes 0..{} verifies with \"{who}\"", msg.len()),
+        format!("ECDSA P-384/SHA-384 signature (last 96 bytes, r‖s) over report bytes 0..{} does NOT verify with \"{who}\": the report was altered, or belongs to another device", msg.len()),
+    );
+    if report.trailing > 0 {
+        // The structural reading, as a diagnostic: it explains a genuine report captured with extra bytes.
+        let (smsg, _) = report.structural();
+        let sok = check(report.structural());
+        list.push(
+            "report.signature_structural",
+            if sok { Status::Warn } else { Status::Fail },
+            if sok {
+                format!("diagnostic: read structurally (signature right after OpaqueData, bytes {}..{}), the signature over bytes 0..{} VERIFIES — the device signed this report, but the capture appended {} byte(s); NVIDIA's verifiers reject it, re-capture the evidence", smsg.len(), smsg.len() + 96, smsg.len(), report.trailing)
+            } else {
+                format!("diagnostic: the structural reading (signature at bytes {}..{}) does not verify either", smsg.len(), smsg.len() + 96)
+            },
+        );
+    }
+    ok
+}
+
+fn check_nonce(dev: &DeviceEvidence, expected: Option<[u8; 32]>, list: &mut Checklist) -> bool {
+    let got = dev.report.request.nonce;
+    let json = dev.json_nonce.as_deref().map(|n| hex::decode(n.trim()).unwrap_or_default());
+    if let Some(j) = &json {
+        if j[..] != got[..] {
+            list.fail("nonce", format!("the evidence file's nonce field {} differs from the report's request nonce {}", hex::encode(j), hex::encode(got)));
+            return false;
+        }
+    }
+    match expected {
+        Some(e) => list.expect(
+            "nonce",
+            e == got,
+            format!("request nonce (report bytes 4..36) equals the expected nonce {}", hex::encode(e)),
+            format!("request nonce {} differs from the expected nonce {}: the report is not an answer to this challenge (replay?)", hex::encode(got), hex::encode(e)),
+        ),
+        None => list.warn(
+            "nonce",
+            format!(
+                "no expected nonce was given (policy nvidia.nonce / --nonce): the request nonce {} is not checked against a challenge, so freshness is not established{}",
+                hex::encode(got),
+                if json.is_some() { " (it equals the evidence file's own nonce field)" } else { "" }
+            ),
+        ),
+    }
+    expected == Some(got)
+}
+
+fn cert_chain_claim(outcome: &chain::ChainOutcome, rev: &revocation::ChainRevocation) -> Value {
+    let status = if outcome.status == CertStatus::Valid && rev.revoked { CertStatus::Revoked } else { outcome.status };
+    json!({
+        "x-nvidia-cert-status": status.name(),
+        "x-nvidia-cert-expiration-date": outcome.expiration,
+        "x-nvidia-cert-ocsp-status": rev.status,
+        "x-nvidia-cert-revocation-reason": rev.reason,
+    })
+}
+
+/// Picks the RIM for a role: one whose colloquialVersion equals the report's version
+/// (case-insensitive), else one whose file name carries the derived RIM id.
+fn pick_rim<'a>(rims: &'a [Rim], firmware: bool, version: Option<&str>, id: Option<&str>) -> (Option<&'a Rim>, Vec<&'a Rim>) {
+    let of_role: Vec<&Rim> = rims.iter().filter(|r| r.colloquial_version.as_deref().is_some_and(|v| is_firmware_version(v) == firmware)).collect();
+    let by_version = version.and_then(|v| of_role.iter().find(|r| r.colloquial_version.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(v))));
+    let by_id = id.and_then(|id| rims.iter().find(|r| r.source.to_ascii_uppercase().contains(&id.to_ascii_uppercase())));
+    (by_version.copied().or(by_id), of_role)
+}
+
+fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &mut Map<String, Value>) -> Option<bool> {
+    let p = format!("rim.{}", role.name);
+    let c = &role.claim;
+    let t = input.reference_time;
+    let Some(rim) = role.rim else { return None };
+    claims.insert(format!("{c}-fetched"), json!(true));
+    list.pass(&format!("{p}.available"), format!("{} RIM {} (RIM id {})", role.name, rim.source, role.id.as_deref().unwrap_or("unknown")));
+    let version_ok = match (&rim.colloquial_version, &role.version) {
+        (Some(r), Some(v)) => r.eq_ignore_ascii_case(v),
+        _ => false,
+    };
+    claims.insert(format!("{c}-version-match"), json!(version_ok));
+    list.expect(
+        &format!("{p}.version"),
+        version_ok,
+        format!("RIM colloquialVersion {} equals the report's {} version", rim.colloquial_version.as_deref().unwrap_or("-"), role.name),
+        format!("RIM colloquialVersion {:?} differs from the report's {} version {:?}", rim.colloquial_version, role.name, role.version),
+    );
+    let outcome = chain::verify(&rim.certs, Pki::Rim, None, input.test_root(Pki::Rim), t, &format!("{p}.chain"), &format!("{} RIM signing chain", role.name), list);
+    let n = outcome.path.len();
+    let rev = revocation::check(&outcome.path, 0..n.saturating_sub(1), &input.revocation, &input.policy, t, &format!("{p}.chain"), list);
+    claims.insert(format!("{c}-cert-chain"), cert_chain_claim(&outcome, &rev));
+    let sig_ok = rim.xmldsig.ok();
+    let detail = |r: &Result<String, String>| match r {
+        Ok(s) | Err(s) => s.clone(),
+    };
+    list.expect(
+        &format!("{p}.signature"),
+        sig_ok,
+        format!("enveloped XMLDSig verifies: {}; {}", detail(&rim.xmldsig.digest), detail(&rim.xmldsig.signature)),
+        format!("enveloped XMLDSig does NOT verify: {}", [&rim.xmldsig.digest, &rim.xmldsig.signature].iter().filter_map(|r| r.as_ref().err().cloned()).collect::<Vec<_>>().join("; ")),
+    );
+    claims.insert(format!("{c}-signature-verified"), json!(sig_ok));
+    list.skip(&format!("{p}.schema"), "XSD (swidSchema2015) validation is not performed; the elements the appraisal reads were checked while parsing");
+    let active = rim.active().count();
+    claims.insert(format!("{c}-measurements-available"), json!(active > 0));
+    list.expect(
+        &format!("{p}.measurements_available"),
+        active > 0,
+        format!("{} Resources, {active} active", rim.resources.len()),
+        format!("{} Resources but none active", rim.resources.len()),
+    );
+    // Golden values are used when the RIM is authentic; an expired signer is reported above.
+    Some(sig_ok && outcome.status != CertStatus::Invalid && !rev.revoked && active > 0)
+}
+
+fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput, list: &mut Checklist) -> DeviceSummary {
+    let t = input.reference_time;
+    let policy = &input.policy;
+    let mut claims = Map::new();
+    let hwmodel = chain::hwmodel(&dev.chain);
+    let from_chain = hwmodel.as_deref().and_then(Arch::from_hwmodel);
+    let stated = dev.arch_text.as_deref().map(|a| (a, Arch::parse(a)));
+    let arch = match stated {
+        Some((_, Some(a))) => Some(a),
+        Some((_, None)) => None,
+        None => from_chain,
+    };
+    let kind = arch.map(Arch::kind).unwrap_or(if dev.report.number_of_blocks == 31 { DeviceKind::Switch } else { DeviceKind::Gpu });
+    let pre = if kind == DeviceKind::Switch { "x-nvidia-switch" } else { "x-nvidia-gpu" };
+    let key = format!("{}-{index_of_kind}", if kind == DeviceKind::Switch { "SWITCH" } else { "GPU" });
+    let arch_ok = match (stated, arch, from_chain) {
+        (Some((text, None)), _, _) => {
+            list.fail("arch", format!("arch \"{text}\" is not HOPPER, BLACKWELL or LS10"));
+            false
+        }
+        (_, Some(a), Some(c)) if a != c => {
+            list.fail("arch", format!("the evidence says {} but the device chain (\"{}\") is {}", a.name(), hwmodel.as_deref().unwrap_or(""), c.name()));
+            false
+        }
+        (_, Some(a), _) => {
+            list.pass("arch", format!("{} ({})", a.name(), if stated.is_some() { "stated by the evidence, consistent with the device chain" } else { "from the device chain" }));
+            true
+        }
+        (_, None, _) => {
+            list.fail("arch", format!("architecture unknown: the evidence does not state it and the device chain's model {hwmodel:?} is not recognised"));
+            false
+        }
+    };
+    claims.insert(format!("{pre}-arch-check"), json!(arch_ok));
+
+    let r = &dev.report;
+    let o = opaque::parse(&r.opaque, r.opaque_offset, kind);
+    list.pass(
+        "evidence.parse",
+        format!("SPDM 1.1 GET_MEASUREMENTS request (37 bytes) and MEASUREMENTS response: {} blocks, record {} bytes, opaque data {} bytes, {} bytes in all ({})", r.number_of_blocks, r.record_length, r.opaque.len(), r.bytes.len(), dev.source),
+    );
+    let request_ok = r.request.param1 & 1 == 1 && r.request.param2 == 0xFF;
+    list.expect(
+        "evidence.request",
+        request_ok,
+        "the request asks for a signature (Param1 bit 0) over all measurement blocks (Param2 0xFF)",
+        format!("request Param1 0x{:02x} / Param2 0x{:02x}: NVIDIA evidence requests a signature over all blocks (0x01 / 0xff)", r.request.param1, r.request.param2),
+    );
+    let mut problems = Vec::new();
+    if !o.unknown.is_empty() {
+        problems.push(format!("unknown TLV types {:?} for a {}", o.unknown, if kind == DeviceKind::Switch { "switch" } else { "GPU" }));
+    }
+    if !o.duplicated.is_empty() {
+        problems.push(format!("TLV types {:?} appear more than once", o.duplicated));
+    }
+    if o.leftover > 0 {
+        problems.push(format!("{} bytes after the last whole TLV", o.leftover));
+    }
+    list.expect(
+        "evidence.opaque",
+        problems.is_empty(),
+        format!("{} opaque-data TLVs, all of known types: {:?}", o.tlvs.len(), o.tlvs.iter().map(|t| t.kind).collect::<Vec<_>>()),
+        format!("opaque data is not what NVIDIA's C++ SDK accepts: {}", problems.join("; ")),
+    );
+    list.expect(
+        "evidence.trailing_bytes",
+        r.trailing == 0,
+        "no bytes after the signature",
+        format!(
+            "{} byte(s) ({}) follow the structural end of the report at offset {}: NVIDIA's verifiers take the last 96 bytes as the signature, so this report fails there and the C++ SDK rejects it as trailing data",
+            r.trailing,
+            hex::encode(&r.bytes[r.bytes.len() - r.trailing..]),
+            r.bytes.len() - r.trailing
+        ),
+    );
+    claims.insert(format!("{pre}-attestation-report-parsed"), json!(problems.is_empty() && r.trailing == 0));
+
+    let nonce_ok = check_nonce(dev, policy.nonce_bytes().ok().flatten(), list);
+    claims.insert(format!("{pre}-attestation-report-nonce-match"), json!(nonce_ok));
+    claims.insert("eat_nonce".into(), json!(hex::encode(r.request.nonce)));
+
+    // Device chain.
+    let outcome = chain::verify(&dev.chain, Pki::Device, Some(5), input.test_root(Pki::Device), t, "chain", "device chain", list);
+    let n = outcome.path.len();
+    let rev = revocation::check(&outcome.path, 1..n.saturating_sub(1), &input.revocation, policy, t, "chain", list);
+    claims.insert(format!("{pre}-attestation-report-cert-chain"), cert_chain_claim(&outcome, &rev));
+    let leaf = dev.chain.first().filter(|c| !c.is_self_issued());
+    if let Some(h) = &hwmodel {
+        claims.insert("hwmodel".into(), json!(h));
+    }
+    let ueid = leaf.map(chain::ueid);
+    claims.insert("ueid".into(), json!(ueid));
+
+    // FWID.
+    let fwid_ok = match (o.fwid(), leaf.and_then(chain::leaf_fwid)) {
+        (None, _) => {
+            list.skip("fwid", "the report carries no FWID (opaque type 20); NVIDIA then treats the FWID match as true");
+            true
+        }
+        (Some(f), Some((cert_fwid, from))) => list_expect(
+            list,
+            "fwid",
+            f == cert_fwid.as_slice(),
+            format!("report FWID {} equals the leaf's {from}", hex::encode(f)),
+            format!("report FWID {} differs from the leaf's {from} {}: the certificate is not this device's firmware identity", hex::encode(f), hex::encode(&cert_fwid)),
+        ),
+        (Some(f), None) => list_expect(list, "fwid", false, "", format!("report FWID {} but the leaf certificate has no FWID extension (2.23.133.5.4.1 / DICE TcbInfo)", hex::encode(f))),
+    };
+    claims.insert(format!("{pre}-attestation-report-cert-chain-fwid-match"), json!(fwid_ok));
+
+    let sig_ok = verify_signature(r, leaf, list);
+    claims.insert(format!("{pre}-attestation-report-signature-verified"), json!(sig_ok));
+
+    // Versions and RIMs.
+    let fw_version = o.firmware_version(kind);
+    let driver_version = o.driver_version();
+    let (driver_id, fw_id) = arch.map(|a| rim_ids(a, &o)).unwrap_or((None, None));
+    if kind == DeviceKind::Gpu {
+        claims.insert(format!("{pre}-driver-version"), json!(driver_version));
+        claims.insert(format!("{pre}-vbios-version"), json!(fw_version));
+    } else {
+        claims.insert(format!("{pre}-bios-version"), json!(fw_version));
+    }
+    let mut roles = Vec::new();
+    if kind == DeviceKind::Gpu {
+        let (rim, _) = pick_rim(&input.rims, false, driver_version.as_deref(), driver_id.as_deref());
+        roles.push(Role { name: "driver", claim: format!("{pre}-driver-rim"), id: driver_id.clone(), version: driver_version.clone(), rim });
+    }
+    let fw_role = if kind == DeviceKind::Gpu { "vbios" } else { "bios" };
+    let (rim, _) = pick_rim(&input.rims, true, fw_version.as_deref(), fw_id.as_deref());
+    roles.push(Role { name: fw_role, claim: format!("{pre}-{fw_role}-rim"), id: fw_id.clone(), version: fw_version.clone(), rim });
+    claims.insert("rim_ids".into(), Value::Object(roles.iter().map(|r| (r.name.to_string(), json!(r.id))).collect()));
+    let mut usable = true;
+    let mut missing = Vec::new();
+    for role in &roles {
+        match verify_rim(role, input, list, &mut claims) {
+            Some(ok) => usable &= ok,
+            None => {
+                claims.insert(format!("{}-fetched", role.claim), json!(false));
+                missing.push(role.name);
+                let what = format!(
+                    "RIM not available: no imported RIM has colloquialVersion {} or names RIM id {} (import it with --rim; NVIDIA serves it at /v1/rim/{})",
+                    role.version.as_deref().unwrap_or("?"),
+                    role.id.as_deref().unwrap_or("?"),
+                    role.id.as_deref().unwrap_or("?")
+                );
+                if policy.require_rims {
+                    list.fail(&format!("rim.{}.available", role.name), format!("{what}; policy nvidia.require_rims is true"));
+                } else {
+                    list.warn(&format!("rim.{}.available", role.name), format!("{what}; tolerated by policy nvidia.require_rims false"));
+                }
+            }
+        }
+    }
+    if let Some(oem) = roles.iter().filter_map(|r| r.rim).find_map(|r| r.firmware_manufacturer_id.clone()) {
+        claims.insert("oemid".into(), json!(oem));
+    }
+    let measres = if !missing.is_empty() {
+        list.skip("measurements", format!("not compared: RIM not available ({}) — this is not a mismatch", missing.join(", ")));
+        None
+    } else if !usable {
+        list.skip("measurements", "not compared: a RIM is not authentic (signature, chain or revocation failed above), so its golden values cannot be trusted");
+        None
+    } else {
+        let rims: Vec<(&str, &Rim)> = roles.iter().filter_map(|r| r.rim.map(|x| (r.name, x))).collect();
+        let m = appraise::compare(r, &rims, o.nvdec0_status(), policy, "measurements", list);
+        claims.insert(format!("{pre}-vbios-index-no-conflict"), json!(m.no_conflict));
+        if !m.mismatches.is_empty() {
+            claims.insert("x-nvidia-mismatch-measurement-records".into(), Value::Array(m.mismatches.clone()));
+        }
+        Some(m.success)
+    };
+    match measres {
+        Some(true) => {
+            claims.insert("measres".into(), json!("success"));
+            claims.insert("secboot".into(), json!(true));
+            claims.insert("dbgstat".into(), json!("disabled"));
+        }
+        Some(false) => {
+            claims.insert("measres".into(), json!("fail"));
+        }
+        None => {
+            claims.insert("measres".into(), json!("not-run"));
+        }
+    }
+
+    // Policy.
+    let allowed = |list: &mut Checklist, id: &str, what: &str, v: Option<&String>, allow: &Option<Vec<String>>| {
+        if let Some(allow) = allow {
+            let ok = v.is_some_and(|v| allow.iter().any(|a| a.eq_ignore_ascii_case(v)));
+            list.expect(id, ok, format!("{what} {} is allowed by policy", v.map_or("-", |s| s.as_str())), format!("{what} {:?} is not among the allowed {allow:?}", v));
+        }
+    };
+    if kind == DeviceKind::Gpu {
+        allowed(list, "policy.driver_version", "driver version", driver_version.as_ref(), &policy.allowed_driver_versions);
+    }
+    allowed(list, "policy.vbios_version", if kind == DeviceKind::Gpu { "VBIOS version" } else { "BIOS version" }, fw_version.as_ref(), &policy.allowed_vbios_versions);
+    let ppcie_on = o.get(21).and_then(|v| v.first().copied()) == Some(0xAA);
+    let feature = o.opaque_data_version().filter(|v| *v >= 1).and(o.feature_flag());
+    if kind == DeviceKind::Gpu {
+        let mode = match feature {
+            Some(0) => "spt",
+            Some(1) => "mpt",
+            Some(2) => "ppcie",
+            Some(_) => "unknown",
+            None if ppcie_on => "ppcie",
+            None => "spt",
+        };
+        claims.insert("x-nvidia-gpu-mode".into(), json!(mode));
+        if policy.require_ppcie {
+            list.expect(
+                "policy.ppcie",
+                ppcie_on && matches!(feature, None | Some(2)),
+                "PROTECTED_PCIE_STATUS is 0xAA (protected PCIe on)",
+                format!("protected PCIe is not on: PROTECTED_PCIE_STATUS {:?}, FEATURE_FLAG {:?} (policy nvidia.require_ppcie)", o.get(21).map(hex::encode), feature),
+            );
+        }
+    }
+    claims.insert("x-nvidia-device-type".into(), json!(if kind == DeviceKind::Switch { "nvswitch" } else { "gpu" }));
+    if kind == DeviceKind::Gpu {
+        claims.insert("x-nvidia-gpu-switch-pdis".into(), json!(o.gpu_switch_pdis().iter().map(hex::encode).collect::<Vec<_>>()));
+    }
+    claims.insert("arch".into(), json!(arch.map(Arch::name)));
+    claims.insert("opaque".into(), Value::Object(o.claims(kind)));
+    claims.insert(
+        "measurements".into(),
+        Value::Object(r.blocks.iter().map(|b| (b.index.to_string(), json!(hex::encode(&b.value)))).collect()),
+    );
+    claims.insert("request_nonce".into(), json!(hex::encode(r.request.nonce)));
+    claims.insert("responder_nonce".into(), json!(hex::encode(r.responder_nonce)));
+    claims.insert("source".into(), json!(dev.source));
+    let topology = appraise::TopologyDevice {
+        key: key.clone(),
+        is_switch: kind == DeviceKind::Switch,
+        peer_pdis: if kind == DeviceKind::Switch { o.switch_gpu_pdis() } else { o.gpu_switch_pdis() },
+        own_pdi: if kind == DeviceKind::Switch { o.device_pdi() } else { None },
+    };
+    DeviceSummary { key, claims, ueid, gpu_mode: if kind == DeviceKind::Gpu { feature } else { None }, topology }
+}
+
+fn list_expect(list: &mut Checklist, id: &str, ok: bool, pass: impl Into<String>, fail: impl Into<String>) -> bool {
+    list.expect(id, ok, pass, fail);
+    ok
+}
+
+/// Verifies and appraises NVIDIA evidence (one or many devices). Pure.
+pub fn verify(input: &NvidiaInput) -> Appraisal {
+    let t = input.reference_time;
+    let mut list = Checklist::default();
+    let mut devices = Map::new();
+    let mut summaries = Vec::new();
+    let (mut gpus, mut switches) = (0, 0);
+    for dev in &input.devices {
+        let mut own = Checklist::default();
+        let is_switch = dev.arch_text.as_deref().and_then(Arch::parse).or_else(|| chain::hwmodel(&dev.chain).as_deref().and_then(Arch::from_hwmodel)) == Some(Arch::Ls10);
+        let n = if is_switch { &mut switches } else { &mut gpus };
+        let s = verify_device(dev, *n, input, &mut own);
+        *n += 1;
+        let checks = own.into_checks();
+        let prefix = s.key.to_ascii_lowercase().replace('-', "");
+        let mut claims = s.claims.clone();
+        claims.insert("ear.status".into(), json!(verdict_of(&checks)));
+        devices.insert(s.key.clone(), Value::Object(claims));
+        for c in checks {
+            list.push(&format!("{prefix}.{}", c.id), c.status, c.detail);
+        }
+        summaries.push(s);
+    }
+
+    if summaries.len() > 1 {
+        let mut dups = Vec::new();
+        for (i, a) in summaries.iter().enumerate() {
+            if let Some(u) = &a.ueid {
+                let same: Vec<&str> = summaries[i + 1..].iter().filter(|b| b.ueid.as_ref() == Some(u)).map(|b| b.key.as_str()).collect();
+                if !same.is_empty() && !dups.iter().any(|d: &String| d.contains(u.as_str())) {
+                    dups.push(format!("{} and {} are the same device (ueid {u})", a.key, same.join(", ")));
+                }
+            }
+        }
+        list.expect(
+            "devices.duplicates",
+            dups.is_empty(),
+            format!("{} devices, all with distinct ueids", summaries.len()),
+            format!("duplicate device evidence: {} — one device counted more than once", dups.join("; ")),
+        );
+        let modes: std::collections::BTreeSet<u32> = summaries.iter().filter_map(|s| s.gpu_mode).collect();
+        if modes.contains(&0) && modes.contains(&1) {
+            list.fail("devices.mode", "GPUs mix single-GPU (SPT) and multi-GPU (MPT) passthrough modes, which NVIDIA's verifier refuses");
+        }
+        let topo: Vec<appraise::TopologyDevice> = summaries.iter().map(|s| s.topology.clone()).collect();
+        if input.policy.require_ppcie || topo.iter().any(|d| !d.peer_pdis.is_empty()) {
+            appraise::topology(&topo, input.policy.require_ppcie, &mut list);
+        }
+    } else if input.policy.require_ppcie {
+        let topo: Vec<appraise::TopologyDevice> = summaries.iter().map(|s| s.topology.clone()).collect();
+        appraise::topology(&topo, true, &mut list);
+    }
+
+    let checks = list.into_checks();
+    let verdict = verdict_of(&checks);
+    let anchor = match input.test_root(Pki::Device) {
+        Some(r) => TrustAnchor { kind: "test".into(), name: format!("TEST anchor {}", r.subject_cn().unwrap_or_default()), spki_sha256: hex::encode(r.spki_sha256()) },
+        None => TrustAnchor { kind: "pinned".into(), name: Pki::Device.root_name().into(), spki_sha256: roots::DEVICE_ROOT_PIN.into() },
+    };
+    let mut claims = Map::new();
+    claims.insert("x-nvidia-overall-att-result".into(), json!(verdict != Verdict::Contraindicated));
+    claims.insert("devices".into(), Value::Object(devices));
+    claims.insert("rim_trust_anchor".into(), json!(match input.test_root(Pki::Rim) {
+        Some(r) => format!("TEST anchor {} (SPKI SHA-256 {})", r.subject_cn().unwrap_or_default(), hex::encode(r.spki_sha256())),
+        None => format!("pinned {} (SPKI SHA-256 {})", Pki::Rim.root_name(), roots::RIM_ROOT_PIN),
+    }));
+    Appraisal { platform: "nvidia".into(), verdict, reference_time: rfc3339(t), trust_anchor: anchor, checks, claims }
 }

@@ -64,21 +64,437 @@ fn failing(a: &Appraisal) -> Vec<String> {
     a.checks.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.clone()).collect()
 }
 
-fn dump(a: &Appraisal) {
-    for c in &a.checks {
-        eprintln!("{:?} {} — {}", c.status, c.id, c.detail);
+
+fn manifest(d: &PathBuf) -> Value {
+    serde_json::from_slice(&std::fs::read(d.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// The manifest entry for (vector, report, chain).
+fn entry<'a>(m: &'a Value, vector: &str, chain: &str) -> &'a Value {
+    m["vectors"].as_array().unwrap().iter().find(|v| v["vector"] == vector && (v["chain"] == chain || v.get("chain").is_none())).unwrap()
+}
+
+fn device<'a>(a: &'a Appraisal, key: &str) -> &'a Value {
+    &a.claims["devices"][key]
+}
+
+fn detail<'a>(a: &'a Appraisal, id: &str) -> &'a str {
+    &a.checks.iter().find(|c| c.id == id).unwrap().detail
+}
+
+const REF: &str = "gpu-hopper/h100-545.00-nonce4cff";
+
+fn reference_case() -> Case<'static> {
+    Case {
+        evidence: "gpu-hopper/h100-545.00-nonce4cff/report.hex",
+        chain: Some("gpu-hopper/h100-545.00-nonce4cff/cert-chain.pem"),
+        rims: vec!["gpu-hopper/h100-545.00-nonce4cff/rim-driver-545.00.swidtag", "gpu-hopper/h100-545.00-nonce4cff/rim-vbios-1010_0200_882_96005E0001-test.swidtag"],
+        policy: json!({ "nonce": NONCE_4CFF }),
+        at: T_GPU,
     }
 }
 
 #[test]
-fn smoke() {
+fn reference_set_passes_every_check_at_t_gpu() {
     let Some(d) = dir() else { return };
-    let mut c = case("gpu-hopper/h100-545.00-nonce4cff/report.hex");
-    c.chain = Some("gpu-hopper/h100-545.00-nonce4cff/cert-chain.pem");
-    c.rims = vec!["gpu-hopper/h100-545.00-nonce4cff/rim-driver-545.00.swidtag", "gpu-hopper/h100-545.00-nonce4cff/rim-vbios-1010_0200_882_96005E0001-test.swidtag"];
-    c.policy = json!({"nonce": NONCE_4CFF});
+    let a = appraise(&d, &reference_case());
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    // The only warnings: revocation not established offline (no OCSP/CRL imported).
+    let warns: Vec<&str> = a.checks.iter().filter(|c| c.status == Status::Warn).map(|c| c.id.as_str()).collect();
+    assert_eq!(warns, ["gpu0.chain.revocation", "gpu0.rim.driver.chain.revocation", "gpu0.rim.vbios.chain.revocation"]);
+    assert_eq!(a.verdict, Verdict::Warning);
+    assert!(detail(&a, "gpu0.measurements").starts_with("33 of 33 golden values match"), "{}", detail(&a, "gpu0.measurements"));
+    assert!(detail(&a, "gpu0.measurements").contains("23#1, 24#1, 35#1"));
+    assert_eq!(status(&a, "gpu0.fwid"), Status::Skip);
+    let m = manifest(&d);
+    let e = entry(&m, REF, "cert-chain.pem");
+    let g = device(&a, "GPU-0");
+    assert_eq!(g["ueid"], e["chain_checks"]["ueid"]);
+    assert_eq!(g["hwmodel"], e["chain_checks"]["hwmodel"]);
+    assert_eq!(g["x-nvidia-gpu-driver-version"], e["parse"]["driver_version"]);
+    assert_eq!(g["x-nvidia-gpu-vbios-version"], e["parse"]["vbios_version"]);
+    assert_eq!(g["rim_ids"]["vbios"], e["parse"]["vbios_rim_id"]);
+    assert_eq!(g["rim_ids"]["driver"], e["parse"]["driver_rim_id_hopper"]);
+    assert_eq!(g["measres"], "success");
+    assert_eq!(g["oemid"], "5703");
+    assert_eq!(g["x-nvidia-gpu-attestation-report-cert-chain"]["x-nvidia-cert-status"], "valid");
+    assert_eq!(g["x-nvidia-gpu-attestation-report-cert-chain"]["x-nvidia-cert-expiration-date"], "9999-12-31T23:59:59Z");
+    assert_eq!(g["x-nvidia-gpu-driver-rim-cert-chain"]["x-nvidia-cert-ocsp-status"], "unknown");
+    assert_eq!(g["opaque"]["nvdec0_status"], "55");
+    assert_eq!(a.trust_anchor.spki_sha256, "a90c4eb5acfd3e3d03a25db6a26b84f720ad0503196c627c21ddd48dd85b06a4");
+    // With imported-revocation not required, the same set is affirming only if revocation is good:
+    let mut strict = reference_case();
+    strict.policy = json!({ "nonce": NONCE_4CFF, "revocation": "require_good" });
+    assert_eq!(appraise(&d, &strict).verdict, Verdict::Contraindicated);
+}
+
+#[test]
+fn reference_set_rim_chains_are_expired_today() {
+    let Some(d) = dir() else { return };
+    let mut c = reference_case();
+    c.at = T_NOW;
     let a = appraise(&d, &c);
-    dump(&a);
-    eprintln!("{}", serde_json::to_string_pretty(&a.claims).unwrap().chars().take(3000).collect::<String>());
-    let _ = (T_NOW, NONCE_931D, Verdict::Affirming, failing(&a));
+    assert_eq!(failing(&a), ["gpu0.rim.driver.chain.validity", "gpu0.rim.vbios.chain.validity"]);
+    let g = device(&a, "GPU-0");
+    assert_eq!(g["x-nvidia-gpu-driver-rim-cert-chain"]["x-nvidia-cert-status"], "expired");
+    assert_eq!(g["x-nvidia-gpu-vbios-rim-cert-chain"]["x-nvidia-cert-status"], "expired");
+    assert_eq!(g["x-nvidia-gpu-attestation-report-cert-chain"]["x-nvidia-cert-status"], "valid");
+    assert!(detail(&a, "gpu0.rim.vbios.chain.validity").contains("HCC RIM L4 Signer"));
+}
+
+#[test]
+fn prod_vbios_rim_mismatches_at_1_2_3_9_with_records() {
+    let Some(d) = dir() else { return };
+    let mut c = reference_case();
+    c.rims[1] = "rims/vbios/1010_0200_882_96005E0001_PROD.swidtag";
+    let a = appraise(&d, &c);
+    assert_eq!(failing(&a), ["gpu0.measurements"]);
+    let records = device(&a, "GPU-0")["x-nvidia-mismatch-measurement-records"].as_array().unwrap();
+    let idx: Vec<u64> = records.iter().map(|r| r["index"].as_u64().unwrap()).collect();
+    assert_eq!(idx, [1, 2, 3, 9]);
+    for r in records {
+        assert_eq!(r["source"], "vbios");
+        assert_eq!(r["rim"], "rims/vbios/1010_0200_882_96005E0001_PROD.swidtag");
+        assert_eq!(r["golden_size"], 48);
+        assert_eq!(r["runtime_value"].as_str().unwrap().len(), 96);
+        assert_ne!(Value::Array(vec![r["runtime_value"].clone()]), r["golden_values"]);
+    }
+    assert_eq!(device(&a, "GPU-0")["measres"], "fail");
+}
+
+#[test]
+fn chain_without_brom_fails() {
+    let Some(d) = dir() else { return };
+    let mut c = reference_case();
+    c.chain = Some("gpu-hopper/h100-545.00-nonce4cff/negative-cert-chain-missing-brom.pem");
+    let a = appraise(&d, &c);
+    assert_eq!(status(&a, "gpu0.chain.count"), Status::Fail);
+    assert_eq!(status(&a, "gpu0.chain.path"), Status::Fail);
+    assert_eq!(device(&a, "GPU-0")["x-nvidia-gpu-attestation-report-cert-chain"]["x-nvidia-cert-status"], "invalid");
+}
+
+#[test]
+fn negative_chains_are_rejected() {
+    let Some(d) = dir() else { return };
+    let mut c = case("gpu-hopper/h100-550.90.07-nvtrust-sample/report.hex");
+    c.policy = json!({ "nonce": NONCE_931D, "require_rims": false });
+    for (chain, must_fail) in [
+        ("gpu-hopper/negative-chains/root-only.pem", &["gpu0.chain.count", "gpu0.chain.path", "gpu0.report.signature"][..]),
+        ("gpu-hopper/negative-chains/missing-provisioner-ica.pem", &["gpu0.chain.count", "gpu0.chain.path"][..]),
+        ("gpu-hopper/negative-chains/missing-leaf-ak.pem", &["gpu0.chain.count", "gpu0.chain.ca", "gpu0.report.signature", "gpu0.fwid"][..]),
+    ] {
+        c.chain = Some(chain);
+        let a = appraise(&d, &c);
+        let f = failing(&a);
+        for id in must_fail {
+            assert!(f.contains(&id.to_string()), "{chain}: {id} should fail; failing {f:?}");
+        }
+        assert_eq!(a.verdict, Verdict::Contraindicated, "{chain}");
+    }
+}
+
+#[test]
+fn nvtrust_sample_passes_device_checks_but_has_no_public_rims() {
+    let Some(d) = dir() else { return };
+    let mut c = case("gpu-hopper/h100-550.90.07-nvtrust-sample/report.hex");
+    c.chain = Some("gpu-hopper/h100-550.90.07-nvtrust-sample/cert-chain.pem");
+    c.policy = json!({ "nonce": NONCE_931D });
+    let a = appraise(&d, &c);
+    assert_eq!(failing(&a), ["gpu0.rim.driver.available", "gpu0.rim.vbios.available"]);
+    assert!(detail(&a, "gpu0.rim.driver.available").contains("NV_GPU_DRIVER_GH100_550.90.07"));
+    assert!(detail(&a, "gpu0.rim.vbios.available").contains("NV_GPU_VBIOS_1010_0200_882_96009F0001"));
+    assert_eq!(status(&a, "gpu0.fwid"), Status::Pass);
+    assert_eq!(status(&a, "gpu0.measurements"), Status::Skip);
+    assert!(detail(&a, "gpu0.measurements").contains("not a mismatch"));
+    // NRAS's verdict for this very report: the claims we can establish offline agree.
+    let nras: Value = serde_json::from_slice(&std::fs::read(d.join("gpu-hopper/h100-550.90.07-nvtrust-sample/nras-claims-decoded.json")).unwrap()).unwrap();
+    let (n, g) = (&nras["GPU-0"], device(&a, "GPU-0"));
+    for k in ["ueid", "hwmodel", "eat_nonce", "x-nvidia-gpu-driver-version", "x-nvidia-gpu-vbios-version", "x-nvidia-gpu-attestation-report-signature-verified", "x-nvidia-gpu-attestation-report-nonce-match", "x-nvidia-gpu-attestation-report-cert-chain-fwid-match", "x-nvidia-gpu-arch-check", "x-nvidia-gpu-attestation-report-parsed"] {
+        assert_eq!(g[k], n[k], "{k}");
+    }
+    // RIMs optional by policy: the same evidence is a warning, not a failure.
+    c.policy = json!({ "nonce": NONCE_931D, "require_rims": false });
+    let a = appraise(&d, &c);
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    assert_eq!(status(&a, "gpu0.rim.vbios.available"), Status::Warn);
+}
+
+#[test]
+fn sdk_fixture_535_vbios_matches_wrong_nonce_fails_and_tampered_driver_rim_is_not_used() {
+    let Some(d) = dir() else { return };
+    let mut c = case("gpu-hopper/h100-535.86.09/report.hex");
+    c.chain = Some("gpu-hopper/h100-535.86.09/cert-chain.pem");
+    c.rims = vec!["rims/vbios/1010_0200_882_96005E0001_PROD.swidtag"];
+    c.policy = json!({ "nonce": "27a328247bf7935c993341cf587be6f05986ccce4fe7ba2c54100bd616a58f66", "require_rims": false });
+    let a = appraise(&d, &c);
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    assert!(detail(&a, "gpu0.measurements").starts_with("12 of 12"));
+    assert_eq!(status(&a, "gpu0.measurements.incomplete"), Status::Warn);
+    assert_eq!(device(&a, "GPU-0")["measres"], "incomplete");
+    assert_eq!(device(&a, "GPU-0")["ueid"], "395803620356496203949105887342232667833655422354");
+
+    c.policy = json!({ "nonce": "00".repeat(32), "require_rims": false });
+    assert_eq!(failing(&appraise(&d, &c)), ["gpu0.nonce"]);
+
+    c.policy = json!({ "nonce": "27a328247bf7935c993341cf587be6f05986ccce4fe7ba2c54100bd616a58f66" });
+    c.rims = vec!["gpu-hopper/h100-535.86.09/rim-driver-535.86.09-TAMPERED-mismatch.xml", "gpu-hopper/h100-535.86.09/rim-vbios-1010_0200_882_96005E0001-mismatch.xml"];
+    let a = appraise(&d, &c);
+    let f = failing(&a);
+    assert!(f.contains(&"gpu0.rim.driver.signature".to_string()), "{f:?}");
+    assert!(detail(&a, "gpu0.rim.driver.signature").contains("changed after signing"));
+    assert_eq!(status(&a, "gpu0.rim.vbios.signature"), Status::Pass);
+    // The genuine newer VBIOS RIM still mismatches at index 9; the tampered driver RIM's values are not used.
+    let idx: Vec<u64> = device(&a, "GPU-0")["x-nvidia-mismatch-measurement-records"].as_array().unwrap().iter().map(|r| r["index"].as_u64().unwrap()).collect();
+    assert_eq!(idx, [9]);
+    assert!(detail(&a, "gpu0.measurements.incomplete").contains("not authentic"));
+}
+
+#[test]
+fn opaque_v1_report_580_159_03() {
+    let Some(d) = dir() else { return };
+    let mut c = case("gpu-hopper/h100-580.159.03/report.hex");
+    c.chain = Some("gpu-hopper/h100-580.159.03/cert-chain.pem");
+    c.rims = vec!["rims/vbios/1010_0205_862_9600740020_PROD.swidtag"];
+    c.policy = json!({ "nonce": "5bb22e377702d4e1e8215a903ba094826b9ac7f731dee1fe8102958bf2840aca", "require_rims": false });
+    let a = appraise(&d, &c);
+    assert_eq!(failing(&a), ["gpu0.measurements"]);
+    assert_eq!(status(&a, "gpu0.fwid"), Status::Pass);
+    let g = device(&a, "GPU-0");
+    assert_eq!(g["ueid"], "509096176156678437554566035365892618958504054724");
+    assert_eq!(g["oemid"], "5703");
+    assert_eq!(g["x-nvidia-gpu-mode"], "spt");
+    assert_eq!(g["opaque"]["opaque_data_version"], 1);
+    let idx: Vec<u64> = g["x-nvidia-mismatch-measurement-records"].as_array().unwrap().iter().map(|r| r["index"].as_u64().unwrap()).collect();
+    assert_eq!(idx, [9]);
+    assert!(detail(&a, "gpu0.measurements").starts_with("1 of 12"));
+}
+
+#[test]
+fn expired_and_tampered_driver_rim_570() {
+    let Some(d) = dir() else { return };
+    let mut c = case("gpu-hopper/h100-570.124.03/report.hex");
+    c.chain = Some("gpu-hopper/h100-570.124.03/cert-chain.pem");
+    c.rims = vec!["gpu-hopper/h100-570.124.03/rim-driver-570.124.03-EXPIRED-TAMPERED.xml", "rims/vbios/1010_0205_862_96005E0004_PROD.swidtag"];
+    c.policy = json!({ "nonce": NONCE_931D });
+    let a = appraise(&d, &c);
+    // The VBIOS RIM (genuine, valid at T_gpu) still mismatches at index 9, as the manifest records.
+    assert_eq!(failing(&a), ["gpu0.rim.driver.chain.validity", "gpu0.rim.driver.signature", "gpu0.measurements"]);
+    assert!(detail(&a, "gpu0.measurements").contains("at RIM indices 9 (vbios)"), "{}", detail(&a, "gpu0.measurements"));
+    assert_eq!(status(&a, "gpu0.rim.driver.chain.path"), Status::Pass);
+    assert_eq!(device(&a, "GPU-0")["x-nvidia-gpu-driver-rim-cert-chain"]["x-nvidia-cert-status"], "expired");
+    assert_eq!(status(&a, "gpu0.fwid"), Status::Pass);
+    assert_eq!(device(&a, "GPU-0")["ueid"], "513040271002320286744800603328389647958014137565");
+}
+
+#[test]
+fn invalid_signature_report_fails_signature_and_fwid() {
+    let Some(d) = dir() else { return };
+    let mut c = case("gpu-hopper/h100-invalid-signature/report.hex");
+    c.chain = Some("gpu-hopper/h100-570.124.03/cert-chain.pem");
+    c.policy = json!({ "nonce": NONCE_931D, "require_rims": false });
+    let a = appraise(&d, &c);
+    assert_eq!(failing(&a), ["gpu0.fwid", "gpu0.report.signature"]);
+}
+
+#[test]
+fn trailing_byte_capture_is_flagged_with_the_structural_diagnostic() {
+    let Some(d) = dir() else { return };
+    let mut c = case("gpu-hopper/h100-580.95.05-trailing-byte/report.hex");
+    c.chain = Some("gpu-hopper/h100-580.95.05-trailing-byte/cert-chain.pem");
+    c.rims = vec!["rims/vbios/1010_0200_882_960074001A_PROD.swidtag"];
+    c.policy = json!({ "nonce": "87d8e24ab336adafe228d49e83d745f6dba4ae505372b6a5704820856b343fec", "require_rims": false });
+    let a = appraise(&d, &c);
+    assert_eq!(failing(&a), ["gpu0.evidence.trailing_bytes", "gpu0.report.signature", "gpu0.measurements"]);
+    assert_eq!(status(&a, "gpu0.report.signature_structural"), Status::Warn);
+    assert!(detail(&a, "gpu0.report.signature_structural").contains("VERIFIES"));
+    assert!(detail(&a, "gpu0.evidence.trailing_bytes").contains("1 byte(s) (00)"));
+    assert_eq!(status(&a, "gpu0.fwid"), Status::Pass);
+    let idx: Vec<u64> = device(&a, "GPU-0")["x-nvidia-mismatch-measurement-records"].as_array().unwrap().iter().map(|r| r["index"].as_u64().unwrap()).collect();
+    assert_eq!(idx, [9]);
+    assert_eq!(device(&a, "GPU-0")["x-nvidia-gpu-attestation-report-parsed"], false);
+}
+
+#[test]
+fn blackwell_fwid_from_dice_tcbinfo() {
+    let Some(d) = dir() else { return };
+    let mut c = case("gpu-blackwell/gb100-575.32/report.hex");
+    c.chain = Some("gpu-blackwell/gb100-575.32/cert-chain.pem");
+    c.policy = json!({ "nonce": NONCE_931D, "require_rims": false });
+    let a = appraise(&d, &c);
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    assert!(detail(&a, "gpu0.fwid").contains("DICE TcbInfo 2.23.133.5.4.1.1 fwids[0]"));
+    let g = device(&a, "GPU-0");
+    assert_eq!(g["arch"], "BLACKWELL");
+    assert_eq!(g["hwmodel"], "GB100 A01 GSP BROM");
+    assert_eq!(g["ueid"], "474146966256510137525212816567191319424869109849");
+    assert_eq!(g["rim_ids"]["driver"], "NV_GPU_CC_DRIVER_GB100_575.32");
+    assert_eq!(g["rim_ids"]["vbios"], "NV_GPU_VBIOS_G525_0220_886_970088000F");
+}
+
+const LS10: &str = "switch-ls10/ls10-96.10.55.00.01";
+
+fn ls10_case() -> Case<'static> {
+    Case {
+        evidence: "switch-ls10/ls10-96.10.55.00.01/report.hex",
+        chain: Some("switch-ls10/ls10-96.10.55.00.01/cert-chain.pem"),
+        rims: vec!["switch-ls10/ls10-96.10.55.00.01/rim-NV_SWITCH_BIOS_5612_0002_890_9610550001.xml"],
+        policy: json!({ "nonce": NONCE_931D }),
+        at: T_NOW,
+    }
+}
+
+#[test]
+fn ls10_switch_passes_all_31_today() {
+    let Some(d) = dir() else { return };
+    let a = appraise(&d, &ls10_case());
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    assert!(detail(&a, "switch0.measurements").starts_with("31 of 31"));
+    let s = device(&a, "SWITCH-0");
+    assert_eq!(s["hwmodel"], "LS_10 A01 FSP BROM");
+    assert_eq!(s["ueid"], "694931143880983876767046803400974855445978836716");
+    assert_eq!(s["x-nvidia-switch-bios-version"], "96.10.55.00.01");
+    assert_eq!(s["rim_ids"]["bios"], "NV_SWITCH_BIOS_5612_0002_890_9610550001");
+    assert_eq!(s["measres"], "success");
+    assert_eq!(s["opaque"]["device_pdi"], "203eb31ad9ed0008");
+}
+
+#[test]
+fn ls10_negatives() {
+    let Some(d) = dir() else { return };
+    let mut c = ls10_case();
+    c.evidence = "switch-ls10/ls10-96.10.55.00.01/report-invalid-signature.hex";
+    c.policy = json!({ "nonce": "ea038ed507a451e005bae91186bc9403150a3cb8971fdebd05ffed65eeb6a997" });
+    assert!(failing(&appraise(&d, &c)).contains(&"switch0.report.signature".to_string()));
+    for rim in ["rim-NV_SWITCH_BIOS_5612_0002_890_9610550001-TAMPERED-sig.xml", "rim-NV_SWITCH_BIOS_5612_0002_890_9610550001-TAMPERED-mismatch.xml"] {
+        let mut c = ls10_case();
+        let path = format!("{LS10}/{rim}");
+        c.rims = vec![&path];
+        let a = appraise(&d, &c);
+        assert!(failing(&a).contains(&"switch0.rim.bios.signature".to_string()), "{rim}: {:?}", failing(&a));
+        assert!(detail(&a, "switch0.rim.bios.signature").contains("changed after signing"), "{rim}");
+        assert_eq!(status(&a, "switch0.measurements"), Status::Skip);
+    }
+}
+
+#[test]
+fn wrong_rim_roots_fail_the_rim_chain() {
+    let Some(d) = dir() else { return };
+    // The NVIDIA SDK's negative: a debug L4 signer passed as the RIM root.
+    let mut c = ls10_case();
+    let req = Request {
+        evidence: blob(&d, c.evidence),
+        endorsements: vec![blob(&d, c.chain.unwrap())],
+        test_anchors: vec![blob(&d, "roots/negative/wrong-rim-root-debug-l4-signer.pem")],
+        policy: Some(json!({ "nvidia": c.policy })),
+        reference_time: c.at,
+        rims: c.rims.iter().map(|p| blob(&d, p)).collect(),
+        ocsp: vec![],
+        more_evidence: vec![],
+    };
+    let a = run(&req).unwrap();
+    let f = failing(&a);
+    assert!(f.contains(&"switch0.rim.bios.chain.path".to_string()), "{f:?}");
+    assert_eq!(status(&a, "switch0.chain.path"), Status::Pass, "the device chain keeps the pinned device root");
+    assert!(a.claims["rim_trust_anchor"].as_str().unwrap().starts_with("TEST anchor HCC RIM L4 Signer"));
+    // A RIM signed under the debug hierarchy fails against the pinned CoRIM root.
+    c.rims = vec!["rims/driver/negative/debug-root-chain-vbios-97.00.83.00.09.xml"];
+    let rim = custodian_core::nvidia::rim::Rim::parse(&std::fs::read(d.join(c.rims[0])).unwrap(), c.rims[0]).unwrap();
+    assert!(rim.xmldsig.ok(), "its XMLDSig itself is intact");
+    let mut list = custodian_core::appraisal::Checklist::default();
+    let out = custodian_core::nvidia::chain::verify(&rim.certs, custodian_core::nvidia::roots::Pki::Rim, None, None, T_GPU, "c", "RIM chain", &mut list);
+    assert_eq!(out.status, custodian_core::nvidia::chain::CertStatus::Invalid);
+    let checks = list.into_checks();
+    assert!(checks.iter().any(|k| k.id == "c.path" && k.status == Status::Fail));
+}
+
+#[test]
+fn every_rim_xmldsig_and_chain_as_the_manifest_states() {
+    let Some(d) = dir() else { return };
+    let m = manifest(&d);
+    for (path, v) in m["rims"].as_object().unwrap() {
+        let rim = custodian_core::nvidia::rim::Rim::parse(&std::fs::read(d.join(path)).unwrap(), path).unwrap();
+        for (key, t) in [("xmldsig_ok_at_2025_06_01", T_GPU), ("xmldsig_ok_at_2026_11_22", T_NOW)] {
+            let Some(expected) = v[key].as_bool() else { continue };
+            let mut list = custodian_core::appraisal::Checklist::default();
+            let out = custodian_core::nvidia::chain::verify(&rim.certs, custodian_core::nvidia::roots::Pki::Rim, None, None, t, "c", "RIM chain", &mut list);
+            // The manifest's flag is xmlsec's verdict: signature, chain and validity at that time.
+            let ok = rim.xmldsig.ok() && out.status == custodian_core::nvidia::chain::CertStatus::Valid;
+            assert_eq!(ok, expected, "{path} {key}: xmldsig {:?} chain {:?}", rim.xmldsig, out.status);
+        }
+        if let Some(active) = v["active"].as_u64() {
+            assert_eq!(rim.active().count() as u64, active, "{path}");
+        }
+        if let Some(cv) = v["colloquialVersion"].as_str() {
+            assert_eq!(rim.colloquial_version.as_deref(), Some(cv), "{path}");
+        }
+    }
+}
+
+#[test]
+fn serialized_evidence_files() {
+    let Some(d) = dir() else { return };
+    let m = manifest(&d);
+    for v in m["vectors"].as_array().unwrap().iter().filter(|v| v.get("entries").is_some()) {
+        let path = v["vector"].as_str().unwrap();
+        let nonce = v["entries"][0]["json_nonce"].as_str().unwrap();
+        let mut c = case(path);
+        c.at = T_NOW;
+        c.policy = json!({ "require_rims": false, "nonce": nonce });
+        let a = appraise(&d, &c);
+        let entries = v["entries"].as_array().unwrap();
+        let devices = a.claims["devices"].as_object().unwrap();
+        assert_eq!(devices.len(), entries.len(), "{path}");
+        for (i, e) in entries.iter().enumerate() {
+            let key = if e["arch"] == "LS10" { format!("SWITCH-{i}") } else { format!("GPU-{i}") };
+            let p = key.to_ascii_lowercase().replace('-', "");
+            let dev = device(&a, &key);
+            assert_eq!(dev["ueid"], e["ueid"], "{path} {key}");
+            for id in ["nonce", "report.signature", "chain.path", "chain.count", "chain.validity", "evidence.opaque", "evidence.trailing_bytes"] {
+                assert_eq!(status(&a, &format!("{p}.{id}")), Status::Pass, "{path} {key} {id}: {}", detail(&a, &format!("{p}.{id}")));
+            }
+            if e["fwid_match"] == true {
+                assert_eq!(status(&a, &format!("{p}.fwid")), Status::Pass, "{path} {key}");
+            }
+        }
+        let f = failing(&a);
+        if path.contains("duplicated") {
+            assert_eq!(f, ["devices.duplicates"], "{path}");
+            assert!(detail(&a, "devices.duplicates").contains("SWITCH-0 and SWITCH-1, SWITCH-2, SWITCH-3"));
+        } else {
+            assert!(f.is_empty(), "{path}: {f:?}");
+        }
+    }
+}
+
+#[test]
+fn ppcie_node_topology_gpus_and_switches() {
+    let Some(d) = dir() else { return };
+    let nonce = "4760e30534a0621357d458b1a7936551b5dc4cd1e69718adf7ed9fb0252a537e";
+    let req = |more: bool, require: bool| Request {
+        evidence: blob(&d, "evidence-json/hopper-590.12-ppcie-8gpu-nonce-4760.json"),
+        endorsements: vec![],
+        test_anchors: vec![],
+        policy: Some(json!({ "nvidia": { "nonce": nonce, "require_rims": false, "require_ppcie": require } })),
+        reference_time: T_NOW,
+        rims: vec![],
+        ocsp: vec![],
+        more_evidence: if more { vec![blob(&d, "evidence-json/ls10-ppcie-4switch-nonce-4760.json")] } else { vec![] },
+    };
+    let a = run(&req(true, true)).unwrap();
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    assert!(detail(&a, "topology.gpu_switch_pdis").contains("all 8 GPUs list the same 4 switches"));
+    assert!(detail(&a, "topology.switches_present").contains("exactly the 4 switches"));
+    assert!(detail(&a, "topology.switch_gpu_pdis").contains("same 8 GPU PDIs, one per GPU in the evidence (8)"));
+    assert_eq!(a.claims["devices"]["GPU-7"]["x-nvidia-gpu-mode"], "ppcie");
+    assert_eq!(status(&a, "gpu0.policy.ppcie"), Status::Pass);
+    // Four of the eight GPUs against the four switches: the switches list GPUs that are not here.
+    let mut r = req(true, true);
+    r.evidence = blob(&d, "evidence-json/hopper-590.12-multi4-nonce-e97b.json");
+    r.policy = Some(json!({ "nvidia": { "require_rims": false, "require_ppcie": true } }));
+    let a = run(&r).unwrap();
+    assert_eq!(status(&a, "topology.switch_gpu_pdis"), Status::Fail);
+    assert_eq!(status(&a, "topology.gpu_switch_pdis"), Status::Pass);
+    // Not required: the same finding is a warning.
+    r.policy = Some(json!({ "nvidia": { "require_rims": false } }));
+    assert_eq!(status(&run(&r).unwrap(), "topology.switch_gpu_pdis"), Status::Warn);
 }

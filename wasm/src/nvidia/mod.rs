@@ -231,15 +231,16 @@ fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &m
     claims.insert(format!("{c}-signature-verified"), json!(sig_ok));
     list.skip(&format!("{p}.schema"), "XSD (swidSchema2015) validation is not performed; the elements the appraisal reads were checked while parsing");
     let active = rim.active().count();
-    claims.insert(format!("{c}-measurements-available"), json!(active > 0));
+    let readable = active > 0 && rim.problems.is_empty();
+    claims.insert(format!("{c}-measurements-available"), json!(readable));
     list.expect(
         &format!("{p}.measurements_available"),
-        active > 0,
+        readable,
         format!("{} Resources, {active} active", rim.resources.len()),
-        format!("{} Resources but none active", rim.resources.len()),
+        if rim.problems.is_empty() { format!("{} Resources but none active", rim.resources.len()) } else { format!("unreadable Resources: {}", rim.problems.join("; ")) },
     );
     // Golden values are used when the RIM is authentic; an expired signer is reported above.
-    Some(sig_ok && outcome.status != CertStatus::Invalid && !rev.revoked && active > 0)
+    Some(sig_ok && outcome.status != CertStatus::Invalid && !rev.revoked && readable)
 }
 
 fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput, list: &mut Checklist) -> DeviceSummary {
@@ -374,11 +375,12 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
     let (rim, _) = pick_rim(&input.rims, true, fw_version.as_deref(), fw_id.as_deref());
     roles.push(Role { name: fw_role, claim: format!("{pre}-{fw_role}-rim"), id: fw_id.clone(), version: fw_version.clone(), rim });
     claims.insert("rim_ids".into(), Value::Object(roles.iter().map(|r| (r.name.to_string(), json!(r.id))).collect()));
-    let mut usable = true;
-    let mut missing = Vec::new();
+    let mut authentic = Vec::new();
+    let (mut missing, mut untrusted) = (Vec::new(), Vec::new());
     for role in &roles {
         match verify_rim(role, input, list, &mut claims) {
-            Some(ok) => usable &= ok,
+            Some(true) => authentic.extend(role.rim.map(|r| (role.name, r))),
+            Some(false) => untrusted.push(role.name),
             None => {
                 claims.insert(format!("{}-fetched", role.claim), json!(false));
                 missing.push(role.name);
@@ -399,33 +401,37 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
     if let Some(oem) = roles.iter().filter_map(|r| r.rim).find_map(|r| r.firmware_manufacturer_id.clone()) {
         claims.insert("oemid".into(), json!(oem));
     }
-    let measres = if !missing.is_empty() {
-        list.skip("measurements", format!("not compared: RIM not available ({}) — this is not a mismatch", missing.join(", ")));
-        None
-    } else if !usable {
-        list.skip("measurements", "not compared: a RIM is not authentic (signature, chain or revocation failed above), so its golden values cannot be trusted");
-        None
+    // Compare against every authentic RIM; say which roles were left out and why (a RIM that is not
+    // available is not a mismatch, and an unauthentic RIM's values are never used).
+    let mut left_out = Vec::new();
+    if !missing.is_empty() {
+        left_out.push(format!("RIM not available: {} (this is not a mismatch)", missing.join(", ")));
+    }
+    if !untrusted.is_empty() {
+        left_out.push(format!("RIM not authentic (signature, chain, revocation or content failed above): {}", untrusted.join(", ")));
+    }
+    let measres = if authentic.is_empty() {
+        list.skip("measurements", format!("not compared — {}", left_out.join("; ")));
+        "not-run"
     } else {
-        let rims: Vec<(&str, &Rim)> = roles.iter().filter_map(|r| r.rim.map(|x| (r.name, x))).collect();
-        let m = appraise::compare(r, &rims, o.nvdec0_status(), policy, "measurements", list);
+        let m = appraise::compare(r, &authentic, o.nvdec0_status(), policy, "measurements", list);
+        if !left_out.is_empty() {
+            list.warn("measurements.incomplete", format!("only the {} RIM's golden values were compared — {}", authentic.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" and "), left_out.join("; ")));
+        }
         claims.insert(format!("{pre}-vbios-index-no-conflict"), json!(m.no_conflict));
         if !m.mismatches.is_empty() {
             claims.insert("x-nvidia-mismatch-measurement-records".into(), Value::Array(m.mismatches.clone()));
         }
-        Some(m.success)
+        match (m.success, left_out.is_empty()) {
+            (false, _) => "fail",
+            (true, true) => "success",
+            (true, false) => "incomplete",
+        }
     };
-    match measres {
-        Some(true) => {
-            claims.insert("measres".into(), json!("success"));
-            claims.insert("secboot".into(), json!(true));
-            claims.insert("dbgstat".into(), json!("disabled"));
-        }
-        Some(false) => {
-            claims.insert("measres".into(), json!("fail"));
-        }
-        None => {
-            claims.insert("measres".into(), json!("not-run"));
-        }
+    claims.insert("measres".into(), json!(measres));
+    if measres == "success" {
+        claims.insert("secboot".into(), json!(true));
+        claims.insert("dbgstat".into(), json!("disabled"));
     }
 
     // Policy.

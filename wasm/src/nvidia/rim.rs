@@ -10,7 +10,9 @@
 //!   ("True"/"False"), `alternatives` n, `size` (bytes), and `Hash0..Hash{n-1}` in the namespace
 //!   `http://www.w3.org/2001/04/xmlenc#sha384` (hex).
 //!
-//! Reading never panics: bad XML or a malformed Resource is an [`InputError`] naming the file; a
+//! Reading never panics: bad XML (or no `SoftwareIdentity`/`Payload`) is an [`InputError`] naming the
+//! file. A malformed Resource (e.g. `alternatives` bumped without its `HashN`, as a tamper would leave
+//! it) is kept in [`Rim::problems`] for the appraisal to report next to the signature failure, and a
 //! signature that does not verify is a result ([`Xmldsig`]), not an error.
 
 use base64::Engine;
@@ -65,6 +67,8 @@ pub struct Rim {
     pub colloquial_version: Option<String>,
     pub firmware_manufacturer_id: Option<String>,
     pub resources: Vec<Resource>,
+    /// Resources that could not be read, one sentence each (they are not used).
+    pub problems: Vec<String>,
     /// `KeyInfo/X509Data/X509Certificate`, in document order (signer first).
     pub certs: Vec<Cert>,
     pub xmldsig: Xmldsig,
@@ -91,9 +95,12 @@ impl Rim {
         let child = |name: &str| root.children().find(|n| n.is_element() && n.tag_name().name() == name && n.tag_name().namespace() == Some(NS_SWID));
         let meta = child("Meta");
         let payload = child("Payload").ok_or_else(|| err("Payload", "no Payload element: the RIM carries no measurements".into()))?;
-        let mut resources = Vec::new();
+        let (mut resources, mut problems) = (Vec::new(), Vec::new());
         for (i, r) in payload.children().filter(|n| n.is_element() && n.tag_name().name() == "Resource").enumerate() {
-            resources.push(resource(r).map_err(|m| err(&format!("Payload/Resource[{i}]"), m))?);
+            match resource(r) {
+                Ok(r) => resources.push(r),
+                Err(m) => problems.push(format!("Payload/Resource[{i}]: {m}")),
+            }
         }
         let (certs, xmldsig) = signature(&doc, source)?;
         Ok(Rim {
@@ -103,6 +110,7 @@ impl Rim {
             colloquial_version: meta.and_then(|m| m.attribute("colloquialVersion")).map(str::to_string),
             firmware_manufacturer_id: meta.and_then(|m| m.attribute((NS_RIM, "FirmwareManufacturerId"))).map(str::to_string),
             resources,
+            problems,
             certs,
             xmldsig,
         })
@@ -250,10 +258,10 @@ mod tests {
     }
 
     #[test]
-    fn a_resource_missing_a_hash_is_named() {
+    fn a_resource_missing_a_hash_is_a_named_problem() {
         let xml = format!(r#"<SoftwareIdentity xmlns="{NS_SWID}"><Payload><Resource index="3" active="True" alternatives="2" size="48"/></Payload></SoftwareIdentity>"#);
-        let e = Rim::parse(xml.as_bytes(), "m.xml").unwrap_err();
-        assert_eq!(e.field, "Payload/Resource[0]");
-        assert!(e.message.contains("Hash0"), "{e}");
+        let rim = Rim::parse(xml.as_bytes(), "m.xml").unwrap();
+        assert!(rim.resources.is_empty());
+        assert!(rim.problems[0].starts_with("Payload/Resource[0]: index 3: missing Hash0"), "{:?}", rim.problems);
     }
 }

@@ -498,3 +498,99 @@ fn ppcie_node_topology_gpus_and_switches() {
     r.policy = Some(json!({ "nvidia": { "require_rims": false } }));
     assert_eq!(status(&run(&r).unwrap(), "topology.switch_gpu_pdis"), Status::Warn);
 }
+
+/// The reference set with the report and/or RIM bytes replaced (tamper recipes of PROVENANCE.md).
+fn reference_with(d: &PathBuf, report: Option<Vec<u8>>, vbios_rim: Option<Vec<u8>>) -> Appraisal {
+    let c = reference_case();
+    let mut rims = vec![blob(d, c.rims[0])];
+    rims.push(match vbios_rim {
+        Some(b) => blob_bytes("tampered-vbios.swidtag", &b),
+        None => blob(d, c.rims[1]),
+    });
+    let req = Request {
+        evidence: match report {
+            Some(b) => blob_bytes("tampered.bin", &b),
+            None => blob(d, c.evidence),
+        },
+        endorsements: vec![blob(d, c.chain.unwrap())],
+        test_anchors: vec![],
+        policy: Some(json!({ "nvidia": c.policy })),
+        reference_time: c.at,
+        rims,
+        ocsp: vec![],
+        more_evidence: vec![],
+    };
+    run(&req).unwrap()
+}
+
+fn reference_report(d: &PathBuf) -> Vec<u8> {
+    let text = std::fs::read_to_string(d.join("gpu-hopper/h100-545.00-nonce4cff/report.hex")).unwrap();
+    hex::decode(text.trim()).unwrap()
+}
+
+#[test]
+fn tamper_report_bytes() {
+    let Some(d) = dir() else { return };
+    let report = reference_report(&d);
+    let n = report.len();
+    // The untampered binary form passes like the hex form.
+    assert!(failing(&reference_with(&d, Some(report.clone()), None)).is_empty());
+    for (offset, expect) in [
+        (10, &["gpu0.nonce", "gpu0.report.signature"][..]),   // inside the request nonce
+        (60, &["gpu0.report.signature", "gpu0.measurements"][..]),  // a measurement value (block 1)
+        (100, &["gpu0.report.signature", "gpu0.evidence.blocks"][..]), // block 2's index byte
+        (n - 200, &["gpu0.report.signature"][..]),             // opaque data
+        (n - 96, &["gpu0.report.signature"][..]),              // r
+        (n - 1, &["gpu0.report.signature"][..]),               // s
+    ] {
+        let mut b = report.clone();
+        b[offset] ^= 0x01;
+        let a = reference_with(&d, Some(b), None);
+        let f = failing(&a);
+        for id in expect {
+            assert!(f.contains(&id.to_string()), "flip at {offset}: {id} should fail; failing {f:?}");
+        }
+    }
+    let mut longer = report.clone();
+    longer.push(0);
+    let f = failing(&reference_with(&d, Some(longer), None));
+    assert_eq!(f, ["gpu0.evidence.trailing_bytes", "gpu0.report.signature"]);
+}
+
+#[test]
+fn tamper_rim_text() {
+    let Some(d) = dir() else { return };
+    let rim = std::fs::read_to_string(d.join("gpu-hopper/h100-545.00-nonce4cff/rim-vbios-1010_0200_882_96005E0001-test.swidtag")).unwrap();
+    let at = rim.find("ns2:Hash0=\"").unwrap() + 11;
+    let mut changed_hash = rim.clone().into_bytes();
+    changed_hash[at] = if changed_hash[at] == b'a' { b'b' } else { b'a' };
+    let deactivated = rim.replacen("active=\"True\"", "active=\"False\"", 1);
+    let bumped = rim.replacen("alternatives=\"1\"", "alternatives=\"2\"", 1);
+    for (what, bytes) in [("hash char", changed_hash), ("active", deactivated.into_bytes()), ("alternatives", bumped.into_bytes())] {
+        let a = reference_with(&d, None, Some(bytes));
+        assert_eq!(status(&a, "gpu0.rim.vbios.signature"), Status::Fail, "{what}");
+        assert!(detail(&a, "gpu0.rim.vbios.signature").contains("changed after signing"), "{what}");
+        assert_eq!(status(&a, "gpu0.measurements.incomplete"), Status::Warn, "{what}: the tampered RIM's values are not used");
+    }
+}
+
+#[test]
+fn swapped_chain_fails_signature_and_fwid() {
+    let Some(d) = dir() else { return };
+    let mut c = case("gpu-hopper/h100-550.90.07-nvtrust-sample/report.hex");
+    c.chain = Some("gpu-hopper/h100-570.124.03/cert-chain.pem");
+    c.policy = json!({ "nonce": NONCE_931D, "require_rims": false });
+    assert_eq!(failing(&appraise(&d, &c)), ["gpu0.fwid", "gpu0.report.signature"]);
+}
+
+#[test]
+fn json_nonce_must_match_the_callers() {
+    let Some(d) = dir() else { return };
+    let mut c = case("evidence-json/hopper-590.12-single-nonce-e97b.json");
+    c.policy = json!({ "nonce": NONCE_931D, "require_rims": false });
+    assert_eq!(failing(&appraise(&d, &c)), ["gpu0.nonce"]);
+    c.policy = json!({ "require_rims": false });
+    let a = appraise(&d, &c);
+    assert_eq!(status(&a, "gpu0.nonce"), Status::Warn);
+    assert!(detail(&a, "gpu0.nonce").contains("freshness is not established"));
+}

@@ -284,6 +284,13 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
         "evidence.parse",
         format!("SPDM 1.1 GET_MEASUREMENTS request (37 bytes) and MEASUREMENTS response: {} blocks, record {} bytes, opaque data {} bytes, {} bytes in all ({})", r.number_of_blocks, r.record_length, r.opaque.len(), r.bytes.len(), dev.source),
     );
+    let in_order = r.blocks.iter().enumerate().all(|(i, b)| b.index as usize == i + 1);
+    list.expect(
+        "evidence.blocks",
+        in_order,
+        format!("measurement blocks are indexed 1..{} in order", r.blocks.len()),
+        format!("measurement block indices are not 1..{} in order: {:?}", r.blocks.len(), r.blocks.iter().map(|b| b.index).collect::<Vec<_>>()),
+    );
     let request_ok = r.request.param1 & 1 == 1 && r.request.param2 == 0xFF;
     list.expect(
         "evidence.request",

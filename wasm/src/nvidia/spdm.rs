@@ -215,9 +215,6 @@ fn parse_record(record: &[u8], base: usize, count: u8, file: &str) -> Result<Vec
                 format!("value size {value_size} + 3 header bytes != MeasurementSize {size}"),
             ));
         }
-        if blocks.iter().any(|b: &Block| b.index == index) {
-            return Err(InputError::new(file, field("Index"), format!("index {index} appears twice")));
-        }
         blocks.push(Block { index, spec, value_type: body[0], value: body[3..].to_vec() });
     }
     if c.pos != record.len() {

@@ -28,6 +28,13 @@ async function readPolicy(path: string): Promise<unknown> {
   }
 }
 
+/** `--nonce` sets `nvidia.nonce` in the policy (over any value the policy file holds). */
+function withNonce(policy: unknown, nonce: string | undefined): unknown {
+  if (nonce === undefined) return policy;
+  const p = (policy ?? {}) as Record<string, unknown>;
+  return { ...p, nvidia: { ...((p.nvidia as Record<string, unknown> | undefined) ?? {}), nonce } };
+}
+
 async function verify(argv: string[]): Promise<number> {
   const args = parseVerifyArgs(argv, new Date());
   const core = await loadCore();
@@ -35,8 +42,11 @@ async function verify(argv: string[]): Promise<number> {
     evidence: await readNamed(args.evidence, 'evidence'),
     endorsements: await Promise.all([...args.chain, ...args.crl].map((p) => readNamed(p, 'endorsement'))),
     testAnchors: await Promise.all(args.testAnchors.map((p) => readNamed(p, 'test anchor'))),
-    policy: args.policy === undefined ? undefined : await readPolicy(args.policy),
+    policy: withNonce(args.policy === undefined ? undefined : await readPolicy(args.policy), args.nonce),
     referenceTime: args.at,
+    rims: await Promise.all(args.rims.map((p) => readNamed(p, 'RIM'))),
+    ocsp: await Promise.all(args.ocsp.map((p) => readNamed(p, 'OCSP response'))),
+    moreEvidence: await Promise.all(args.moreEvidence.map((p) => readNamed(p, 'evidence'))),
   });
   process.stdout.write(args.json ? `${JSON.stringify(appraisal, null, 2)}\n` : `${renderText(appraisal, basename(args.evidence))}\n`);
   return appraisal.verdict === 'contraindicated' ? 1 : 0;

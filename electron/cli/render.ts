@@ -1,7 +1,8 @@
 /** Human-readable rendering of an appraisal: verdict, anchor, every check, key claims. */
 import type { Appraisal, CheckStatus } from '../core/appraisal.ts';
+import { renderNvidia } from './render-nvidia.ts';
 
-const MARK: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skip: 'SKIP' };
+export const MARK: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skip: 'SKIP' };
 
 function tcb(v: unknown): string {
   if (!v || typeof v !== 'object') return String(v);
@@ -12,6 +13,7 @@ function tcb(v: unknown): string {
 
 /** Renders `a` for a terminal; `source` is the evidence file name. */
 export function renderText(a: Appraisal, source: string): string {
+  if (a.platform === 'nvidia') return renderNvidia(a, source);
   const c = a.claims;
   const policy = (c.policy ?? {}) as Record<string, unknown>;
   const width = Math.max(...a.checks.map((k) => k.id.length));

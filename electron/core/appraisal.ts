@@ -22,7 +22,7 @@ export interface TrustAnchor {
 }
 
 export interface Appraisal {
-  platform: 'sev-snp';
+  platform: 'sev-snp' | 'nvidia';
   verdict: Verdict;
   /** RFC 3339 UTC. */
   reference_time: string;
@@ -48,4 +48,10 @@ export interface VerifyRequest {
   policy?: unknown;
   /** Every validity check uses this instant. */
   referenceTime: Date;
+  /** NVIDIA: reference integrity manifests (RIM XML), operator-imported. */
+  rims?: NamedBytes[];
+  /** NVIDIA: OCSP responses (DER), operator-imported. */
+  ocsp?: NamedBytes[];
+  /** NVIDIA: further serialized-evidence files appraised together (e.g. a node's switches). */
+  moreEvidence?: NamedBytes[];
 }

@@ -60,6 +60,9 @@ export class Core {
       test_anchors: (req.testAnchors ?? []).map(b64),
       policy: req.policy ?? null,
       reference_time: seconds,
+      rims: (req.rims ?? []).map(b64),
+      ocsp: (req.ocsp ?? []).map(b64),
+      more_evidence: (req.moreEvidence ?? []).map(b64),
     });
     const response = JSON.parse(this.call(new TextEncoder().encode(request))) as Response;
     if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);

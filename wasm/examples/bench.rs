@@ -1,5 +1,6 @@
-//! Native benchmark: verifications per second of one SEV-SNP report with its chain, through the same
-//! `request::run` the wasm ABI calls. Usage: bench SECONDS REFERENCE_UNIX EVIDENCE [ENDORSEMENT]...
+//! Native benchmark: verifications per second of one piece of evidence with its endorsements, through
+//! the same `request::run` the wasm ABI calls.
+//! Usage: bench SECONDS REFERENCE_UNIX EVIDENCE [ENDORSEMENT | --rim=FILE | --policy=JSON]...
 //! Prints one JSON line: {"iterations", "seconds", "per_second", "verdict"}.
 
 use base64::Engine;
@@ -13,14 +14,16 @@ fn blob(path: &str) -> Blob {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    assert!(args.len() >= 3, "usage: bench SECONDS REFERENCE_UNIX EVIDENCE [ENDORSEMENT]...");
+    assert!(args.len() >= 3, "usage: bench SECONDS REFERENCE_UNIX EVIDENCE [ENDORSEMENT | --rim=FILE | --policy=JSON]...");
     let seconds: f64 = args[0].parse().expect("SECONDS");
+    let rest = &args[3..];
     let req = Request {
         evidence: blob(&args[2]),
-        endorsements: args[3..].iter().map(|p| blob(p)).collect(),
-        test_anchors: vec![],
-        policy: None,
+        endorsements: rest.iter().filter(|a| !a.starts_with("--")).map(|p| blob(p)).collect(),
+        rims: rest.iter().filter_map(|a| a.strip_prefix("--rim=")).map(blob).collect(),
+        policy: rest.iter().find_map(|a| a.strip_prefix("--policy=")).map(|j| serde_json::from_str(j).expect("--policy is JSON")),
         reference_time: args[1].parse().expect("REFERENCE_UNIX"),
+        ..Default::default()
     };
     let verdict = format!("{:?}", run(&req).expect("input parses").verdict).to_lowercase();
     let start = Instant::now();

@@ -25,7 +25,7 @@ use crate::snp;
 use crate::x509::{load_endorsements, Endorsement};
 
 /// A named byte blob (base64 in JSON).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Blob {
     pub name: String,
@@ -51,7 +51,7 @@ pub struct Policy {
     pub nvidia: nvidia::policy::NvidiaPolicy,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     pub evidence: Blob,

@@ -1,7 +1,7 @@
 //! Offline revocation for NVIDIA chains, from data the operator imported on a connected machine:
 //! - OCSP responses (RFC 6960 `OCSPResponse` DER, as `ocsp.ndis.nvidia.com` returns them): the
 //!   BasicOCSPResponse signature over the exact `tbsResponseData` bytes, by the issuing CA itself or by
-//!   a responder certificate the CA signed (§4.2.2.2); the CertID (SHA-1, SHA-256 or SHA-384 of the
+//!   a responder certificate the CA signed and marked id-kp-OCSPSigning (§4.2.2.2); the CertID (SHA-1, SHA-256 or SHA-384 of the
 //!   issuer name and key, and the serial); thisUpdate ≤ T ≤ nextUpdate (neither NVIDIA tool checks
 //!   this; we do); status good / revoked (+ reason) / unknown. NVIDIA's OCSP nonce cannot apply to a
 //!   response fetched earlier, so it is not checked (the freshness window replaces it).
@@ -28,6 +28,14 @@ const OID_SHA1: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_u
 const OID_SHA256: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const OID_SHA384: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 const OID_CRL_REASON: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.29.21");
+const OID_EXT_KEY_USAGE: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.29.37");
+const OID_KP_OCSP_SIGNING: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
+
+fn may_sign_ocsp(c: &Cert) -> bool {
+    c.extension(&OID_EXT_KEY_USAGE)
+        .and_then(|v| x509_cert::ext::pkix::ExtendedKeyUsage::from_der(v).ok())
+        .is_some_and(|eku| eku.0.contains(&OID_KP_OCSP_SIGNING))
+}
 
 /// An imported OCSP response (successful, basic).
 #[derive(Debug, Clone)]
@@ -57,7 +65,7 @@ impl Ocsp {
     }
 
     /// Verifies the response signature: by `issuer`, or by an embedded responder certificate that
-    /// `issuer` signed. Returns who signed.
+    /// `issuer` signed and that carries id-kp-OCSPSigning. Returns who signed.
     fn verify_signed(&self, issuer: &Cert) -> Result<String, String> {
         let tbs = &self.der[self.tbs.clone()];
         let sig = self.basic.signature.as_bytes();
@@ -68,11 +76,11 @@ impl Ocsp {
         for (i, c) in self.basic.certs.iter().flatten().enumerate() {
             let der = c.to_der().map_err(|e| e.to_string())?;
             let responder = Cert::from_der(der, &format!("{}#responder{i}", self.source)).map_err(|e| e.message)?;
-            if responder.verify_signed_by(issuer).is_ok() && verify_signature(responder.spki(), alg, tbs, sig).is_ok() {
+            if responder.verify_signed_by(issuer).is_ok() && may_sign_ocsp(&responder) && verify_signature(responder.spki(), alg, tbs, sig).is_ok() {
                 return Ok(format!("signed by responder \"{}\", which \"{}\" signed", responder.subject_cn().unwrap_or_default(), issuer.subject_cn().unwrap_or_default()));
             }
         }
-        Err(format!("OCSP response {} is signed neither by \"{}\" nor by a responder it certified", self.source, issuer.subject_cn().unwrap_or_default()))
+        Err(format!("OCSP response {} is signed neither by \"{}\" nor by an OCSP responder it certified", self.source, issuer.subject_cn().unwrap_or_default()))
     }
 
     fn single_for(&self, cert: &Cert, issuer: &Cert) -> Option<&SingleResponse> {
@@ -267,6 +275,182 @@ pub fn check(path: &[Cert], indices: std::ops::Range<usize>, data: &RevocationDa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::appraisal::Status;
+    use der::asn1::{BitString, GeneralizedTime, OctetString};
+    use p384::ecdsa::{signature::Signer, SigningKey};
+    use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+    use std::str::FromStr;
+    use std::time::Duration;
+    use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+    use x509_cert::ext::{Extension, Extensions};
+    use x509_cert::name::Name;
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::time::{Time, Validity};
+    use x509_cert::{Certificate, TbsCertificate};
+    use x509_ocsp::{CertId, OcspGeneralizedTime, ResponderId, ResponseBytes, ResponseData, RevokedInfo};
+
+    // A synthetic P-384 PKI, built and signed here (RustCrypto), so every revocation path can be
+    // exercised: NVIDIA publishes no OCSP responses or CRLs that could be vectors.
+    const DAY: i64 = 86_400;
+    const T: i64 = 1_790_000_000;
+
+    fn key(n: u8) -> SigningKey {
+        SigningKey::from_slice(&[n; 48]).unwrap()
+    }
+    fn ecdsa384() -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned { oid: crate::x509::OID_ECDSA_SHA384, parameters: None }
+    }
+    fn gtime(t: i64) -> GeneralizedTime {
+        GeneralizedTime::from_unix_duration(Duration::from_secs(t as u64)).unwrap()
+    }
+    fn sign(k: &SigningKey, tbs: &[u8]) -> BitString {
+        let sig: p384::ecdsa::Signature = k.sign(tbs);
+        BitString::from_bytes(sig.to_der().as_bytes()).unwrap()
+    }
+    fn cert(serial: u8, subject: &str, issuer: &str, subject_key: &SigningKey, issuer_key: &SigningKey) -> Cert {
+        cert_with(serial, subject, issuer, subject_key, issuer_key, None)
+    }
+    fn ocsp_signing() -> Option<Extensions> {
+        let eku = x509_cert::ext::pkix::ExtendedKeyUsage(vec![OID_KP_OCSP_SIGNING]);
+        Some(vec![Extension { extn_id: OID_EXT_KEY_USAGE, critical: false, extn_value: OctetString::new(eku.to_der().unwrap()).unwrap() }])
+    }
+    fn cert_with(serial: u8, subject: &str, issuer: &str, subject_key: &SigningKey, issuer_key: &SigningKey, extensions: Option<Extensions>) -> Cert {
+        let point = subject_key.verifying_key().to_encoded_point(false);
+        let spki = SubjectPublicKeyInfoOwned {
+            algorithm: AlgorithmIdentifierOwned {
+                oid: der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1"),
+                parameters: Some(der::Any::from(der::asn1::ObjectIdentifier::new_unwrap("1.3.132.0.34"))),
+            },
+            subject_public_key: BitString::from_bytes(point.as_bytes()).unwrap(),
+        };
+        let tbs = TbsCertificate {
+            version: x509_cert::Version::V3,
+            serial_number: SerialNumber::new(&[serial]).unwrap(),
+            signature: ecdsa384(),
+            issuer: Name::from_str(issuer).unwrap(),
+            validity: Validity { not_before: Time::GeneralTime(gtime(T - 1000 * DAY)), not_after: Time::GeneralTime(gtime(T + 1000 * DAY)) },
+            subject: Name::from_str(subject).unwrap(),
+            subject_public_key_info: spki,
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions,
+        };
+        let signature = sign(issuer_key, &tbs.to_der().unwrap());
+        let c = Certificate { tbs_certificate: tbs, signature_algorithm: ecdsa384(), signature };
+        Cert::from_der(c.to_der().unwrap(), subject).unwrap()
+    }
+    fn pki() -> Vec<Cert> {
+        vec![cert(0x42, "CN=Test Leaf", "CN=Test CA", &key(2), &key(1)), cert(1, "CN=Test CA", "CN=Test CA", &key(1), &key(1))]
+    }
+    fn crl(signer: &SigningKey, revoked: Option<CrlReason>, next: i64) -> Crl {
+        let entry = revoked.map(|r| {
+            vec![RevokedCert {
+                serial_number: SerialNumber::new(&[0x42]).unwrap(),
+                revocation_date: Time::GeneralTime(gtime(T - DAY)),
+                crl_entry_extensions: Some(vec![Extension { extn_id: OID_CRL_REASON, critical: false, extn_value: OctetString::new(r.to_der().unwrap()).unwrap() }]),
+            }]
+        });
+        let tbs = TbsCertList {
+            version: x509_cert::Version::V2,
+            signature: ecdsa384(),
+            issuer: Name::from_str("CN=Test CA").unwrap(),
+            this_update: Time::GeneralTime(gtime(T - DAY)),
+            next_update: Some(Time::GeneralTime(gtime(next))),
+            revoked_certificates: entry,
+            crl_extensions: None::<Extensions>,
+        };
+        let signature = sign(signer, &tbs.to_der().unwrap());
+        let c = CertificateList { tbs_cert_list: tbs, signature_algorithm: ecdsa384(), signature };
+        Crl::from_der(c.to_der().unwrap(), "test.crl").unwrap()
+    }
+    fn ocsp(signer: &SigningKey, status: OcspStatus, serial: u8, next: i64, responder: Option<Cert>) -> Ocsp {
+        let ca = &pki()[1];
+        let cert_id = CertId {
+            hash_algorithm: AlgorithmIdentifierOwned { oid: OID_SHA1, parameters: None },
+            issuer_name_hash: OctetString::new(Sha1::digest(ca.cert.tbs_certificate.subject.to_der().unwrap()).to_vec()).unwrap(),
+            issuer_key_hash: OctetString::new(Sha1::digest(ca.spki().subject_public_key.raw_bytes()).to_vec()).unwrap(),
+            serial_number: SerialNumber::new(&[serial]).unwrap(),
+        };
+        let tbs = ResponseData {
+            version: x509_ocsp::Version::V1,
+            responder_id: ResponderId::ByKey(OctetString::new(vec![1; 20]).unwrap()),
+            produced_at: OcspGeneralizedTime(gtime(T - DAY)),
+            responses: vec![SingleResponse { cert_id, cert_status: status, this_update: OcspGeneralizedTime(gtime(T - DAY)), next_update: Some(OcspGeneralizedTime(gtime(next))), single_extensions: None }],
+            response_extensions: None,
+        };
+        let signature = sign(signer, &tbs.to_der().unwrap());
+        let basic = BasicOcspResponse { tbs_response_data: tbs, signature_algorithm: ecdsa384(), signature, certs: responder.map(|c| vec![c.cert]) };
+        let resp = OcspResponse {
+            response_status: OcspResponseStatus::Successful,
+            response_bytes: Some(ResponseBytes { response_type: OID_BASIC_RESPONSE, response: OctetString::new(basic.to_der().unwrap()).unwrap() }),
+        };
+        Ocsp::parse(&resp.to_der().unwrap(), "test.ocsp").unwrap()
+    }
+    fn run(data: RevocationData, policy: &NvidiaPolicy) -> (ChainRevocation, Vec<(String, Status)>) {
+        let mut list = Checklist::default();
+        let r = check(&pki(), 0..1, &data, policy, T, "x", &mut list);
+        (r, list.into_checks().into_iter().map(|c| (c.id, c.status)).collect())
+    }
+    fn crls(c: Crl) -> RevocationData {
+        RevocationData { ocsp: vec![], crls: vec![c] }
+    }
+    fn ocsps(o: Ocsp) -> RevocationData {
+        RevocationData { ocsp: vec![o], crls: vec![] }
+    }
+    fn revoked(reason: CrlReason) -> OcspStatus {
+        OcspStatus::Revoked(RevokedInfo { revocation_time: OcspGeneralizedTime(gtime(T - DAY)), revocation_reason: Some(reason) })
+    }
+    const OK: &[(&str, Status)] = &[("x.revocation", Status::Pass)];
+
+    fn ids(v: &[(String, Status)]) -> Vec<(&str, Status)> {
+        v.iter().map(|(i, s)| (i.as_str(), *s)).collect()
+    }
+
+    #[test]
+    fn crl_good_revoked_hold_stale_and_forged() {
+        let p = NvidiaPolicy::default();
+        let (r, c) = run(crls(crl(&key(1), None, T + DAY)), &p);
+        assert_eq!((r.status, ids(&c)), ("good", OK.to_vec()));
+        let (r, c) = run(crls(crl(&key(1), Some(CrlReason::KeyCompromise), T + DAY)), &p);
+        assert_eq!((r.status, r.reason.as_deref(), ids(&c)), ("revoked", Some("keyCompromise"), vec![("x.revocation", Status::Fail)]));
+        let (r, c) = run(crls(crl(&key(1), Some(CrlReason::CertificateHold), T + DAY)), &p);
+        assert_eq!((r.revoked, ids(&c)), (true, vec![("x.revocation", Status::Fail)]));
+        let hold_ok = NvidiaPolicy { allow_cert_hold: true, ..NvidiaPolicy::default() };
+        let (r, c) = run(crls(crl(&key(1), Some(CrlReason::CertificateHold), T + DAY)), &hold_ok);
+        assert_eq!((r.revoked, r.reason.as_deref(), ids(&c)), (false, Some("certificateHold"), vec![("x.revocation", Status::Warn)]));
+        let (r, c) = run(crls(crl(&key(1), None, T - 1)), &p);
+        assert_eq!((r.status, ids(&c)), ("unknown", vec![("x.revocation_data", Status::Fail), ("x.revocation", Status::Warn)]));
+        let (r, c) = run(crls(crl(&key(9), None, T + DAY)), &p);
+        assert_eq!((r.status, ids(&c)), ("unknown", vec![("x.revocation_data", Status::Fail), ("x.revocation", Status::Warn)]));
+    }
+
+    #[test]
+    fn ocsp_good_revoked_unknown_delegated_and_forged() {
+        let p = NvidiaPolicy::default();
+        let (r, c) = run(ocsps(ocsp(&key(1), OcspStatus::Good(der::asn1::Null), 0x42, T + DAY, None)), &p);
+        assert_eq!((r.status, ids(&c)), ("good", OK.to_vec()));
+        let (r, _) = run(ocsps(ocsp(&key(1), revoked(CrlReason::Superseded), 0x42, T + DAY, None)), &p);
+        assert_eq!((r.status, r.reason.as_deref()), ("revoked", Some("superseded")));
+        let (r, c) = run(ocsps(ocsp(&key(1), OcspStatus::Unknown(der::asn1::Null), 0x42, T + DAY, None)), &p);
+        assert_eq!((r.status, ids(&c)), ("unknown", vec![("x.revocation", Status::Warn)]));
+        // A response about another serial does not cover the certificate.
+        let (r, c) = run(ocsps(ocsp(&key(1), OcspStatus::Good(der::asn1::Null), 0x43, T + DAY, None)), &p);
+        assert_eq!((r.status, ids(&c)), ("unknown", vec![("x.revocation", Status::Warn)]));
+        // A delegated responder the CA certified for OCSP signing is accepted; one it did not
+        // certify, or certified without id-kp-OCSPSigning, is not.
+        let responder = cert_with(7, "CN=Test OCSP", "CN=Test CA", &key(3), &key(1), ocsp_signing());
+        let (r, _) = run(ocsps(ocsp(&key(3), OcspStatus::Good(der::asn1::Null), 0x42, T + DAY, Some(responder))), &p);
+        assert_eq!(r.status, "good");
+        let no_eku = cert(7, "CN=Test OCSP", "CN=Test CA", &key(3), &key(1));
+        let (r, _) = run(ocsps(ocsp(&key(3), OcspStatus::Good(der::asn1::Null), 0x42, T + DAY, Some(no_eku))), &p);
+        assert_eq!(r.status, "unknown");
+        let rogue = cert_with(7, "CN=Rogue OCSP", "CN=Test CA", &key(3), &key(4), ocsp_signing());
+        let (r, c) = run(ocsps(ocsp(&key(3), OcspStatus::Good(der::asn1::Null), 0x42, T + DAY, Some(rogue))), &p);
+        assert_eq!((r.status, ids(&c)), ("unknown", vec![("x.revocation_data", Status::Fail), ("x.revocation", Status::Warn)]));
+        // Stale response.
+        let (r, c) = run(ocsps(ocsp(&key(1), OcspStatus::Good(der::asn1::Null), 0x42, T - 1, None)), &p);
+        assert_eq!((r.status, ids(&c)), ("unknown", vec![("x.revocation_data", Status::Fail), ("x.revocation", Status::Warn)]));
+    }
 
     #[test]
     fn garbage_ocsp_is_an_input_error() {
@@ -285,15 +469,10 @@ mod tests {
 
     #[test]
     fn without_data_everything_is_unknown_and_policy_decides() {
-        let root = super::super::roots::Pki::Device.root();
-        let path = vec![root.clone(), root.clone(), root];
-        let mut list = Checklist::default();
-        let r = check(&path, 0..2, &RevocationData::default(), &NvidiaPolicy::default(), 0, "x", &mut list);
-        assert_eq!(r.status, "unknown");
-        assert_eq!(list.into_checks()[0].status, crate::appraisal::Status::Warn);
+        let (r, c) = run(RevocationData::default(), &NvidiaPolicy::default());
+        assert_eq!((r.status, ids(&c)), ("unknown", vec![("x.revocation", Status::Warn)]));
         let strict = NvidiaPolicy { revocation: RevocationPolicy::RequireGood, ..NvidiaPolicy::default() };
-        let mut list = Checklist::default();
-        check(&path, 0..2, &RevocationData::default(), &strict, 0, "x", &mut list);
-        assert_eq!(list.into_checks()[0].status, crate::appraisal::Status::Fail);
+        let (_, c) = run(RevocationData::default(), &strict);
+        assert_eq!(ids(&c), vec![("x.revocation", Status::Fail)]);
     }
 }

@@ -5,7 +5,7 @@ use base64::Engine;
 use custodian_core::appraisal::{Appraisal, Status, Verdict};
 use custodian_core::request::{run, Blob, Request};
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const T_GPU: i64 = 1_748_736_000; // 2025-06-01T00:00:00Z
 const T_NOW: i64 = 1_795_305_600; // 2026-11-22T00:00:00Z
@@ -26,7 +26,7 @@ fn blob_bytes(name: &str, bytes: &[u8]) -> Blob {
     Blob { name: name.into(), base64: base64::engine::general_purpose::STANDARD.encode(bytes) }
 }
 
-fn blob(d: &PathBuf, rel: &str) -> Blob {
+fn blob(d: &Path, rel: &str) -> Blob {
     blob_bytes(rel, &std::fs::read(d.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}")))
 }
 
@@ -42,7 +42,7 @@ fn case(evidence: &str) -> Case<'_> {
     Case { evidence, chain: None, rims: vec![], policy: json!({}), at: T_GPU }
 }
 
-fn appraise(d: &PathBuf, c: &Case) -> Appraisal {
+fn appraise(d: &Path, c: &Case) -> Appraisal {
     let req = Request {
         evidence: blob(d, c.evidence),
         endorsements: c.chain.iter().map(|p| blob(d, p)).collect(),
@@ -65,7 +65,7 @@ fn failing(a: &Appraisal) -> Vec<String> {
 }
 
 
-fn manifest(d: &PathBuf) -> Value {
+fn manifest(d: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(d.join("manifest.json")).unwrap()).unwrap()
 }
 
@@ -401,7 +401,7 @@ fn wrong_rim_roots_fail_the_rim_chain() {
     let rim = custodian_core::nvidia::rim::Rim::parse(&std::fs::read(d.join(c.rims[0])).unwrap(), c.rims[0]).unwrap();
     assert!(rim.xmldsig.ok(), "its XMLDSig itself is intact");
     let mut list = custodian_core::appraisal::Checklist::default();
-    let out = custodian_core::nvidia::chain::verify(&rim.certs, custodian_core::nvidia::roots::Pki::Rim, None, None, T_GPU, "c", "RIM chain", &mut list);
+    let out = custodian_core::nvidia::chain::verify(&rim.certs, custodian_core::nvidia::roots::Pki::Rim, None, None, T_GPU, ("c", "RIM chain"), &mut list);
     assert_eq!(out.status, custodian_core::nvidia::chain::CertStatus::Invalid);
     let checks = list.into_checks();
     assert!(checks.iter().any(|k| k.id == "c.path" && k.status == Status::Fail));
@@ -416,7 +416,7 @@ fn every_rim_xmldsig_and_chain_as_the_manifest_states() {
         for (key, t) in [("xmldsig_ok_at_2025_06_01", T_GPU), ("xmldsig_ok_at_2026_11_22", T_NOW)] {
             let Some(expected) = v[key].as_bool() else { continue };
             let mut list = custodian_core::appraisal::Checklist::default();
-            let out = custodian_core::nvidia::chain::verify(&rim.certs, custodian_core::nvidia::roots::Pki::Rim, None, None, t, "c", "RIM chain", &mut list);
+            let out = custodian_core::nvidia::chain::verify(&rim.certs, custodian_core::nvidia::roots::Pki::Rim, None, None, t, ("c", "RIM chain"), &mut list);
             // The manifest's flag is xmlsec's verdict: signature, chain and validity at that time.
             let ok = rim.xmldsig.ok() && out.status == custodian_core::nvidia::chain::CertStatus::Valid;
             assert_eq!(ok, expected, "{path} {key}: xmldsig {:?} chain {:?}", rim.xmldsig, out.status);
@@ -500,7 +500,7 @@ fn ppcie_node_topology_gpus_and_switches() {
 }
 
 /// The reference set with the report and/or RIM bytes replaced (tamper recipes of PROVENANCE.md).
-fn reference_with(d: &PathBuf, report: Option<Vec<u8>>, vbios_rim: Option<Vec<u8>>) -> Appraisal {
+fn reference_with(d: &Path, report: Option<Vec<u8>>, vbios_rim: Option<Vec<u8>>) -> Appraisal {
     let c = reference_case();
     let mut rims = vec![blob(d, c.rims[0])];
     rims.push(match vbios_rim {
@@ -523,7 +523,7 @@ fn reference_with(d: &PathBuf, report: Option<Vec<u8>>, vbios_rim: Option<Vec<u8
     run(&req).unwrap()
 }
 
-fn reference_report(d: &PathBuf) -> Vec<u8> {
+fn reference_report(d: &Path) -> Vec<u8> {
     let text = std::fs::read_to_string(d.join("gpu-hopper/h100-545.00-nonce4cff/report.hex")).unwrap();
     hex::decode(text.trim()).unwrap()
 }
@@ -593,4 +593,26 @@ fn json_nonce_must_match_the_callers() {
     let a = appraise(&d, &c);
     assert_eq!(status(&a, "gpu0.nonce"), Status::Warn);
     assert!(detail(&a, "gpu0.nonce").contains("freshness is not established"));
+}
+
+#[test]
+fn policy_versions_and_ignored_indices() {
+    let Some(d) = dir() else { return };
+    let mut c = reference_case();
+    c.policy = json!({ "nonce": NONCE_4CFF, "allowed_driver_versions": ["550.144.03"], "allowed_vbios_versions": ["96.00.5e.00.01"] });
+    let a = appraise(&d, &c);
+    assert_eq!(failing(&a), ["gpu0.policy.driver_version"]);
+    assert_eq!(status(&a, "gpu0.policy.vbios_version"), Status::Pass, "case-insensitive");
+    // NVIDIA-style tolerance: the PROD VBIOS RIM's mismatches become warnings when ignored by index.
+    c.rims[1] = "rims/vbios/1010_0200_882_96005E0001_PROD.swidtag";
+    c.policy = json!({ "nonce": NONCE_4CFF, "ignore_measurement_indices": [1, 2, 3, 9] });
+    let a = appraise(&d, &c);
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    assert_eq!(status(&a, "gpu0.measurements.tolerated"), Status::Warn);
+    assert!(detail(&a, "gpu0.measurements").starts_with("29 of 33"));
+    // A policy that does not parse is an input error naming the option.
+    c.policy = json!({ "nonce": "abc" });
+    let req = Request { evidence: blob(&d, c.evidence), policy: Some(json!({ "nvidia": c.policy })), reference_time: T_GPU, ..Default::default() };
+    let e = run(&req).unwrap_err();
+    assert_eq!((e.file.as_str(), e.field.as_str()), ("policy", "nvidia"));
 }

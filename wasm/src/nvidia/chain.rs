@@ -69,18 +69,10 @@ fn cn(c: &Cert) -> String {
 /// Verifies `supplied` (leaf first) up to the pinned root of `pki` at `t`. `expected_len` is the
 /// number of certificates NVIDIA requires in the supplied chain, root included (5 for device chains,
 /// as nvtrust checks; `None` for RIM chains, which vary). `test_root` replaces the pinned root when
-/// the caller passed one explicitly. Checks are pushed as `{id}.count`, `{id}.root_pin`, `{id}.path`,
-/// `{id}.ca`, `{id}.validity`.
-pub fn verify(
-    supplied: &[Cert],
-    pki: Pki,
-    expected_len: Option<usize>,
-    test_root: Option<&Cert>,
-    t: i64,
-    id: &str,
-    what: &str,
-    list: &mut Checklist,
-) -> ChainOutcome {
+/// the caller passed one explicitly. `(id, what)`: the check-id prefix and the chain's name in
+/// sentences; checks are pushed as `{id}.count`, `{id}.root_pin`, `{id}.path`, `{id}.ca`,
+/// `{id}.validity`.
+pub fn verify(supplied: &[Cert], pki: Pki, expected_len: Option<usize>, test_root: Option<&Cert>, t: i64, (id, what): (&str, &str), list: &mut Checklist) -> ChainOutcome {
     let root = test_root.cloned().unwrap_or_else(|| pki.root());
     let pin = hex::encode(root.spki_sha256());
     let anchor = match test_root {
@@ -251,7 +243,7 @@ mod tests {
     #[test]
     fn a_bare_pinned_root_has_no_leaf() {
         let mut list = Checklist::default();
-        let out = verify(&[Pki::Device.root()], Pki::Device, Some(5), None, 0, "c", "device chain", &mut list);
+        let out = verify(&[Pki::Device.root()], Pki::Device, Some(5), None, 0, ("c", "device chain"), &mut list);
         assert_eq!(out.status, CertStatus::Invalid);
         let checks = list.into_checks();
         assert!(checks.iter().any(|c| c.id == "c.path" && c.status == crate::appraisal::Status::Fail));

@@ -200,7 +200,7 @@ fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &m
     let p = format!("rim.{}", role.name);
     let c = &role.claim;
     let t = input.reference_time;
-    let Some(rim) = role.rim else { return None };
+    let rim = role.rim?;
     claims.insert(format!("{c}-fetched"), json!(true));
     list.pass(&format!("{p}.available"), format!("{} RIM {} (RIM id {})", role.name, rim.source, role.id.as_deref().unwrap_or("unknown")));
     let version_ok = match (&rim.colloquial_version, &role.version) {
@@ -214,7 +214,7 @@ fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &m
         format!("RIM colloquialVersion {} equals the report's {} version", rim.colloquial_version.as_deref().unwrap_or("-"), role.name),
         format!("RIM colloquialVersion {:?} differs from the report's {} version {:?}", rim.colloquial_version, role.name, role.version),
     );
-    let outcome = chain::verify(&rim.certs, Pki::Rim, None, input.test_root(Pki::Rim), t, &format!("{p}.chain"), &format!("{} RIM signing chain", role.name), list);
+    let outcome = chain::verify(&rim.certs, Pki::Rim, None, input.test_root(Pki::Rim), t, (&format!("{p}.chain"), &format!("{} RIM signing chain", role.name)), list);
     let n = outcome.path.len();
     let rev = revocation::check(&outcome.path, 0..n.saturating_sub(1), &input.revocation, &input.policy, t, &format!("{p}.chain"), list);
     claims.insert(format!("{c}-cert-chain"), cert_chain_claim(&outcome, &rev));
@@ -332,7 +332,7 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
     claims.insert("eat_nonce".into(), json!(hex::encode(r.request.nonce)));
 
     // Device chain.
-    let outcome = chain::verify(&dev.chain, Pki::Device, Some(5), input.test_root(Pki::Device), t, "chain", "device chain", list);
+    let outcome = chain::verify(&dev.chain, Pki::Device, Some(5), input.test_root(Pki::Device), t, ("chain", "device chain"), list);
     let n = outcome.path.len();
     let rev = revocation::check(&outcome.path, 1..n.saturating_sub(1), &input.revocation, policy, t, "chain", list);
     claims.insert(format!("{pre}-attestation-report-cert-chain"), cert_chain_claim(&outcome, &rev));
@@ -567,4 +567,40 @@ pub fn verify(input: &NvidiaInput) -> Appraisal {
         None => format!("pinned {} (SPKI SHA-256 {})", Pki::Rim.root_name(), roots::RIM_ROOT_PIN),
     }));
     Appraisal { platform: "nvidia".into(), verdict, reference_time: rfc3339(t), trust_anchor: anchor, checks, claims }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tlv(t: u16, v: &[u8]) -> Vec<u8> {
+        let mut b = t.to_le_bytes().to_vec();
+        b.extend((v.len() as u16).to_le_bytes());
+        b.extend(v);
+        b
+    }
+
+    #[test]
+    fn rim_ids_follow_nvidia() {
+        let mut d = tlv(3, b"575.32\0");
+        d.extend(tlv(6, &[0x00, 0x88, 0x00, 0x97, 0x0f, 0, 0, 0]));
+        d.extend(tlv(15, b"886\0"));
+        d.extend(tlv(17, b"G525\0"));
+        d.extend(tlv(18, b"0220\0"));
+        let o = opaque::parse(&d, 0, DeviceKind::Gpu);
+        assert_eq!(rim_ids(Arch::Blackwell, &o), (Some("NV_GPU_CC_DRIVER_GB100_575.32".into()), Some("NV_GPU_VBIOS_G525_0220_886_970088000F".into())));
+        d.extend(tlv(35, b"GB202\0"));
+        let o = opaque::parse(&d, 0, DeviceKind::Gpu);
+        assert_eq!(rim_ids(Arch::Blackwell, &o).0.as_deref(), Some("NV_GPU_CC_DRIVER_GB202_575.32"));
+        assert_eq!(rim_ids(Arch::Hopper, &o).0.as_deref(), Some("NV_GPU_DRIVER_GH100_575.32"));
+        let s = opaque::parse(&tlv(6, b"96.10.55.00.01\0"), 0, DeviceKind::Switch);
+        assert_eq!(rim_ids(Arch::Ls10, &s), (None, Some("NV_SWITCH_BIOS_5612_0002_890_9610550001".into())));
+    }
+
+    #[test]
+    fn firmware_versions_are_told_from_driver_versions() {
+        assert!(is_firmware_version("96.00.5E.00.01"));
+        assert!(!is_firmware_version("550.90.07"));
+        assert!(!is_firmware_version("545.00"));
+    }
 }

@@ -125,14 +125,18 @@ pub fn parse(bytes: &[u8], file: &str, chain: Vec<Cert>) -> Result<Vec<DeviceEvi
     if items.is_empty() {
         return Err(InputError::new(file, "JSON", "the evidence array is empty"));
     }
-    let b64 = base64::engine::general_purpose::STANDARD;
+    // Base64 with any line breaks removed (some collectors wrap it).
+    let b64 = |text: &str| {
+        let clean: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD.decode(clean)
+    };
     let mut out = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let source = format!("{file}[{i}]");
         let e: Entry = serde_json::from_value(item).map_err(|e| InputError::new(&source, "entry", e.to_string()))?;
-        let raw = b64.decode(e.evidence.trim()).map_err(|err| InputError::new(&source, "evidence", format!("not base64: {err}")))?;
+        let raw = b64(&e.evidence).map_err(|err| InputError::new(&source, "evidence", format!("not base64: {err}")))?;
         let report = Report::parse(&raw, &format!("{source}.evidence"))?;
-        let pem = b64.decode(e.certificate.trim()).map_err(|err| InputError::new(&source, "certificate", format!("not base64: {err}")))?;
+        let pem = b64(&e.certificate).map_err(|err| InputError::new(&source, "certificate", format!("not base64: {err}")))?;
         let chain = certs_of(&pem, &format!("{source}.certificate"))?;
         out.push(DeviceEvidence { source, arch_text: Some(e.arch), json_nonce: e.nonce, report, chain });
     }

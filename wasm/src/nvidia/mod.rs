@@ -243,6 +243,17 @@ fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &m
     Some(sig_ok && outcome.status != CertStatus::Invalid && !rev.revoked && readable)
 }
 
+/// The architecture (as stated by the evidence, else from the device chain) and the device kind
+/// (from the architecture, else a 31-block report is a switch).
+fn arch_and_kind(dev: &DeviceEvidence) -> (Option<Arch>, DeviceKind) {
+    let arch = match dev.arch_text.as_deref() {
+        Some(text) => Arch::parse(text),
+        None => chain::hwmodel(&dev.chain).as_deref().and_then(Arch::from_hwmodel),
+    };
+    let kind = arch.map(Arch::kind).unwrap_or(if dev.report.number_of_blocks == 31 { DeviceKind::Switch } else { DeviceKind::Gpu });
+    (arch, kind)
+}
+
 fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput, list: &mut Checklist) -> DeviceSummary {
     let t = input.reference_time;
     let policy = &input.policy;
@@ -250,12 +261,7 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
     let hwmodel = chain::hwmodel(&dev.chain);
     let from_chain = hwmodel.as_deref().and_then(Arch::from_hwmodel);
     let stated = dev.arch_text.as_deref().map(|a| (a, Arch::parse(a)));
-    let arch = match stated {
-        Some((_, Some(a))) => Some(a),
-        Some((_, None)) => None,
-        None => from_chain,
-    };
-    let kind = arch.map(Arch::kind).unwrap_or(if dev.report.number_of_blocks == 31 { DeviceKind::Switch } else { DeviceKind::Gpu });
+    let (arch, kind) = arch_and_kind(dev);
     let pre = if kind == DeviceKind::Switch { "x-nvidia-switch" } else { "x-nvidia-gpu" };
     let key = format!("{}-{index_of_kind}", if kind == DeviceKind::Switch { "SWITCH" } else { "GPU" });
     let arch_ok = match (stated, arch, from_chain) {
@@ -509,8 +515,7 @@ pub fn verify(input: &NvidiaInput) -> Appraisal {
     let (mut gpus, mut switches) = (0, 0);
     for dev in &input.devices {
         let mut own = Checklist::default();
-        let is_switch = dev.arch_text.as_deref().and_then(Arch::parse).or_else(|| chain::hwmodel(&dev.chain).as_deref().and_then(Arch::from_hwmodel)) == Some(Arch::Ls10);
-        let n = if is_switch { &mut switches } else { &mut gpus };
+        let n = if arch_and_kind(dev).1 == DeviceKind::Switch { &mut switches } else { &mut gpus };
         let s = verify_device(dev, *n, input, &mut own);
         *n += 1;
         let checks = own.into_checks();

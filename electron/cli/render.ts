@@ -1,6 +1,6 @@
 /** Human-readable rendering of an appraisal: verdict, anchor, every check, key claims. */
 import type { Appraisal, CheckStatus } from '../core/appraisal.ts';
-import { renderNvidia } from './render-nvidia.ts';
+import { renderComposite, renderNvidia } from './render-nvidia.ts';
 
 export const MARK: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skip: 'SKIP' };
 
@@ -14,6 +14,7 @@ function tcb(v: unknown): string {
 /** Renders `a` for a terminal; `source` is the evidence file name. */
 export function renderText(a: Appraisal, source: string): string {
   if (a.platform === 'nvidia') return renderNvidia(a, source);
+  if (a.platform === 'composite') return renderComposite(a, source);
   const c = a.claims;
   const policy = (c.policy ?? {}) as Record<string, unknown>;
   const width = Math.max(...a.checks.map((k) => k.id.length));

@@ -22,7 +22,8 @@ export interface TrustAnchor {
 }
 
 export interface Appraisal {
-  platform: 'sev-snp' | 'nvidia';
+  /** `composite`: a CPU report with NVIDIA evidence; `claims.submods` holds `cpu0`, `gpu0`, …. */
+  platform: 'sev-snp' | 'nvidia' | 'composite';
   verdict: Verdict;
   /** RFC 3339 UTC. */
   reference_time: string;

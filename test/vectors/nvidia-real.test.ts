@@ -132,3 +132,20 @@ describe.skipIf(!HAVE)('custodian verify with NVIDIA evidence', () => {
     expect(r.stderr).toContain('cut.hex: response.MeasurementRecord');
   });
 });
+
+describe.skipIf(!HAVE || !existsSync(join(VECTORS, 'snp', 'milan', 'routex-v3')))('composite: SEV-SNP report + NVIDIA evidence', () => {
+  it('one appraisal with cpu0 and gpu0 submodules; the missing nonce binding is a warning', () => {
+    const snp = (rel: string) => file(join(VECTORS, 'snp', 'milan', 'routex-v3', rel));
+    const a = core.verify({
+      evidence: snp('report.bin'),
+      endorsements: [snp('vcek_chain.pem'), snp('vcek.der')],
+      moreEvidence: [v('evidence-json/hopper-590.12-single-nonce-e97b.json')],
+      policy: { nvidia: { nonce: 'e97b23a1718095a0e9e35edca810768c70a6a5a389b705e753b197912bc11576', require_rims: false } },
+      referenceTime: new Date('2025-12-01T00:00:00Z'),
+    });
+    expect(a.platform).toBe('composite');
+    expect(failing(a)).toEqual([]);
+    expect(status(a, 'binding.gpu_nonce')).toBe('warn');
+    expect(Object.keys(a.claims.submods as object)).toEqual(['cpu0', 'gpu0']);
+  });
+});

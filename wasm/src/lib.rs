@@ -6,6 +6,7 @@
 
 pub mod abi;
 pub mod appraisal;
+pub mod composite;
 pub mod error;
 pub mod nvidia;
 pub mod request;

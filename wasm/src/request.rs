@@ -13,7 +13,8 @@
 //! NVIDIA evidence (an SPDM attestation report, or NVIDIA serialized-evidence JSON) is recognised by
 //! its bytes and may bring `"rims"` (RIM XML files), `"ocsp"` (DER OCSP responses) and
 //! `"more_evidence"` (further serialized-evidence files, e.g. the switches of a PPCIe node); the
-//! device chain of a bare report and CRLs go in `"endorsements"`.
+//! device chain of a bare report and CRLs go in `"endorsements"`. A SEV-SNP report with NVIDIA
+//! serialized evidence in `"more_evidence"` is appraised as composite evidence ([`crate::composite`]).
 
 use base64::Engine;
 use serde::Deserialize;
@@ -88,10 +89,12 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
     let policy = parse_policy(req.policy.as_ref())?;
     let evidence_bytes = req.evidence.bytes()?;
     if nvidia::evidence::looks_like(&evidence_bytes) {
-        return run_nvidia(req, &evidence_bytes, policy);
+        return run_nvidia(req, Some(&evidence_bytes), policy.nvidia);
     }
-    if let Some(b) = req.rims.iter().chain(&req.ocsp).chain(&req.more_evidence).next() {
-        return Err(InputError::new(&b.name, "request", "RIMs, OCSP responses and further evidence apply to NVIDIA evidence only"));
+    if req.more_evidence.is_empty() {
+        if let Some(b) = req.rims.iter().chain(&req.ocsp).next() {
+            return Err(InputError::new(&b.name, "request", "RIMs and OCSP responses apply to NVIDIA evidence only"));
+        }
     }
     let evidence = snp::evidence::parse(&evidence_bytes, &req.evidence.name)?;
     let mut endorsements = Vec::new();
@@ -107,20 +110,34 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
             }
         }
     }
-    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy: policy.snp, reference_time: req.reference_time }))
+    let report_data = evidence.report.report_data;
+    let cpu = snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy: policy.snp, reference_time: req.reference_time });
+    if req.more_evidence.is_empty() {
+        return Ok(cpu);
+    }
+    // Composite: this CPU report plus the NVIDIA evidence in `more_evidence`.
+    let binding = policy.nvidia.require_cpu_binding;
+    let gpu = run_nvidia(req, None, policy.nvidia)?;
+    Ok(crate::composite::compose(cpu, &report_data, gpu, binding))
 }
 
 fn blobs_of<T>(blobs: &[Blob], parse: impl Fn(&[u8], &str) -> Result<T, InputError>) -> Result<Vec<T>, InputError> {
     blobs.iter().map(|b| parse(&b.bytes()?, &b.name)).collect()
 }
 
-/// NVIDIA: split the evidence into devices, read RIMs, OCSP responses, CRLs and the chain.
-fn run_nvidia(req: &Request, evidence: &[u8], policy: Policy) -> Result<Appraisal, InputError> {
+/// NVIDIA: split the evidence into devices, read RIMs, OCSP responses, CRLs and the chain. `primary`
+/// is the request's own evidence when it is NVIDIA's (its device chain, if a bare report, and the
+/// test anchors come from the request); `None` for the GPU side of a composite request, whose
+/// certificates and test anchors belong to the CPU report.
+fn run_nvidia(req: &Request, primary: Option<&[u8]>, policy: nvidia::policy::NvidiaPolicy) -> Result<Appraisal, InputError> {
     let mut endorsements = Vec::new();
     for b in &req.endorsements {
         endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
     }
-    let mut devices = nvidia::evidence::parse(evidence, &req.evidence.name, nvidia::evidence::chain_from(&endorsements))?;
+    let mut devices = match primary {
+        Some(bytes) => nvidia::evidence::parse(bytes, &req.evidence.name, nvidia::evidence::chain_from(&endorsements))?,
+        None => Vec::new(),
+    };
     for b in &req.more_evidence {
         devices.extend(nvidia::evidence::parse(&b.bytes()?, &b.name, Vec::new())?);
     }
@@ -128,7 +145,8 @@ fn run_nvidia(req: &Request, evidence: &[u8], policy: Policy) -> Result<Appraisa
         Endorsement::Crl(c) => Some(c),
         Endorsement::Cert(_) => None,
     });
-    let test_anchors = blobs_of(&req.test_anchors, load_endorsements)?
+    let anchors = if primary.is_some() { req.test_anchors.as_slice() } else { &[] };
+    let test_anchors = blobs_of(anchors, load_endorsements)?
         .into_iter()
         .flatten()
         .filter_map(|e| match e {
@@ -141,7 +159,7 @@ fn run_nvidia(req: &Request, evidence: &[u8], policy: Policy) -> Result<Appraisa
         rims: blobs_of(&req.rims, nvidia::rim::Rim::parse)?,
         revocation: nvidia::revocation::RevocationData { ocsp: blobs_of(&req.ocsp, nvidia::revocation::Ocsp::parse)?, crls: crls.collect() },
         test_anchors,
-        policy: policy.nvidia,
+        policy,
         reference_time: req.reference_time,
     }))
 }

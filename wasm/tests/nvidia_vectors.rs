@@ -616,3 +616,34 @@ fn policy_versions_and_ignored_indices() {
     let e = run(&req).unwrap_err();
     assert_eq!((e.file.as_str(), e.field.as_str()), ("policy", "nvidia"));
 }
+
+#[test]
+fn composite_snp_report_with_gpu_evidence() {
+    let Some(d) = dir() else { return };
+    let snp = d.join("../snp/milan/routex-v3");
+    if !snp.exists() {
+        eprintln!("*** ../shared/vectors/snp absent: composite test SKIPPED ***");
+        return;
+    }
+    let nonce = "e97b23a1718095a0e9e35edca810768c70a6a5a389b705e753b197912bc11576";
+    let mut req = Request {
+        evidence: blob(&snp, "report.bin"),
+        endorsements: vec![blob(&snp, "vcek_chain.pem"), blob(&snp, "vcek.der")],
+        policy: Some(json!({ "nvidia": { "nonce": nonce, "require_rims": false } })),
+        reference_time: 1_764_547_200, // 2025-12-01, the SNP vectors' T0
+        more_evidence: vec![blob(&d, "evidence-json/hopper-590.12-single-nonce-e97b.json")],
+        ..Default::default()
+    };
+    let a = run(&req).unwrap();
+    assert_eq!(a.platform, "composite");
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    assert_eq!(status(&a, "cpu0.report.signature"), Status::Pass);
+    assert_eq!(status(&a, "gpu0.report.signature"), Status::Pass);
+    // This real GPU evidence was not produced for this CPU report: the binding is missing.
+    assert_eq!(status(&a, "binding.gpu_nonce"), Status::Warn);
+    assert_eq!(a.claims["submods"]["cpu0"]["platform"], "sev-snp");
+    assert_eq!(a.claims["submods"]["gpu0"]["x-nvidia-gpu-attestation-report-signature-verified"], true);
+    req.policy = Some(json!({ "nvidia": { "nonce": nonce, "require_rims": false, "require_cpu_binding": true } }));
+    let a = run(&req).unwrap();
+    assert_eq!(failing(&a), ["binding.gpu_nonce"]);
+}

@@ -50,6 +50,10 @@ pub struct NvidiaPolicy {
     /// when opaque data v1+), and the GPU/switch topology check must pass.
     #[serde(default)]
     pub require_ppcie: bool,
+    /// Composite evidence (a CPU report with GPU evidence): every GPU/switch request nonce must appear
+    /// in the CPU report's REPORT_DATA; otherwise the missing binding is a warning. Default false.
+    #[serde(default)]
+    pub require_cpu_binding: bool,
 }
 
 impl Default for NvidiaPolicy {
@@ -63,6 +67,7 @@ impl Default for NvidiaPolicy {
             allowed_vbios_versions: None,
             ignore_measurement_indices: Vec::new(),
             require_ppcie: false,
+            require_cpu_binding: false,
         }
     }
 }

@@ -217,6 +217,10 @@ fn nvtrust_sample_passes_device_checks_but_has_no_public_rims() {
     let a = appraise(&d, &c);
     assert!(failing(&a).is_empty(), "{:?}", failing(&a));
     assert_eq!(status(&a, "gpu0.rim.vbios.available"), Status::Warn);
+    // A RIM for another version is not used, and the sentence says which version was imported.
+    c.rims = vec!["gpu-hopper/h100-545.00-nonce4cff/rim-driver-545.00.swidtag"];
+    let a = appraise(&d, &c);
+    assert!(detail(&a, "gpu0.rim.driver.available").contains("the imported driver RIMs are for 545.00"), "{}", detail(&a, "gpu0.rim.driver.available"));
 }
 
 #[test]

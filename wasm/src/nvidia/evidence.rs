@@ -73,22 +73,15 @@ pub struct DeviceEvidence {
     pub chain: Vec<Cert>,
 }
 
+/// One serialized-evidence entry. Other keys NVIDIA's collectors add (`driver_version`,
+/// `vbios_version`, `version`) are informational and ignored: the report's own opaque data is what
+/// the appraisal uses.
 #[derive(Deserialize)]
 struct Entry {
     arch: String,
     nonce: Option<String>,
     evidence: String,
     certificate: String,
-    // Optional fields NVIDIA's collectors add; informational.
-    #[serde(default)]
-    #[allow(dead_code)]
-    driver_version: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    vbios_version: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    version: Option<String>,
 }
 
 /// True when `bytes` looks like NVIDIA evidence (a report, or serialized-evidence JSON).

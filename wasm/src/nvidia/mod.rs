@@ -98,6 +98,9 @@ struct Role<'a> {
     id: Option<String>,
     version: Option<String>,
     rim: Option<&'a Rim>,
+    /// Imported RIMs of this role that were not picked (their colloquialVersion and file), for the
+    /// "not available" sentence.
+    others: Vec<String>,
 }
 
 /// Summary of one device for the cross-device checks.
@@ -187,13 +190,20 @@ fn cert_chain_claim(outcome: &chain::ChainOutcome, rev: &revocation::ChainRevoca
     })
 }
 
-/// Picks the RIM for a role: one whose colloquialVersion equals the report's version
-/// (case-insensitive), else one whose file name carries the derived RIM id.
-fn pick_rim<'a>(rims: &'a [Rim], firmware: bool, version: Option<&str>, id: Option<&str>) -> (Option<&'a Rim>, Vec<&'a Rim>) {
+/// Picks the RIM for a role (driver RIMs carry driver versions, VBIOS/BIOS RIMs five-pair firmware
+/// versions): one whose colloquialVersion equals the report's version (case-insensitive), else one
+/// whose file name carries the derived RIM id. Also returns the role's other RIMs, described.
+fn pick_rim<'a>(rims: &'a [Rim], firmware: bool, version: Option<&str>, id: Option<&str>) -> (Option<&'a Rim>, Vec<String>) {
     let of_role: Vec<&Rim> = rims.iter().filter(|r| r.colloquial_version.as_deref().is_some_and(|v| is_firmware_version(v) == firmware)).collect();
-    let by_version = version.and_then(|v| of_role.iter().find(|r| r.colloquial_version.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(v))));
+    let by_version = version.and_then(|v| of_role.iter().copied().find(|r| r.colloquial_version.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(v))));
     let by_id = id.and_then(|id| rims.iter().find(|r| r.source.to_ascii_uppercase().contains(&id.to_ascii_uppercase())));
-    (by_version.copied().or(by_id), of_role)
+    let picked = by_version.or(by_id);
+    let others = of_role
+        .iter()
+        .filter(|r| !picked.is_some_and(|p| std::ptr::eq(**r, p)))
+        .map(|r| format!("{} ({})", r.colloquial_version.as_deref().unwrap_or("?"), r.source))
+        .collect();
+    (picked, others)
 }
 
 fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &mut Map<String, Value>) -> Option<bool> {
@@ -381,12 +391,12 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
     }
     let mut roles = Vec::new();
     if kind == DeviceKind::Gpu {
-        let (rim, _) = pick_rim(&input.rims, false, driver_version.as_deref(), driver_id.as_deref());
-        roles.push(Role { name: "driver", claim: format!("{pre}-driver-rim"), id: driver_id.clone(), version: driver_version.clone(), rim });
+        let (rim, others) = pick_rim(&input.rims, false, driver_version.as_deref(), driver_id.as_deref());
+        roles.push(Role { name: "driver", claim: format!("{pre}-driver-rim"), id: driver_id.clone(), version: driver_version.clone(), rim, others });
     }
     let fw_role = if kind == DeviceKind::Gpu { "vbios" } else { "bios" };
-    let (rim, _) = pick_rim(&input.rims, true, fw_version.as_deref(), fw_id.as_deref());
-    roles.push(Role { name: fw_role, claim: format!("{pre}-{fw_role}-rim"), id: fw_id.clone(), version: fw_version.clone(), rim });
+    let (rim, others) = pick_rim(&input.rims, true, fw_version.as_deref(), fw_id.as_deref());
+    roles.push(Role { name: fw_role, claim: format!("{pre}-{fw_role}-rim"), id: fw_id.clone(), version: fw_version.clone(), rim, others });
     claims.insert("rim_ids".into(), Value::Object(roles.iter().map(|r| (r.name.to_string(), json!(r.id))).collect()));
     let mut authentic = Vec::new();
     let (mut missing, mut untrusted) = (Vec::new(), Vec::new());
@@ -397,8 +407,9 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
             None => {
                 claims.insert(format!("{}-fetched", role.claim), json!(false));
                 missing.push(role.name);
+                let imported = if role.others.is_empty() { String::new() } else { format!("; the imported {} RIMs are for {}", role.name, role.others.join(", ")) };
                 let what = format!(
-                    "RIM not available: no imported RIM has colloquialVersion {} or names RIM id {} (import it with --rim; NVIDIA serves it at /v1/rim/{})",
+                    "RIM not available: no imported RIM has colloquialVersion {} or names RIM id {} (import it with --rim; NVIDIA serves it at /v1/rim/{}){imported}",
                     role.version.as_deref().unwrap_or("?"),
                     role.id.as_deref().unwrap_or("?"),
                     role.id.as_deref().unwrap_or("?")

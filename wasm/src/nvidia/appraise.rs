@@ -176,6 +176,78 @@ pub fn topology(devices: &[TopologyDevice], required: bool, list: &mut Checklist
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::appraisal::Status;
+    use crate::nvidia::rim::{Resource, Xmldsig};
+
+    /// A report whose SPDM block i (1..=40) holds 48 bytes of value i.
+    fn report() -> Report {
+        let n = 40u8;
+        let mut r = vec![0x11, 0xE0, 0x01, 0xFF];
+        r.extend([0u8; 33]);
+        let len = 55 * n as usize;
+        r.extend([0x11, 0x60, 0, 0, n, len as u8, (len >> 8) as u8, 0]);
+        for i in 1..=n {
+            r.extend([i, 1, 51, 0, 1, 48, 0]);
+            r.extend([i; 48]);
+        }
+        r.extend([0u8; 32]);
+        r.extend([0, 0]);
+        r.extend([0u8; 96]);
+        Report::parse(&r, "t").unwrap()
+    }
+
+    fn rim(source: &str, resources: &[(u32, &[u8])]) -> Rim {
+        Rim {
+            source: source.into(),
+            tag_id: None,
+            product: None,
+            colloquial_version: None,
+            firmware_manufacturer_id: None,
+            resources: resources.iter().map(|(i, vals)| Resource { index: *i, active: true, size: 48, values: vals.iter().map(|v| vec![*v; 48]).collect() }).collect(),
+            problems: vec![],
+            certs: vec![],
+            xmldsig: Xmldsig { digest: Ok(String::new()), signature: Ok(String::new()) },
+        }
+    }
+
+    fn run(rims: &[(&str, &Rim)], nvdec0: Option<u8>, policy: &NvidiaPolicy) -> (MeasurementResult, Vec<(String, Status)>) {
+        let mut list = Checklist::default();
+        let m = compare(&report(), rims, nvdec0, policy, "m", &mut list);
+        (m, list.into_checks().into_iter().map(|c| (c.id, c.status)).collect())
+    }
+
+    #[test]
+    fn alternatives_match_and_index_i_is_block_i_plus_1() {
+        let d = rim("d", &[(0, &[1]), (7, &[9, 8])]); // block 8 holds 8: the second alternative
+        let (m, checks) = run(&[("driver", &d)], None, &NvidiaPolicy::default());
+        assert!(m.success && m.matched == 2, "{checks:?}");
+    }
+
+    #[test]
+    fn mismatch_records_conflicts_and_missing_blocks() {
+        let d = rim("d.xml", &[(3, &[4]), (5, &[0])]);
+        let v = rim("v.xml", &[(3, &[4]), (50, &[1])]); // index 3 in both; block 51 does not exist
+        let (m, checks) = run(&[("driver", &d), ("vbios", &v)], None, &NvidiaPolicy::default());
+        assert!(!m.success && !m.no_conflict);
+        assert_eq!(checks, [("m.index_conflict".to_string(), Status::Fail), ("m".to_string(), Status::Fail)]);
+        assert_eq!(m.mismatches.len(), 2);
+        assert_eq!((m.mismatches[0]["index"].as_u64(), m.mismatches[0]["source"].as_str(), m.mismatches[0]["rim"].as_str()), (Some(5), Some("driver"), Some("d.xml")));
+        assert_eq!(m.mismatches[0]["runtime_value"], hex::encode([6u8; 48]));
+        assert!(m.mismatches[1]["runtime_value"].is_null());
+    }
+
+    #[test]
+    fn nvdec0_rule_and_ignored_indices() {
+        let d = rim("d", &[(35, &[0]), (7, &[0])]);
+        let (m, _) = run(&[("driver", &d)], Some(0xAA), &NvidiaPolicy::default());
+        assert_eq!(m.mismatches.len(), 2, "NVDEC0 enabled: index 35 counts");
+        let (m, _) = run(&[("driver", &d)], Some(0x55), &NvidiaPolicy::default());
+        assert_eq!(m.mismatches.len(), 1, "NVDEC0 disabled: index 35 exempt");
+        let p = NvidiaPolicy { ignore_measurement_indices: vec![7], ..NvidiaPolicy::default() };
+        let (m, checks) = run(&[("driver", &d)], Some(0x55), &p);
+        assert!(m.success);
+        assert_eq!(checks.last().unwrap(), &("m.tolerated".to_string(), Status::Warn));
+    }
 
     fn dev(key: &str, is_switch: bool, peers: &[u8], own: Option<u8>) -> TopologyDevice {
         TopologyDevice { key: key.into(), is_switch, peer_pdis: peers.iter().map(|b| [*b; 8]).collect(), own_pdi: own.map(|b| [b; 8]) }

@@ -27,6 +27,7 @@ pub enum CertStatus {
 }
 
 impl CertStatus {
+    /// The claim value: `valid`, `expired`, `revoked` or `invalid`.
     pub fn name(self) -> &'static str {
         match self {
             CertStatus::Valid => "valid",
@@ -48,12 +49,6 @@ pub struct ChainOutcome {
     /// Earliest notAfter of the path, RFC 3339 (`x-nvidia-cert-expiration-date`).
     pub expiration: Option<String>,
     pub anchor: TrustAnchor,
-}
-
-impl ChainOutcome {
-    pub fn leaf(&self) -> Option<&Cert> {
-        self.path.first().filter(|_| self.path.len() > 1)
-    }
 }
 
 const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");

@@ -21,6 +21,7 @@ pub enum Arch {
 }
 
 impl Arch {
+    /// From the serialized evidence's `arch` (case-insensitive); `None` if unknown.
     pub fn parse(s: &str) -> Option<Arch> {
         match s.to_ascii_uppercase().as_str() {
             "HOPPER" => Some(Arch::Hopper),
@@ -29,6 +30,7 @@ impl Arch {
             _ => None,
         }
     }
+    /// NVIDIA's spelling, as in serialized evidence.
     pub fn name(self) -> &'static str {
         match self {
             Arch::Hopper => "HOPPER",
@@ -36,6 +38,7 @@ impl Arch {
             Arch::Ls10 => "LS10",
         }
     }
+    /// GPU for Hopper and Blackwell, switch for LS10.
     pub fn kind(self) -> super::DeviceKind {
         match self {
             Arch::Ls10 => super::DeviceKind::Switch,

@@ -212,6 +212,10 @@ fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &m
     let t = input.reference_time;
     let rim = role.rim?;
     claims.insert(format!("{c}-fetched"), json!(true));
+    claims.insert(
+        format!("{}_rim", role.name),
+        json!({ "source": rim.source, "tag_id": rim.tag_id, "product": rim.product, "colloquial_version": rim.colloquial_version }),
+    );
     list.pass(&format!("{p}.available"), format!("{} RIM {} (RIM id {})", role.name, rim.source, role.id.as_deref().unwrap_or("unknown")));
     let version_ok = match (&rim.colloquial_version, &role.version) {
         (Some(r), Some(v)) => r.eq_ignore_ascii_case(v),

@@ -106,9 +106,11 @@ fn ascii(v: &[u8]) -> String {
 }
 
 impl Opaque {
+    /// The value of the first TLV of type `t`.
     pub fn get(&self, t: u16) -> Option<&[u8]> {
         self.tlvs.iter().find(|x| x.kind == t).map(|x| x.value.as_slice())
     }
+    /// The value of type `t` as ASCII up to the first NUL.
     pub fn text(&self, t: u16) -> Option<String> {
         self.get(t).map(ascii)
     }
@@ -126,9 +128,11 @@ impl Opaque {
             DeviceKind::Gpu => None,
         }
     }
+    /// NVDEC0_STATUS (type 11): 0xAA enabled, 0x55 disabled.
     pub fn nvdec0_status(&self) -> Option<u8> {
         self.get(11).and_then(|v| v.first().copied())
     }
+    /// FWID (type 20, 48 bytes), compared with the leaf certificate's.
     pub fn fwid(&self) -> Option<&[u8]> {
         self.get(20)
     }

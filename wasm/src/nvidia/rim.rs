@@ -53,6 +53,7 @@ pub struct Xmldsig {
 }
 
 impl Xmldsig {
+    /// Both the reference digest and the signature verify.
     pub fn ok(&self) -> bool {
         self.digest.is_ok() && self.signature.is_ok()
     }

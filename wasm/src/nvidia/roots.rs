@@ -48,12 +48,14 @@ pub enum Pki {
 }
 
 impl Pki {
+    /// The pinned SPKI SHA-256, lowercase hex.
     pub fn pin(self) -> &'static str {
         match self {
             Pki::Device => DEVICE_ROOT_PIN,
             Pki::Rim => RIM_ROOT_PIN,
         }
     }
+    /// The root's CN.
     pub fn root_name(self) -> &'static str {
         match self {
             Pki::Device => "NVIDIA Device Identity CA",

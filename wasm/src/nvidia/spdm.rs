@@ -232,7 +232,7 @@ mod tests {
     use super::*;
 
     /// A minimal well-formed report: 1 block, 2 bytes of opaque data, zero signature.
-    pub fn tiny() -> Vec<u8> {
+    fn tiny() -> Vec<u8> {
         let mut r = vec![0x11, 0xE0, 0x01, 0xFF];
         r.extend([7u8; 32]);
         r.push(0);

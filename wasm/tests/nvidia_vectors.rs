@@ -360,6 +360,21 @@ fn ls10_switch_passes_all_31_today() {
     assert_eq!(s["rim_ids"]["bios"], "NV_SWITCH_BIOS_5612_0002_890_9610550001");
     assert_eq!(s["measres"], "success");
     assert_eq!(s["opaque"]["device_pdi"], "203eb31ad9ed0008");
+    // The same RIM as the RIM service's JSON envelope, under a file name that says nothing.
+    let xml = std::fs::read(d.join(ls10_case().rims[0])).unwrap();
+    let envelope = json!({ "id": "NV_SWITCH_BIOS_5612_0002_890_9610550001", "rim": base64::engine::general_purpose::STANDARD.encode(xml), "sha256": "", "request_id": "x" });
+    let c = ls10_case();
+    let req = Request {
+        evidence: blob(&d, c.evidence),
+        endorsements: vec![blob(&d, c.chain.unwrap())],
+        policy: Some(json!({ "nvidia": c.policy })),
+        reference_time: c.at,
+        rims: vec![blob_bytes("download.json", envelope.to_string().as_bytes())],
+        ..Default::default()
+    };
+    let a = run(&req).unwrap();
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    assert_eq!(device(&a, "SWITCH-0")["bios_rim"]["rim_service_id"], "NV_SWITCH_BIOS_5612_0002_890_9610550001");
 }
 
 #[test]

@@ -199,6 +199,7 @@ mod tests {
     fn rim(source: &str, resources: &[(u32, &[u8])]) -> Rim {
         Rim {
             source: source.into(),
+            service_id: None,
             tag_id: None,
             product: None,
             colloquial_version: None,

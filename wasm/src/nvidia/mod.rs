@@ -192,11 +192,14 @@ fn cert_chain_claim(outcome: &chain::ChainOutcome, rev: &revocation::ChainRevoca
 
 /// Picks the RIM for a role (driver RIMs carry driver versions, VBIOS/BIOS RIMs five-pair firmware
 /// versions): one whose colloquialVersion equals the report's version (case-insensitive), else one
-/// whose file name carries the derived RIM id. Also returns the role's other RIMs, described.
+/// whose RIM-service id or file name carries the derived RIM id. Also returns the role's other RIMs,
+/// described.
 fn pick_rim<'a>(rims: &'a [Rim], firmware: bool, version: Option<&str>, id: Option<&str>) -> (Option<&'a Rim>, Vec<String>) {
     let of_role: Vec<&Rim> = rims.iter().filter(|r| r.colloquial_version.as_deref().is_some_and(|v| is_firmware_version(v) == firmware)).collect();
     let by_version = version.and_then(|v| of_role.iter().copied().find(|r| r.colloquial_version.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(v))));
-    let by_id = id.and_then(|id| rims.iter().find(|r| r.source.to_ascii_uppercase().contains(&id.to_ascii_uppercase())));
+    let by_id = id.map(str::to_ascii_uppercase).and_then(|id| {
+        rims.iter().find(|r| r.service_id.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&id)) || r.source.to_ascii_uppercase().contains(&id))
+    });
     let picked = by_version.or(by_id);
     let others = of_role
         .iter()
@@ -214,7 +217,7 @@ fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &m
     claims.insert(format!("{c}-fetched"), json!(true));
     claims.insert(
         format!("{}_rim", role.name),
-        json!({ "source": rim.source, "tag_id": rim.tag_id, "product": rim.product, "colloquial_version": rim.colloquial_version }),
+        json!({ "source": rim.source, "rim_service_id": rim.service_id, "tag_id": rim.tag_id, "product": rim.product, "colloquial_version": rim.colloquial_version }),
     );
     list.pass(&format!("{p}.available"), format!("{} RIM {} (RIM id {})", role.name, rim.source, role.id.as_deref().unwrap_or("unknown")));
     let version_ok = match (&rim.colloquial_version, &role.version) {

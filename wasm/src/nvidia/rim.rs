@@ -10,6 +10,11 @@
 //!   ("True"/"False"), `alternatives` n, `size` (bytes), and `Hash0..Hash{n-1}` in the namespace
 //!   `http://www.w3.org/2001/04/xmlenc#sha384` (hex).
 //!
+//! Accepted forms: the XML itself, or the RIM service's JSON envelope
+//! `{"id": "NV_GPU_…", "rim": base64(XML), "sha256": …, "request_id": …}` as `GET /v1/rim/{id}`
+//! returns it (its `id` is then matched like a file name; its `sha256` is not checked, the XMLDSig is
+//! what authenticates the RIM).
+//!
 //! Reading never panics: bad XML (or no `SoftwareIdentity`/`Payload`) is an [`InputError`] naming the
 //! file. A malformed Resource (e.g. `alternatives` bumped without its `HashN`, as a tamper would leave
 //! it) is kept in [`Rim::problems`] for the appraisal to report next to the signature failure, and a
@@ -63,6 +68,8 @@ impl Xmldsig {
 #[derive(Debug, Clone)]
 pub struct Rim {
     pub source: String,
+    /// The RIM id of a RIM-service JSON envelope.
+    pub service_id: Option<String>,
     pub tag_id: Option<String>,
     pub product: Option<String>,
     pub colloquial_version: Option<String>,
@@ -84,6 +91,25 @@ impl Rim {
     /// Parses a RIM and verifies its XMLDSig. XML syntax errors, DTDs (refused: no entity tricks),
     /// a missing `SoftwareIdentity` or `Payload`, and malformed Resources are errors naming `source`.
     pub fn parse(bytes: &[u8], source: &str) -> Result<Rim, InputError> {
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+        if bytes.get(start) == Some(&b'{') {
+            return Rim::parse_service_json(bytes, source);
+        }
+        Rim::parse_xml(bytes, source, None)
+    }
+
+    fn parse_service_json(bytes: &[u8], source: &str) -> Result<Rim, InputError> {
+        #[derive(serde::Deserialize)]
+        struct Envelope {
+            id: String,
+            rim: String,
+        }
+        let e: Envelope = serde_json::from_slice(bytes).map_err(|e| InputError::new(source, "RIM service JSON", e.to_string()))?;
+        let xml = b64(&e.rim).map_err(|m| InputError::new(source, "rim", m))?;
+        Rim::parse_xml(&xml, source, Some(e.id))
+    }
+
+    fn parse_xml(bytes: &[u8], source: &str, service_id: Option<String>) -> Result<Rim, InputError> {
         let err = |field: &str, m: String| InputError::new(source, field, m);
         let text = std::str::from_utf8(bytes).map_err(|e| err("XML", format!("not UTF-8: {e}")))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -106,6 +132,7 @@ impl Rim {
         let (certs, xmldsig) = signature(&doc, source)?;
         Ok(Rim {
             source: source.to_string(),
+            service_id,
             tag_id: root.attribute("tagId").map(str::to_string),
             product: meta.and_then(|m| m.attribute("product")).map(str::to_string),
             colloquial_version: meta.and_then(|m| m.attribute("colloquialVersion")).map(str::to_string),
@@ -236,6 +263,16 @@ fn check_signature_value(doc: &Document, sig: Node, signed_info: Node, signer: O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rim_service_json_envelope() {
+        let xml = format!(r#"<SoftwareIdentity xmlns="{NS_SWID}"><Meta colloquialVersion="2.0"/><Payload/></SoftwareIdentity>"#);
+        let json = format!(r#"{{"id": "NV_X_2", "rim": "{}", "sha256": "00", "request_id": "r"}}"#, base64::engine::general_purpose::STANDARD.encode(&xml));
+        let rim = Rim::parse(json.as_bytes(), "x.json").unwrap();
+        assert_eq!((rim.service_id.as_deref(), rim.colloquial_version.as_deref()), (Some("NV_X_2"), Some("2.0")));
+        assert_eq!(Rim::parse(br#"{"id": "x"}"#, "x.json").unwrap_err().field, "RIM service JSON");
+        assert_eq!(Rim::parse(br#"{"id": "x", "rim": "!"}"#, "x.json").unwrap_err().field, "rim");
+    }
 
     #[test]
     fn not_xml_and_wrong_roots_are_input_errors() {

@@ -420,10 +420,14 @@ fn wrong_rim_roots_fail_the_rim_chain() {
     let rim = custodian_core::nvidia::rim::Rim::parse(&std::fs::read(d.join(c.rims[0])).unwrap(), c.rims[0]).unwrap();
     assert!(rim.xmldsig.ok(), "its XMLDSig itself is intact");
     let mut list = custodian_core::appraisal::Checklist::default();
-    let out = custodian_core::nvidia::chain::verify(&rim.certs, custodian_core::nvidia::roots::Pki::Rim, None, None, T_GPU, ("c", "RIM chain"), &mut list);
+    let out = custodian_core::nvidia::chain::verify(&rim.certs, &rim_spec(), T_GPU, &Default::default(), &mut list);
     assert_eq!(out.status, custodian_core::nvidia::chain::CertStatus::Invalid);
     let checks = list.into_checks();
     assert!(checks.iter().any(|k| k.id == "c.path" && k.status == Status::Fail));
+}
+
+fn rim_spec() -> custodian_core::nvidia::chain::ChainSpec<'static> {
+    custodian_core::nvidia::chain::ChainSpec { pki: custodian_core::nvidia::roots::Pki::Rim, expected_len: None, test_root: None, id: "c", what: "RIM chain" }
 }
 
 #[test]
@@ -435,7 +439,7 @@ fn every_rim_xmldsig_and_chain_as_the_manifest_states() {
         for (key, t) in [("xmldsig_ok_at_2025_06_01", T_GPU), ("xmldsig_ok_at_2026_11_22", T_NOW)] {
             let Some(expected) = v[key].as_bool() else { continue };
             let mut list = custodian_core::appraisal::Checklist::default();
-            let out = custodian_core::nvidia::chain::verify(&rim.certs, custodian_core::nvidia::roots::Pki::Rim, None, None, t, ("c", "RIM chain"), &mut list);
+            let out = custodian_core::nvidia::chain::verify(&rim.certs, &rim_spec(), t, &Default::default(), &mut list);
             // The manifest's flag is xmlsec's verdict: signature, chain and validity at that time.
             let ok = rim.xmldsig.ok() && out.status == custodian_core::nvidia::chain::CertStatus::Valid;
             assert_eq!(ok, expected, "{path} {key}: xmldsig {:?} chain {:?}", rim.xmldsig, out.status);

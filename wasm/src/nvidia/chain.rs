@@ -61,13 +61,47 @@ fn cn(c: &Cert) -> String {
     c.subject_cn().unwrap_or_else(|| c.subject())
 }
 
-/// Verifies `supplied` (leaf first) up to the pinned root of `pki` at `t`. `expected_len` is the
-/// number of certificates NVIDIA requires in the supplied chain, root included (5 for device chains,
-/// as nvtrust checks; `None` for RIM chains, which vary). `test_root` replaces the pinned root when
-/// the caller passed one explicitly. `(id, what)`: the check-id prefix and the chain's name in
-/// sentences; checks are pushed as `{id}.count`, `{id}.root_pin`, `{id}.path`, `{id}.ca`,
-/// `{id}.validity`.
-pub fn verify(supplied: &[Cert], pki: Pki, expected_len: Option<usize>, test_root: Option<&Cert>, t: i64, (id, what): (&str, &str), list: &mut Checklist) -> ChainOutcome {
+/// Link signatures already checked in one appraisal, keyed by (certificate DER SHA-256, issuer DER
+/// SHA-256): the devices of one node share their provisioner and identity links, and a GPU's RIMs
+/// share their L3 and CA links. P-384 verification dominates the cost (it is ~10× slower in wasm32
+/// than natively), so each link is verified once. Lives for one appraisal only.
+#[derive(Debug, Default)]
+pub struct Links(std::cell::RefCell<std::collections::HashMap<LinkKey, Result<(), String>>>);
+
+/// (certificate DER SHA-256, issuer DER SHA-256).
+type LinkKey = ([u8; 32], [u8; 32]);
+
+impl Links {
+    /// `child`'s signature checked with `issuer`'s key (see [`Cert::verify_signed_by`]), once.
+    pub fn verify(&self, child: &Cert, issuer: &Cert) -> Result<(), String> {
+        let key = (child.der_sha256(), issuer.der_sha256());
+        if let Some(r) = self.0.borrow().get(&key) {
+            return r.clone();
+        }
+        let r = child.verify_signed_by(issuer);
+        self.0.borrow_mut().insert(key, r.clone());
+        r
+    }
+}
+
+/// What a chain is checked against and how its checks are named.
+#[derive(Debug, Clone, Copy)]
+pub struct ChainSpec<'a> {
+    pub pki: Pki,
+    /// Certificates NVIDIA requires in the supplied chain, root included (5 for device chains, as
+    /// nvtrust checks; `None` for RIM chains, which vary).
+    pub expected_len: Option<usize>,
+    /// Replaces the pinned root when the caller passed one explicitly.
+    pub test_root: Option<&'a Cert>,
+    /// Check-id prefix: checks are `{id}.count`, `{id}.root_pin`, `{id}.path`, `{id}.ca`, `{id}.validity`.
+    pub id: &'a str,
+    /// The chain's name in sentences.
+    pub what: &'a str,
+}
+
+/// Verifies `supplied` (leaf first) up to the pinned root of `spec.pki` at `t`.
+pub fn verify(supplied: &[Cert], spec: &ChainSpec, t: i64, links: &Links, list: &mut Checklist) -> ChainOutcome {
+    let ChainSpec { pki, expected_len, test_root, id, what } = *spec;
     let root = test_root.cloned().unwrap_or_else(|| pki.root());
     let pin = hex::encode(root.spki_sha256());
     let anchor = match test_root {
@@ -106,7 +140,7 @@ pub fn verify(supplied: &[Cert], pki: Pki, expected_len: Option<usize>, test_roo
     // Signatures, leaf → root.
     let mut broken = None;
     for i in 0..certs.len() - 1 {
-        if let Err(e) = certs[i].verify_signed_by(&certs[i + 1]) {
+        if let Err(e) = links.verify(&certs[i], &certs[i + 1]) {
             broken = Some(format!("\"{}\" is not signed by \"{}\": {e}", cn(&certs[i]), cn(&certs[i + 1])));
             break;
         }
@@ -236,9 +270,21 @@ mod tests {
     }
 
     #[test]
+    fn links_are_verified_once_and_remember_failures() {
+        let root = Pki::Device.root();
+        let other = Pki::Rim.root();
+        let links = Links::default();
+        assert!(links.verify(&root, &root).is_ok());
+        assert!(links.verify(&root, &other).is_err());
+        assert!(links.verify(&root, &other).is_err());
+        assert_eq!(links.0.borrow().len(), 2);
+    }
+
+    #[test]
     fn a_bare_pinned_root_has_no_leaf() {
         let mut list = Checklist::default();
-        let out = verify(&[Pki::Device.root()], Pki::Device, Some(5), None, 0, ("c", "device chain"), &mut list);
+        let spec = ChainSpec { pki: Pki::Device, expected_len: Some(5), test_root: None, id: "c", what: "device chain" };
+        let out = verify(&[Pki::Device.root()], &spec, 0, &Links::default(), &mut list);
         assert_eq!(out.status, CertStatus::Invalid);
         let checks = list.into_checks();
         assert!(checks.iter().any(|c| c.id == "c.path" && c.status == crate::appraisal::Status::Fail));

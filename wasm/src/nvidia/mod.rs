@@ -209,7 +209,7 @@ fn pick_rim<'a>(rims: &'a [Rim], firmware: bool, version: Option<&str>, id: Opti
     (picked, others)
 }
 
-fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &mut Map<String, Value>) -> Option<bool> {
+fn verify_rim(role: &Role, input: &NvidiaInput, links: &chain::Links, list: &mut Checklist, claims: &mut Map<String, Value>) -> Option<bool> {
     let p = format!("rim.{}", role.name);
     let c = &role.claim;
     let t = input.reference_time;
@@ -231,7 +231,9 @@ fn verify_rim(role: &Role, input: &NvidiaInput, list: &mut Checklist, claims: &m
         format!("RIM colloquialVersion {} equals the report's {} version", rim.colloquial_version.as_deref().unwrap_or("-"), role.name),
         format!("RIM colloquialVersion {:?} differs from the report's {} version {:?}", rim.colloquial_version, role.name, role.version),
     );
-    let outcome = chain::verify(&rim.certs, Pki::Rim, None, input.test_root(Pki::Rim), t, (&format!("{p}.chain"), &format!("{} RIM signing chain", role.name)), list);
+    let (id, what) = (format!("{p}.chain"), format!("{} RIM signing chain", role.name));
+    let spec = chain::ChainSpec { pki: Pki::Rim, expected_len: None, test_root: input.test_root(Pki::Rim), id: &id, what: &what };
+    let outcome = chain::verify(&rim.certs, &spec, t, links, list);
     let n = outcome.path.len();
     let rev = revocation::check(&outcome.path, 0..n.saturating_sub(1), &input.revocation, &input.policy, t, &format!("{p}.chain"), list);
     claims.insert(format!("{c}-cert-chain"), cert_chain_claim(&outcome, &rev));
@@ -271,7 +273,7 @@ fn arch_and_kind(dev: &DeviceEvidence) -> (Option<Arch>, DeviceKind) {
     (arch, kind)
 }
 
-fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput, list: &mut Checklist) -> DeviceSummary {
+fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput, links: &chain::Links, list: &mut Checklist) -> DeviceSummary {
     let t = input.reference_time;
     let policy = &input.policy;
     let mut claims = Map::new();
@@ -355,7 +357,8 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
     claims.insert("eat_nonce".into(), json!(hex::encode(r.request.nonce)));
 
     // Device chain.
-    let outcome = chain::verify(&dev.chain, Pki::Device, Some(5), input.test_root(Pki::Device), t, ("chain", "device chain"), list);
+    let spec = chain::ChainSpec { pki: Pki::Device, expected_len: Some(5), test_root: input.test_root(Pki::Device), id: "chain", what: "device chain" };
+    let outcome = chain::verify(&dev.chain, &spec, t, links, list);
     let n = outcome.path.len();
     let rev = revocation::check(&outcome.path, 1..n.saturating_sub(1), &input.revocation, policy, t, "chain", list);
     claims.insert(format!("{pre}-attestation-report-cert-chain"), cert_chain_claim(&outcome, &rev));
@@ -408,7 +411,7 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
     let mut authentic = Vec::new();
     let (mut missing, mut untrusted) = (Vec::new(), Vec::new());
     for role in &roles {
-        match verify_rim(role, input, list, &mut claims) {
+        match verify_rim(role, input, links, list, &mut claims) {
             Some(true) => authentic.extend(role.rim.map(|r| (role.name, r))),
             Some(false) => untrusted.push(role.name),
             None => {
@@ -530,11 +533,12 @@ pub fn verify(input: &NvidiaInput) -> Appraisal {
     let mut list = Checklist::default();
     let mut devices = Map::new();
     let mut summaries = Vec::new();
+    let links = chain::Links::default();
     let (mut gpus, mut switches) = (0, 0);
     for dev in &input.devices {
         let mut own = Checklist::default();
         let n = if arch_and_kind(dev).1 == DeviceKind::Switch { &mut switches } else { &mut gpus };
-        let s = verify_device(dev, *n, input, &mut own);
+        let s = verify_device(dev, *n, input, &links, &mut own);
         *n += 1;
         let checks = own.into_checks();
         let prefix = s.key.to_ascii_lowercase().replace('-', "");

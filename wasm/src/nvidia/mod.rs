@@ -273,215 +273,210 @@ fn arch_and_kind(dev: &DeviceEvidence) -> (Option<Arch>, DeviceKind) {
     (arch, kind)
 }
 
-fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput, links: &chain::Links, list: &mut Checklist) -> DeviceSummary {
-    let t = input.reference_time;
-    let policy = &input.policy;
-    let mut claims = Map::new();
-    let hwmodel = chain::hwmodel(&dev.chain);
-    let from_chain = hwmodel.as_deref().and_then(Arch::from_hwmodel);
-    let stated = dev.arch_text.as_deref().map(|a| (a, Arch::parse(a)));
-    let (arch, kind) = arch_and_kind(dev);
-    let pre = if kind == DeviceKind::Switch { "x-nvidia-switch" } else { "x-nvidia-gpu" };
-    let key = format!("{}-{index_of_kind}", if kind == DeviceKind::Switch { "SWITCH" } else { "GPU" });
-    let arch_ok = match (stated, arch, from_chain) {
-        (Some((text, None)), _, _) => {
-            list.fail("arch", format!("arch \"{text}\" is not HOPPER, BLACKWELL or LS10"));
-            false
-        }
-        (_, Some(a), Some(c)) if a != c => {
-            list.fail("arch", format!("the evidence says {} but the device chain (\"{}\") is {}", a.name(), hwmodel.as_deref().unwrap_or(""), c.name()));
-            false
-        }
-        (_, Some(a), _) => {
-            list.pass("arch", format!("{} ({})", a.name(), if stated.is_some() { "stated by the evidence, consistent with the device chain" } else { "from the device chain" }));
-            true
-        }
-        (_, None, _) => {
-            list.fail("arch", format!("architecture unknown: the evidence does not state it and the device chain's model {hwmodel:?} is not recognised"));
-            false
-        }
-    };
-    claims.insert(format!("{pre}-arch-check"), json!(arch_ok));
+/// One device being appraised: its evidence, decoded opaque data and the request it is part of.
+struct Device<'a> {
+    input: &'a NvidiaInput,
+    links: &'a chain::Links,
+    dev: &'a DeviceEvidence,
+    o: opaque::Opaque,
+    arch: Option<Arch>,
+    kind: DeviceKind,
+    /// Claim prefix: `x-nvidia-gpu` or `x-nvidia-switch`.
+    pre: &'static str,
+}
 
-    let r = &dev.report;
-    let o = opaque::parse(&r.opaque, r.opaque_offset, kind);
-    list.pass(
-        "evidence.parse",
-        format!("SPDM 1.1 GET_MEASUREMENTS request (37 bytes) and MEASUREMENTS response: {} blocks, record {} bytes, opaque data {} bytes, {} bytes in all ({})", r.number_of_blocks, r.record_length, r.opaque.len(), r.bytes.len(), dev.source),
-    );
-    let in_order = r.blocks.iter().enumerate().all(|(i, b)| b.index as usize == i + 1);
-    list.expect(
-        "evidence.blocks",
-        in_order,
-        format!("measurement blocks are indexed 1..{} in order", r.blocks.len()),
-        format!("measurement block indices are not 1..{} in order: {:?}", r.blocks.len(), r.blocks.iter().map(|b| b.index).collect::<Vec<_>>()),
-    );
-    let request_ok = r.request.param1 & 1 == 1 && r.request.param2 == 0xFF;
-    list.expect(
-        "evidence.request",
-        request_ok,
-        "the request asks for a signature (Param1 bit 0) over all measurement blocks (Param2 0xFF)",
-        format!("request Param1 0x{:02x} / Param2 0x{:02x}: NVIDIA evidence requests a signature over all blocks (0x01 / 0xff)", r.request.param1, r.request.param2),
-    );
-    let mut problems = Vec::new();
-    if !o.unknown.is_empty() {
-        problems.push(format!("unknown TLV types {:?} for a {}", o.unknown, if kind == DeviceKind::Switch { "switch" } else { "GPU" }));
+impl Device<'_> {
+    fn is_gpu(&self) -> bool {
+        self.kind == DeviceKind::Gpu
     }
-    if !o.duplicated.is_empty() {
-        problems.push(format!("TLV types {:?} appear more than once", o.duplicated));
-    }
-    if o.leftover > 0 {
-        problems.push(format!("{} bytes after the last whole TLV", o.leftover));
-    }
-    list.expect(
-        "evidence.opaque",
-        problems.is_empty(),
-        format!("{} opaque-data TLVs, all of known types: {:?}", o.tlvs.len(), o.tlvs.iter().map(|t| t.kind).collect::<Vec<_>>()),
-        format!("opaque data is not what NVIDIA's C++ SDK accepts: {}", problems.join("; ")),
-    );
-    list.expect(
-        "evidence.trailing_bytes",
-        r.trailing == 0,
-        "no bytes after the signature",
-        format!(
-            "{} byte(s) ({}) follow the structural end of the report at offset {}: NVIDIA's verifiers take the last 96 bytes as the signature, so this report fails there and the C++ SDK rejects it as trailing data",
-            r.trailing,
-            hex::encode(&r.bytes[r.bytes.len() - r.trailing..]),
-            r.bytes.len() - r.trailing
-        ),
-    );
-    claims.insert(format!("{pre}-attestation-report-parsed"), json!(problems.is_empty() && r.trailing == 0));
 
-    let nonce_ok = check_nonce(dev, policy.nonce_bytes().ok().flatten(), list);
-    claims.insert(format!("{pre}-attestation-report-nonce-match"), json!(nonce_ok));
-    claims.insert("eat_nonce".into(), json!(hex::encode(r.request.nonce)));
-
-    // Device chain.
-    let spec = chain::ChainSpec { pki: Pki::Device, expected_len: Some(5), test_root: input.test_root(Pki::Device), id: "chain", what: "device chain" };
-    let outcome = chain::verify(&dev.chain, &spec, t, links, list);
-    let n = outcome.path.len();
-    let rev = revocation::check(&outcome.path, 1..n.saturating_sub(1), &input.revocation, policy, t, "chain", list);
-    claims.insert(format!("{pre}-attestation-report-cert-chain"), cert_chain_claim(&outcome, &rev));
-    let leaf = dev.chain.first().filter(|c| !c.is_self_issued());
-    if let Some(h) = &hwmodel {
-        claims.insert("hwmodel".into(), json!(h));
-    }
-    let ueid = leaf.map(chain::ueid);
-    claims.insert("ueid".into(), json!(ueid));
-
-    // FWID.
-    let fwid_ok = match (o.fwid(), leaf.and_then(chain::leaf_fwid)) {
-        (None, _) => {
-            list.skip("fwid", "the report carries no FWID (opaque type 20); NVIDIA then treats the FWID match as true");
-            true
-        }
-        (Some(f), Some((cert_fwid, from))) => list_expect(
-            list,
-            "fwid",
-            f == cert_fwid.as_slice(),
-            format!("report FWID {} equals the leaf's {from}", hex::encode(f)),
-            format!("report FWID {} differs from the leaf's {from} {}: the certificate is not this device's firmware identity", hex::encode(f), hex::encode(&cert_fwid)),
-        ),
-        (Some(f), None) => list_expect(list, "fwid", false, "", format!("report FWID {} but the leaf certificate has no FWID extension (2.23.133.5.4.1 / DICE TcbInfo)", hex::encode(f))),
-    };
-    claims.insert(format!("{pre}-attestation-report-cert-chain-fwid-match"), json!(fwid_ok));
-
-    let sig_ok = verify_signature(r, leaf, list);
-    claims.insert(format!("{pre}-attestation-report-signature-verified"), json!(sig_ok));
-
-    // Versions and RIMs.
-    let fw_version = o.firmware_version(kind);
-    let driver_version = o.driver_version();
-    let (driver_id, fw_id) = arch.map(|a| rim_ids(a, &o)).unwrap_or((None, None));
-    if kind == DeviceKind::Gpu {
-        claims.insert(format!("{pre}-driver-version"), json!(driver_version));
-        claims.insert(format!("{pre}-vbios-version"), json!(fw_version));
-    } else {
-        claims.insert(format!("{pre}-bios-version"), json!(fw_version));
-    }
-    let mut roles = Vec::new();
-    if kind == DeviceKind::Gpu {
-        let (rim, others) = pick_rim(&input.rims, false, driver_version.as_deref(), driver_id.as_deref());
-        roles.push(Role { name: "driver", claim: format!("{pre}-driver-rim"), id: driver_id.clone(), version: driver_version.clone(), rim, others });
-    }
-    let fw_role = if kind == DeviceKind::Gpu { "vbios" } else { "bios" };
-    let (rim, others) = pick_rim(&input.rims, true, fw_version.as_deref(), fw_id.as_deref());
-    roles.push(Role { name: fw_role, claim: format!("{pre}-{fw_role}-rim"), id: fw_id.clone(), version: fw_version.clone(), rim, others });
-    claims.insert("rim_ids".into(), Value::Object(roles.iter().map(|r| (r.name.to_string(), json!(r.id))).collect()));
-    let mut authentic = Vec::new();
-    let (mut missing, mut untrusted) = (Vec::new(), Vec::new());
-    for role in &roles {
-        match verify_rim(role, input, links, list, &mut claims) {
-            Some(true) => authentic.extend(role.rim.map(|r| (role.name, r))),
-            Some(false) => untrusted.push(role.name),
-            None => {
-                claims.insert(format!("{}-fetched", role.claim), json!(false));
-                missing.push(role.name);
-                let imported = if role.others.is_empty() { String::new() } else { format!("; the imported {} RIMs are for {}", role.name, role.others.join(", ")) };
-                let what = format!(
-                    "RIM not available: no imported RIM has colloquialVersion {} or names RIM id {} (import it with --rim; NVIDIA serves it at /v1/rim/{}){imported}",
-                    role.version.as_deref().unwrap_or("?"),
-                    role.id.as_deref().unwrap_or("?"),
-                    role.id.as_deref().unwrap_or("?")
-                );
-                if policy.require_rims {
-                    list.fail(&format!("rim.{}.available", role.name), format!("{what}; policy nvidia.require_rims is true"));
-                } else {
-                    list.warn(&format!("rim.{}.available", role.name), format!("{what}; tolerated by policy nvidia.require_rims false"));
-                }
+    /// `arch`: stated, known and consistent with the device chain (`x-nvidia-*-arch-check`).
+    fn check_arch(&self, hwmodel: Option<&str>, list: &mut Checklist) -> bool {
+        let from_chain = hwmodel.and_then(Arch::from_hwmodel);
+        let stated = self.dev.arch_text.as_deref();
+        match (stated, self.arch, from_chain) {
+            (Some(text), None, _) => {
+                list.fail("arch", format!("arch \"{text}\" is not HOPPER, BLACKWELL or LS10"));
+                false
+            }
+            (_, Some(a), Some(c)) if a != c => {
+                list.fail("arch", format!("the evidence says {} but the device chain (\"{}\") is {}", a.name(), hwmodel.unwrap_or(""), c.name()));
+                false
+            }
+            (_, Some(a), _) => {
+                list.pass("arch", format!("{} ({})", a.name(), if stated.is_some() { "stated by the evidence, consistent with the device chain" } else { "from the device chain" }));
+                true
+            }
+            (None, None, _) => {
+                list.fail("arch", format!("architecture unknown: the evidence does not state it and the device chain's model {hwmodel:?} is not recognised"));
+                false
             }
         }
     }
-    if let Some(oem) = roles.iter().filter_map(|r| r.rim).find_map(|r| r.firmware_manufacturer_id.clone()) {
-        claims.insert("oemid".into(), json!(oem));
+
+    /// The structure checks, strict like NVIDIA's C++ SDK; true when all pass
+    /// (`x-nvidia-*-attestation-report-parsed`).
+    fn check_structure(&self, list: &mut Checklist) -> bool {
+        let (r, o) = (&self.dev.report, &self.o);
+        list.pass(
+            "evidence.parse",
+            format!("SPDM 1.1 GET_MEASUREMENTS request (37 bytes) and MEASUREMENTS response: {} blocks, record {} bytes, opaque data {} bytes, {} bytes in all ({})", r.number_of_blocks, r.record_length, r.opaque.len(), r.bytes.len(), self.dev.source),
+        );
+        let in_order = r.blocks.iter().enumerate().all(|(i, b)| b.index as usize == i + 1);
+        list.expect(
+            "evidence.blocks",
+            in_order,
+            format!("measurement blocks are indexed 1..{} in order", r.blocks.len()),
+            format!("measurement block indices are not 1..{} in order: {:?}", r.blocks.len(), r.blocks.iter().map(|b| b.index).collect::<Vec<_>>()),
+        );
+        list.expect(
+            "evidence.request",
+            r.request.param1 & 1 == 1 && r.request.param2 == 0xFF,
+            "the request asks for a signature (Param1 bit 0) over all measurement blocks (Param2 0xFF)",
+            format!("request Param1 0x{:02x} / Param2 0x{:02x}: NVIDIA evidence requests a signature over all blocks (0x01 / 0xff)", r.request.param1, r.request.param2),
+        );
+        let mut problems = Vec::new();
+        if !o.unknown.is_empty() {
+            problems.push(format!("unknown TLV types {:?} for a {}", o.unknown, if self.is_gpu() { "GPU" } else { "switch" }));
+        }
+        if !o.duplicated.is_empty() {
+            problems.push(format!("TLV types {:?} appear more than once", o.duplicated));
+        }
+        if o.leftover > 0 {
+            problems.push(format!("{} bytes after the last whole TLV", o.leftover));
+        }
+        list.expect(
+            "evidence.opaque",
+            problems.is_empty(),
+            format!("{} opaque-data TLVs, all of known types: {:?}", o.tlvs.len(), o.tlvs.iter().map(|t| t.kind).collect::<Vec<_>>()),
+            format!("opaque data is not what NVIDIA's C++ SDK accepts: {}", problems.join("; ")),
+        );
+        list.expect(
+            "evidence.trailing_bytes",
+            r.trailing == 0,
+            "no bytes after the signature",
+            format!(
+                "{} byte(s) ({}) follow the structural end of the report at offset {}: NVIDIA's verifiers take the last 96 bytes as the signature, so this report fails there and the C++ SDK rejects it as trailing data",
+                r.trailing,
+                hex::encode(&r.bytes[r.bytes.len() - r.trailing..]),
+                r.bytes.len() - r.trailing
+            ),
+        );
+        problems.is_empty() && r.trailing == 0 && in_order
     }
-    // Compare against every authentic RIM; say which roles were left out and why (a RIM that is not
-    // available is not a mismatch, and an unauthentic RIM's values are never used).
-    let mut left_out = Vec::new();
-    if !missing.is_empty() {
-        left_out.push(format!("RIM not available: {} (this is not a mismatch)", missing.join(", ")));
+
+    /// `fwid`: the report's FWID against the leaf certificate's; skipped (true) without one.
+    fn check_fwid(&self, leaf: Option<&Cert>, list: &mut Checklist) -> bool {
+        let Some(f) = self.o.fwid() else {
+            list.skip("fwid", "the report carries no FWID (opaque type 20); NVIDIA then treats the FWID match as true");
+            return true;
+        };
+        let (ok, pass, fail) = match leaf.and_then(chain::leaf_fwid) {
+            Some((cert_fwid, from)) => (
+                f == cert_fwid.as_slice(),
+                format!("report FWID {} equals the leaf's {from}", hex::encode(f)),
+                format!("report FWID {} differs from the leaf's {from} {}: the certificate is not this device's firmware identity", hex::encode(f), hex::encode(&cert_fwid)),
+            ),
+            None => (false, String::new(), format!("report FWID {} but the leaf certificate has no FWID extension (2.23.133.5.4.1 / DICE TcbInfo)", hex::encode(f))),
+        };
+        list.expect("fwid", ok, pass, fail);
+        ok
     }
-    if !untrusted.is_empty() {
-        left_out.push(format!("RIM not authentic (signature, chain, revocation or content failed above): {}", untrusted.join(", ")));
+
+    /// The RIM roles of this device: driver and VBIOS (GPU) or BIOS (switch), each with its RIM.
+    fn roles(&self) -> Vec<Role<'_>> {
+        let (o, pre) = (&self.o, self.pre);
+        let (driver_id, fw_id) = self.arch.map(|a| rim_ids(a, o)).unwrap_or((None, None));
+        let mut roles = Vec::new();
+        if self.is_gpu() {
+            let version = o.driver_version();
+            let (rim, others) = pick_rim(&self.input.rims, false, version.as_deref(), driver_id.as_deref());
+            roles.push(Role { name: "driver", claim: format!("{pre}-driver-rim"), id: driver_id, version, rim, others });
+        }
+        let name = if self.is_gpu() { "vbios" } else { "bios" };
+        let version = o.firmware_version(self.kind);
+        let (rim, others) = pick_rim(&self.input.rims, true, version.as_deref(), fw_id.as_deref());
+        roles.push(Role { name, claim: format!("{pre}-{name}-rim"), id: fw_id, version, rim, others });
+        roles
     }
-    let measres = if authentic.is_empty() {
-        list.skip("measurements", format!("not compared — {}", left_out.join("; ")));
-        "not-run"
-    } else {
-        let m = appraise::compare(r, &authentic, o.nvdec0_status(), policy, "measurements", list);
+
+    /// RIMs and golden measurements; returns `measres` (`success`, `fail`, `incomplete`, `not-run`).
+    fn appraise_rims(&self, list: &mut Checklist, claims: &mut Map<String, Value>) -> &'static str {
+        let policy = &self.input.policy;
+        let roles = self.roles();
+        claims.insert("rim_ids".into(), Value::Object(roles.iter().map(|r| (r.name.to_string(), json!(r.id))).collect()));
+        let mut authentic = Vec::new();
+        let (mut missing, mut untrusted) = (Vec::new(), Vec::new());
+        for role in &roles {
+            match verify_rim(role, self.input, self.links, list, claims) {
+                Some(true) => authentic.extend(role.rim.map(|r| (role.name, r))),
+                Some(false) => untrusted.push(role.name),
+                None => {
+                    claims.insert(format!("{}-fetched", role.claim), json!(false));
+                    missing.push(role.name);
+                    let imported = if role.others.is_empty() { String::new() } else { format!("; the imported {} RIMs are for {}", role.name, role.others.join(", ")) };
+                    let id = role.id.as_deref().unwrap_or("?");
+                    let what = format!(
+                        "RIM not available: no imported RIM has colloquialVersion {} or names RIM id {id} (import it with --rim; NVIDIA serves it at /v1/rim/{id}){imported}",
+                        role.version.as_deref().unwrap_or("?")
+                    );
+                    if policy.require_rims {
+                        list.fail(&format!("rim.{}.available", role.name), format!("{what}; policy nvidia.require_rims is true"));
+                    } else {
+                        list.warn(&format!("rim.{}.available", role.name), format!("{what}; tolerated by policy nvidia.require_rims false"));
+                    }
+                }
+            }
+        }
+        if let Some(oem) = roles.iter().filter_map(|r| r.rim).find_map(|r| r.firmware_manufacturer_id.clone()) {
+            claims.insert("oemid".into(), json!(oem));
+        }
+        // Compare against every authentic RIM; say which roles were left out and why (a RIM that is
+        // not available is not a mismatch, and an unauthentic RIM's values are never used).
+        let mut left_out = Vec::new();
+        if !missing.is_empty() {
+            left_out.push(format!("RIM not available: {} (this is not a mismatch)", missing.join(", ")));
+        }
+        if !untrusted.is_empty() {
+            left_out.push(format!("RIM not authentic (signature, chain, revocation or content failed above): {}", untrusted.join(", ")));
+        }
+        if authentic.is_empty() {
+            list.skip("measurements", format!("not compared — {}", left_out.join("; ")));
+            return "not-run";
+        }
+        let m = appraise::compare(&self.dev.report, &authentic, self.o.nvdec0_status(), policy, "measurements", list);
         if !left_out.is_empty() {
             list.warn("measurements.incomplete", format!("only the {} RIM's golden values were compared — {}", authentic.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" and "), left_out.join("; ")));
         }
-        claims.insert(format!("{pre}-vbios-index-no-conflict"), json!(m.no_conflict));
+        claims.insert(format!("{}-vbios-index-no-conflict", self.pre), json!(m.no_conflict));
         if !m.mismatches.is_empty() {
-            claims.insert("x-nvidia-mismatch-measurement-records".into(), Value::Array(m.mismatches.clone()));
+            claims.insert("x-nvidia-mismatch-measurement-records".into(), Value::Array(m.mismatches));
         }
         match (m.success, left_out.is_empty()) {
             (false, _) => "fail",
             (true, true) => "success",
             (true, false) => "incomplete",
         }
-    };
-    claims.insert("measres".into(), json!(measres));
-    if measres == "success" {
-        claims.insert("secboot".into(), json!(true));
-        claims.insert("dbgstat".into(), json!("disabled"));
     }
 
-    // Policy.
-    let allowed = |list: &mut Checklist, id: &str, what: &str, v: Option<&String>, allow: &Option<Vec<String>>| {
-        if let Some(allow) = allow {
-            let ok = v.is_some_and(|v| allow.iter().any(|a| a.eq_ignore_ascii_case(v)));
-            list.expect(id, ok, format!("{what} {} is allowed by policy", v.map_or("-", |s| s.as_str())), format!("{what} {:?} is not among the allowed {allow:?}", v));
+    /// The `policy.*` checks; returns the GPU's FEATURE_FLAG (opaque data v1+) for the mode mix check.
+    fn check_policy(&self, list: &mut Checklist, claims: &mut Map<String, Value>) -> Option<u32> {
+        let (o, policy) = (&self.o, &self.input.policy);
+        let allowed = |list: &mut Checklist, id: &str, what: &str, v: Option<String>, allow: &Option<Vec<String>>| {
+            if let Some(allow) = allow {
+                let ok = v.as_ref().is_some_and(|v| allow.iter().any(|a| a.eq_ignore_ascii_case(v)));
+                list.expect(id, ok, format!("{what} {} is allowed by policy", v.as_deref().unwrap_or("-")), format!("{what} {v:?} is not among the allowed {allow:?}"));
+            }
+        };
+        if self.is_gpu() {
+            allowed(list, "policy.driver_version", "driver version", o.driver_version(), &policy.allowed_driver_versions);
         }
-    };
-    if kind == DeviceKind::Gpu {
-        allowed(list, "policy.driver_version", "driver version", driver_version.as_ref(), &policy.allowed_driver_versions);
-    }
-    allowed(list, "policy.vbios_version", if kind == DeviceKind::Gpu { "VBIOS version" } else { "BIOS version" }, fw_version.as_ref(), &policy.allowed_vbios_versions);
-    let ppcie_on = o.get(21).and_then(|v| v.first().copied()) == Some(0xAA);
-    let feature = o.opaque_data_version().filter(|v| *v >= 1).and(o.feature_flag());
-    if kind == DeviceKind::Gpu {
+        allowed(list, "policy.vbios_version", if self.is_gpu() { "VBIOS version" } else { "BIOS version" }, o.firmware_version(self.kind), &policy.allowed_vbios_versions);
+        if !self.is_gpu() {
+            return None;
+        }
+        let ppcie_on = o.get(21).and_then(|v| v.first().copied()) == Some(0xAA);
+        let feature = o.opaque_data_version().filter(|v| *v >= 1).and(o.feature_flag());
         let mode = match feature {
             Some(0) => "spt",
             Some(1) => "mpt",
@@ -496,35 +491,73 @@ fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput
                 "policy.ppcie",
                 ppcie_on && matches!(feature, None | Some(2)),
                 "PROTECTED_PCIE_STATUS is 0xAA (protected PCIe on)",
-                format!("protected PCIe is not on: PROTECTED_PCIE_STATUS {:?}, FEATURE_FLAG {:?} (policy nvidia.require_ppcie)", o.get(21).map(hex::encode), feature),
+                format!("protected PCIe is not on: PROTECTED_PCIE_STATUS {:?}, FEATURE_FLAG {feature:?} (policy nvidia.require_ppcie)", o.get(21).map(hex::encode)),
             );
         }
+        feature
     }
-    claims.insert("x-nvidia-device-type".into(), json!(if kind == DeviceKind::Switch { "nvswitch" } else { "gpu" }));
-    if kind == DeviceKind::Gpu {
+}
+
+fn verify_device(dev: &DeviceEvidence, index_of_kind: usize, input: &NvidiaInput, links: &chain::Links, list: &mut Checklist) -> DeviceSummary {
+    let t = input.reference_time;
+    let (arch, kind) = arch_and_kind(dev);
+    let r = &dev.report;
+    let d = Device { input, links, dev, o: opaque::parse(&r.opaque, r.opaque_offset, kind), arch, kind, pre: if kind == DeviceKind::Gpu { "x-nvidia-gpu" } else { "x-nvidia-switch" } };
+    let pre = d.pre;
+    let key = format!("{}-{index_of_kind}", if d.is_gpu() { "GPU" } else { "SWITCH" });
+    let mut claims = Map::new();
+    let hwmodel = chain::hwmodel(&dev.chain);
+
+    claims.insert(format!("{pre}-arch-check"), json!(d.check_arch(hwmodel.as_deref(), list)));
+    claims.insert(format!("{pre}-attestation-report-parsed"), json!(d.check_structure(list)));
+    claims.insert(format!("{pre}-attestation-report-nonce-match"), json!(check_nonce(dev, input.policy.nonce_bytes().ok().flatten(), list)));
+    claims.insert("eat_nonce".into(), json!(hex::encode(r.request.nonce)));
+
+    // Device chain: the AK leaf, device, provisioner and identity certificates to the pinned root.
+    let spec = chain::ChainSpec { pki: Pki::Device, expected_len: Some(5), test_root: input.test_root(Pki::Device), id: "chain", what: "device chain" };
+    let outcome = chain::verify(&dev.chain, &spec, t, links, list);
+    let n = outcome.path.len();
+    let rev = revocation::check(&outcome.path, 1..n.saturating_sub(1), &input.revocation, &input.policy, t, "chain", list);
+    claims.insert(format!("{pre}-attestation-report-cert-chain"), cert_chain_claim(&outcome, &rev));
+    let leaf = dev.chain.first().filter(|c| !c.is_self_issued());
+    claims.insert("hwmodel".into(), json!(hwmodel));
+    let ueid = leaf.map(chain::ueid);
+    claims.insert("ueid".into(), json!(ueid));
+    claims.insert(format!("{pre}-attestation-report-cert-chain-fwid-match"), json!(d.check_fwid(leaf, list)));
+    claims.insert(format!("{pre}-attestation-report-signature-verified"), json!(verify_signature(r, leaf, list)));
+
+    let o = &d.o;
+    if d.is_gpu() {
+        claims.insert(format!("{pre}-driver-version"), json!(o.driver_version()));
+        claims.insert(format!("{pre}-vbios-version"), json!(o.firmware_version(kind)));
+    } else {
+        claims.insert(format!("{pre}-bios-version"), json!(o.firmware_version(kind)));
+    }
+    let measres = d.appraise_rims(list, &mut claims);
+    claims.insert("measres".into(), json!(measres));
+    if measres == "success" {
+        claims.insert("secboot".into(), json!(true));
+        claims.insert("dbgstat".into(), json!("disabled"));
+    }
+    let feature = d.check_policy(list, &mut claims);
+
+    claims.insert("x-nvidia-device-type".into(), json!(if d.is_gpu() { "gpu" } else { "nvswitch" }));
+    if d.is_gpu() {
         claims.insert("x-nvidia-gpu-switch-pdis".into(), json!(o.gpu_switch_pdis().iter().map(hex::encode).collect::<Vec<_>>()));
     }
     claims.insert("arch".into(), json!(arch.map(Arch::name)));
     claims.insert("opaque".into(), Value::Object(o.claims(kind)));
-    claims.insert(
-        "measurements".into(),
-        Value::Object(r.blocks.iter().map(|b| (b.index.to_string(), json!(hex::encode(&b.value)))).collect()),
-    );
+    claims.insert("measurements".into(), Value::Object(r.blocks.iter().map(|b| (b.index.to_string(), json!(hex::encode(&b.value)))).collect()));
     claims.insert("request_nonce".into(), json!(hex::encode(r.request.nonce)));
     claims.insert("responder_nonce".into(), json!(hex::encode(r.responder_nonce)));
     claims.insert("source".into(), json!(dev.source));
     let topology = appraise::TopologyDevice {
         key: key.clone(),
-        is_switch: kind == DeviceKind::Switch,
-        peer_pdis: if kind == DeviceKind::Switch { o.switch_gpu_pdis() } else { o.gpu_switch_pdis() },
-        own_pdi: if kind == DeviceKind::Switch { o.device_pdi() } else { None },
+        is_switch: !d.is_gpu(),
+        peer_pdis: if d.is_gpu() { o.gpu_switch_pdis() } else { o.switch_gpu_pdis() },
+        own_pdi: if d.is_gpu() { None } else { o.device_pdi() },
     };
-    DeviceSummary { key, claims, ueid, gpu_mode: if kind == DeviceKind::Gpu { feature } else { None }, topology }
-}
-
-fn list_expect(list: &mut Checklist, id: &str, ok: bool, pass: impl Into<String>, fail: impl Into<String>) -> bool {
-    list.expect(id, ok, pass, fail);
-    ok
+    DeviceSummary { key, claims, ueid, gpu_mode: feature, topology }
 }
 
 /// Verifies and appraises NVIDIA evidence (one or many devices). Pure.

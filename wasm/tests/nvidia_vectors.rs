@@ -574,6 +574,18 @@ fn tamper_report_bytes() {
             assert!(f.contains(&id.to_string()), "flip at {offset}: {id} should fail; failing {f:?}");
         }
     }
+    // An unknown opaque TLV type (the first TLV's type set to 99) is reported, as the C++ SDK rejects it.
+    let parsed = custodian_core::nvidia::spdm::Report::parse(&report, "r").unwrap();
+    let mut b = report.clone();
+    b[parsed.opaque_offset] = 99;
+    let a = reference_with(&d, Some(b), None);
+    assert_eq!(failing(&a)[..2], ["gpu0.evidence.opaque", "gpu0.report.signature"]);
+    assert!(detail(&a, "gpu0.evidence.opaque").contains("unknown TLV types [99]"));
+    assert_eq!(device(&a, "GPU-0")["x-nvidia-gpu-attestation-report-parsed"], false);
+    // A request that did not ask for a signature (Param1 bit 0 clear).
+    let mut b = report.clone();
+    b[2] = 0;
+    assert!(failing(&reference_with(&d, Some(b), None)).contains(&"gpu0.evidence.request".to_string()));
     let mut longer = report.clone();
     longer.push(0);
     let f = failing(&reference_with(&d, Some(longer), None));

@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: verifications per second of one real Milan report (../shared/vectors/snp/milan/
- * routex-v3 with its chain and the Milan CRL) through the wasm core in Node and through the native
- * build, measured back to back in one run, and their ratio.
+ * `npm run bench`: verifications per second of real evidence through the wasm core in Node and
+ * through the native build, measured back to back in one run, and their ratio, for each platform:
+ * - SEV-SNP: ../shared/vectors/snp/milan/routex-v3 with its chain and the Milan CRL;
+ * - TDX: ../shared/vectors/tdx case tdx-01 (v4 quote with its QuoteCollateralV3 bundle).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,38 +11,56 @@ import { fileURLToPath } from 'node:url';
 import { loadCore } from '../electron/core/core.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SNP = join(ROOT, '..', 'shared', 'vectors', 'snp');
+const VECTORS = join(ROOT, '..', 'shared', 'vectors');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const AT = new Date('2025-12-01T00:00:00Z');
 
-if (!existsSync(SNP)) {
-  console.error(`bench: ${SNP} not found; the benchmark needs the real Milan vector`);
+interface BenchCase {
+  name: string;
+  evidence: string;
+  endorsements: string[];
+  at: Date;
+}
+
+const CASES: BenchCase[] = [
+  {
+    name: 'SEV-SNP (Milan report + VCEK chain + CRL)',
+    evidence: join(VECTORS, 'snp/milan/routex-v3/report.bin'),
+    endorsements: [join(VECTORS, 'snp/milan/routex-v3/vcek_chain.pem'), join(VECTORS, 'snp/crl/milan_vcek_crl.der')],
+    at: new Date('2025-12-01T00:00:00Z'),
+  },
+  {
+    name: 'TDX (v4 quote + QuoteCollateralV3)',
+    evidence: join(VECTORS, 'tdx/quotes/tdx_v4_b0c06f_dcapqvl.bin'),
+    endorsements: [join(VECTORS, 'tdx/collateral/dcapqvl_2025-06_B0C06F.json')],
+    at: new Date('2025-07-01T00:00:00Z'),
+  },
+];
+
+if (!existsSync(VECTORS)) {
+  console.error(`bench: ${VECTORS} not found; the benchmark needs the real vectors`);
   process.exit(1);
 }
-const files = {
-  evidence: join(SNP, 'milan/routex-v3/report.bin'),
-  endorsements: [join(SNP, 'milan/routex-v3/vcek_chain.pem'), join(SNP, 'crl/milan_vcek_crl.der')],
-};
 const named = (p: string) => ({ name: p, bytes: readFileSync(p) });
-
 const core = await loadCore();
-const req = { evidence: named(files.evidence), endorsements: files.endorsements.map(named), referenceTime: AT };
-const verdict = core.verify(req).verdict;
-for (let i = 0; i < 20; i++) core.verify(req); // warm-up
-let n = 0;
-const start = performance.now();
-while (performance.now() - start < SECONDS * 1000) {
-  core.verify(req);
-  n++;
-}
-const wasmSeconds = (performance.now() - start) / 1000;
-const wasm = n / wasmSeconds;
-
 execFileSync('bash', [join(ROOT, 'scripts/cargo.sh'), 'build', '--release', '--example', 'bench', '--quiet'], { stdio: 'inherit' });
-const nativeOut = execFileSync(join(ROOT, 'wasm/target/release/examples/bench'), [String(SECONDS), String(AT.getTime() / 1000), files.evidence, ...files.endorsements], { encoding: 'utf8' });
-const native = JSON.parse(nativeOut) as { per_second: number; iterations: number; verdict: string };
 
-console.log(`verdict: wasm ${verdict}, native ${native.verdict}`);
-console.log(`wasm (Node ${process.version}): ${wasm.toFixed(1)} verifications/s (${n} in ${wasmSeconds.toFixed(2)} s)`);
-console.log(`native:               ${native.per_second.toFixed(1)} verifications/s (${native.iterations} in ${SECONDS} s)`);
-console.log(`ratio native/wasm:    ${(native.per_second / wasm).toFixed(2)}x`);
+for (const c of CASES) {
+  const req = { evidence: named(c.evidence), endorsements: c.endorsements.map(named), referenceTime: c.at };
+  const verdict = core.verify(req).verdict;
+  for (let i = 0; i < 20; i++) core.verify(req); // warm-up
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < SECONDS * 1000) {
+    core.verify(req);
+    n++;
+  }
+  const wasmSeconds = (performance.now() - start) / 1000;
+  const wasm = n / wasmSeconds;
+  const nativeOut = execFileSync(join(ROOT, 'wasm/target/release/examples/bench'), [String(SECONDS), String(c.at.getTime() / 1000), c.evidence, ...c.endorsements], { encoding: 'utf8' });
+  const native = JSON.parse(nativeOut) as { per_second: number; iterations: number; verdict: string };
+  console.log(`\n${c.name}`);
+  console.log(`  verdict: wasm ${verdict}, native ${native.verdict}`);
+  console.log(`  wasm (Node ${process.version}): ${wasm.toFixed(1)} verifications/s (${n} in ${wasmSeconds.toFixed(2)} s)`);
+  console.log(`  native:               ${native.per_second.toFixed(1)} verifications/s (${native.iterations} in ${SECONDS} s)`);
+  console.log(`  ratio native/wasm:    ${(native.per_second / wasm).toFixed(2)}x`);
+}

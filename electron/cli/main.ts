@@ -33,10 +33,11 @@ async function verify(argv: string[]): Promise<number> {
   const core = await loadCore();
   const appraisal = core.verify({
     evidence: await readNamed(args.evidence, 'evidence'),
-    endorsements: await Promise.all([...args.chain, ...args.crl].map((p) => readNamed(p, 'endorsement'))),
+    endorsements: await Promise.all([...args.chain, ...args.crl, ...args.collateral].map((p) => readNamed(p, 'endorsement'))),
     testAnchors: await Promise.all(args.testAnchors.map((p) => readNamed(p, 'test anchor'))),
     policy: args.policy === undefined ? undefined : await readPolicy(args.policy),
     referenceTime: args.at,
+    type: args.type,
   });
   process.stdout.write(args.json ? `${JSON.stringify(appraisal, null, 2)}\n` : `${renderText(appraisal, basename(args.evidence))}\n`);
   return appraisal.verdict === 'contraindicated' ? 1 : 0;

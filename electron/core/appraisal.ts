@@ -21,8 +21,11 @@ export interface TrustAnchor {
   spki_sha256: string;
 }
 
+/** The evidence types the core verifies. */
+export type EvidenceType = 'sev-snp' | 'tdx' | 'sgx';
+
 export interface Appraisal {
-  platform: 'sev-snp';
+  platform: EvidenceType;
   verdict: Verdict;
   /** RFC 3339 UTC. */
   reference_time: string;
@@ -40,7 +43,10 @@ export interface NamedBytes {
 
 export interface VerifyRequest {
   evidence: NamedBytes;
-  /** Certificates (PEM bundles or DER) and CRLs. */
+  /**
+   * SEV-SNP: certificates (PEM bundles or DER) and CRLs. TDX/SGX: collateral — QuoteCollateralV3
+   * JSON, raw Intel PCS bodies, CRLs, issuer chains, an Azure HCL report.
+   */
   endorsements?: NamedBytes[];
   /** Roots to trust explicitly; the appraisal names them TEST anchors. Never for production. */
   testAnchors?: NamedBytes[];
@@ -48,4 +54,6 @@ export interface VerifyRequest {
   policy?: unknown;
   /** Every validity check uses this instant. */
   referenceTime: Date;
+  /** Forces the evidence type; by default a DCAP quote is recognised by its header. */
+  type?: EvidenceType;
 }

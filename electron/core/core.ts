@@ -60,6 +60,7 @@ export class Core {
       test_anchors: (req.testAnchors ?? []).map(b64),
       policy: req.policy ?? null,
       reference_time: seconds,
+      ...(req.type === undefined ? {} : { type: req.type }),
     });
     const response = JSON.parse(this.call(new TextEncoder().encode(request))) as Response;
     if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);

@@ -1,4 +1,4 @@
-//! Native benchmark: verifications per second of one SEV-SNP report with its chain, through the same
+//! Native benchmark: verifications per second of one piece of evidence with its endorsements, through the same
 //! `request::run` the wasm ABI calls. Usage: bench SECONDS REFERENCE_UNIX EVIDENCE [ENDORSEMENT]...
 //! Prints one JSON line: {"iterations", "seconds", "per_second", "verdict"}.
 
@@ -21,6 +21,7 @@ fn main() {
         test_anchors: vec![],
         policy: None,
         reference_time: args[1].parse().expect("REFERENCE_UNIX"),
+        evidence_type: None,
     };
     let verdict = format!("{:?}", run(&req).expect("input parses").verdict).to_lowercase();
     let start = Instant::now();

@@ -6,7 +6,9 @@
 
 pub mod abi;
 pub mod appraisal;
+pub mod azure_hcl;
 pub mod error;
+pub mod policy_util;
 pub mod request;
 pub mod snp;
 pub mod tdx;

@@ -5,10 +5,14 @@
 //! { "evidence": {"name": "report.bin", "base64": "…"},
 //!   "endorsements": [{"name": "vcek.der", "base64": "…"}],
 //!   "test_anchors": [{"name": "test-ark.pem", "base64": "…"}],
-//!   "policy": {"snp": {"allow_debug": false}},
-//!   "reference_time": 1764547200 }
+//!   "policy": {"snp": {"allow_debug": false}, "tdx": {"accepted_tcb_statuses": ["UpToDate"]}},
+//!   "reference_time": 1764547200,
+//!   "type": "tdx" }
 //! ```
-//! `reference_time` is Unix seconds (UTC). `name` is used only in messages.
+//! `reference_time` is Unix seconds (UTC). `name` is used only in messages. `type` (`sev-snp`,
+//! `tdx`, `sgx`) is optional: without it a DCAP quote is recognised by its header and anything else
+//! is read as SEV-SNP evidence. For TDX/SGX, `endorsements` are the collateral files (see
+//! [`crate::tdx::collateral`]).
 
 use base64::Engine;
 use serde::Deserialize;
@@ -16,6 +20,7 @@ use serde::Deserialize;
 use crate::appraisal::Appraisal;
 use crate::error::InputError;
 use crate::snp;
+use crate::tdx;
 use crate::x509::{load_endorsements, Endorsement};
 
 /// A named byte blob (base64 in JSON).
@@ -41,6 +46,8 @@ impl Blob {
 pub struct Policy {
     #[serde(default)]
     pub snp: snp::policy::SnpPolicy,
+    #[serde(default)]
+    pub tdx: tdx::policy::TdxPolicy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +61,9 @@ pub struct Request {
     #[serde(default)]
     pub policy: Option<serde_json::Value>,
     pub reference_time: i64,
+    /// Forces the evidence type: `sev-snp`, `tdx` or `sgx`.
+    #[serde(default, rename = "type")]
+    pub evidence_type: Option<String>,
 }
 
 /// Parses a policy document (the JSON of a policy file). Errors name the option.
@@ -63,6 +73,7 @@ pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputEr
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| InputError::new("policy", "policy", e.to_string()))?,
     };
     policy.snp.validate().map_err(|m| InputError::new("policy", "snp", m))?;
+    policy.tdx.validate().map_err(|m| InputError::new("policy", "tdx", m))?;
     Ok(policy)
 }
 
@@ -70,7 +81,18 @@ pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputEr
 /// verification or policy outcome, good or bad, is an `Ok` appraisal.
 pub fn run(req: &Request) -> Result<Appraisal, InputError> {
     let policy = parse_policy(req.policy.as_ref())?;
-    let evidence = snp::evidence::parse(&req.evidence.bytes()?, &req.evidence.name)?;
+    let bytes = req.evidence.bytes()?;
+    let name = &req.evidence.name;
+    let quote = match req.evidence_type.as_deref() {
+        None => tdx::looks_like_quote(&bytes),
+        Some("sev-snp") => false,
+        Some("tdx" | "sgx") => true,
+        Some(other) => return Err(InputError::new("request", "type", format!("unknown evidence type \"{other}\" (sev-snp, tdx, sgx)"))),
+    };
+    if quote {
+        return run_tdx(req, &bytes, policy.tdx);
+    }
+    let evidence = snp::evidence::parse(&bytes, name)?;
     let mut endorsements = Vec::new();
     for b in &req.endorsements {
         endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
@@ -85,6 +107,25 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
         }
     }
     Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy: policy.snp, reference_time: req.reference_time }))
+}
+
+fn run_tdx(req: &Request, bytes: &[u8], policy: tdx::policy::TdxPolicy) -> Result<Appraisal, InputError> {
+    let name = &req.evidence.name;
+    let (quote, form) = tdx::parse_evidence(bytes, name)?;
+    let is_sgx = quote.body_kind == tdx::quote::BodyKind::Sgx;
+    match req.evidence_type.as_deref() {
+        Some("tdx") if is_sgx => return Err(InputError::new(name, "header.tee_type", "--type tdx, but this is an SGX quote")),
+        Some("sgx") if !is_sgx => return Err(InputError::new(name, "header.tee_type", "--type sgx, but this is a TDX quote")),
+        _ => {}
+    }
+    if let Some(b) = req.test_anchors.first() {
+        return Err(InputError::new(&b.name, "test anchor", "test anchors apply to SEV-SNP only; Intel quotes are checked against the pinned Intel SGX Root CA"));
+    }
+    let mut collateral = tdx::collateral::Collateral::default();
+    for b in &req.endorsements {
+        collateral.add(&b.bytes()?, &b.name)?;
+    }
+    tdx::verify(&tdx::TdxInput { quote, file: name.clone(), form, collateral, policy, reference_time: req.reference_time })
 }
 
 /// Runs a request given as JSON text and returns the response JSON:

@@ -2,30 +2,12 @@
 //! option exists there). Only called after the evidence has been verified or failed visibly;
 //! every option yields a line, unset options a `skip` that says so.
 
-use super::policy::{hex_option, SnpPolicy};
+use super::policy::SnpPolicy;
+use crate::policy_util::{exact, in_list};
 use super::product::Product;
 use super::report::{policy_bits, Report};
 use super::tcb::Tcb;
 use crate::appraisal::Checklist;
-
-fn exact(list: &mut Checklist, id: &str, field: &str, actual: &[u8], wanted: &Option<String>) {
-    match wanted {
-        None => list.skip(id, format!("policy sets no expected {field}")),
-        Some(w) => {
-            let w = hex_option(field, w, actual.len()).unwrap_or_default();
-            list.expect(
-                id,
-                w == actual,
-                format!("{field} equals the policy value"),
-                format!("{field} {} differs from the policy value {}", hex::encode(actual), hex::encode(&w)),
-            );
-        }
-    }
-}
-
-fn in_list(actual: &[u8], list: &[String]) -> bool {
-    list.iter().any(|h| hex::decode(h.trim()).map(|v| v == actual).unwrap_or(false))
-}
 
 fn minimum(list: &mut Checklist, id: &str, field: &str, actual: Tcb, min: &Option<Tcb>) {
     match min {

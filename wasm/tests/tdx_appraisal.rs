@@ -312,3 +312,49 @@ fn malformed_quotes_and_policies_are_input_errors() {
     let e = run(&req(&quote, json!({"tdx": {"allow_debugg": true}}))).unwrap_err();
     assert!(e.message.contains("allow_debugg"), "{e}");
 }
+
+/// A CRL named as issued by `issuer_of`'s issuer, listing `serials`, signed by a throwaway TEST key
+/// (so its signature fails, while the revocation check is still reported on its own line).
+fn forged_crl(issuer: &x509_cert::name::Name, serials: &[x509_cert::serial_number::SerialNumber]) -> Vec<u8> {
+    use der::Encode;
+    use p256::ecdsa::signature::Signer;
+    use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+    use x509_cert::time::Time;
+    let alg = spki::AlgorithmIdentifierOwned { oid: custodian_core::x509::OID_ECDSA_SHA256, parameters: None };
+    let at = |s: u64| Time::UtcTime(der::asn1::UtcTime::from_unix_duration(std::time::Duration::from_secs(s)).unwrap());
+    let tbs = TbsCertList {
+        version: x509_cert::Version::V2,
+        signature: alg.clone(),
+        issuer: issuer.clone(),
+        this_update: at(1_750_000_000),
+        next_update: Some(at(1_760_000_000)),
+        revoked_certificates: Some(serials.iter().map(|s| RevokedCert { serial_number: s.clone(), revocation_date: at(1_750_000_000), crl_entry_extensions: None }).collect()),
+        crl_extensions: None,
+    };
+    let key = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+    let sig: p256::ecdsa::Signature = key.sign(&tbs.to_der().unwrap());
+    let crl = CertificateList { tbs_cert_list: tbs, signature_algorithm: alg, signature: der::asn1::BitString::from_bytes(sig.to_der().as_bytes()).unwrap() };
+    crl.to_der().unwrap()
+}
+
+#[test]
+fn a_pck_certificate_on_the_pck_crl_is_reported_revoked() {
+    let Some(dir) = vectors() else { return };
+    let (quote, _, t) = case(&dir, "tdx-01");
+    let q = custodian_core::tdx::quote::Quote::parse(&quote, "q").unwrap();
+    let chain = custodian_core::tdx::signatures::pck_chain(&q, "q").unwrap();
+    let (leaf, inter) = (&chain[0].cert.tbs_certificate, &chain[1].cert.tbs_certificate);
+    let mut v = bundle(&dir, "collateral/dcapqvl_2025-06_B0C06F.json");
+    v["pck_crl"] = json!(hex::encode(forged_crl(&leaf.issuer, &[leaf.serial_number.clone()])));
+    let a = appraise(&quote, &with_bundle(&v), permissive(), t);
+    assert_eq!(status(&a, "crl.pck.issuer"), Status::Pass);
+    assert_eq!(status(&a, "crl.pck.signature"), Status::Fail, "forged: not signed by the PCK Platform CA");
+    assert_eq!(status(&a, "crl.pck.revocation"), Status::Fail);
+    assert!(a.checks.iter().any(|c| c.id == "crl.pck.revocation" && c.detail.starts_with("REVOKED")));
+
+    let mut v = bundle(&dir, "collateral/dcapqvl_2025-06_B0C06F.json");
+    v["root_ca_crl"] = json!(hex::encode(forged_crl(&inter.issuer, &[inter.serial_number.clone()])));
+    let a = appraise(&quote, &with_bundle(&v), permissive(), t);
+    assert_eq!(status(&a, "crl.root.signature"), Status::Fail);
+    assert_eq!(status(&a, "crl.root.revocation"), Status::Fail, "the PCK Platform CA is on the root CRL");
+}

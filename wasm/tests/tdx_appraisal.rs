@@ -345,7 +345,7 @@ fn a_pck_certificate_on_the_pck_crl_is_reported_revoked() {
     let chain = custodian_core::tdx::signatures::pck_chain(&q, "q").unwrap();
     let (leaf, inter) = (&chain[0].cert.tbs_certificate, &chain[1].cert.tbs_certificate);
     let mut v = bundle(&dir, "collateral/dcapqvl_2025-06_B0C06F.json");
-    v["pck_crl"] = json!(hex::encode(forged_crl(&leaf.issuer, &[leaf.serial_number.clone()])));
+    v["pck_crl"] = json!(hex::encode(forged_crl(&leaf.issuer, std::slice::from_ref(&leaf.serial_number))));
     let a = appraise(&quote, &with_bundle(&v), permissive(), t);
     assert_eq!(status(&a, "crl.pck.issuer"), Status::Pass);
     assert_eq!(status(&a, "crl.pck.signature"), Status::Fail, "forged: not signed by the PCK Platform CA");
@@ -353,7 +353,7 @@ fn a_pck_certificate_on_the_pck_crl_is_reported_revoked() {
     assert!(a.checks.iter().any(|c| c.id == "crl.pck.revocation" && c.detail.starts_with("REVOKED")));
 
     let mut v = bundle(&dir, "collateral/dcapqvl_2025-06_B0C06F.json");
-    v["root_ca_crl"] = json!(hex::encode(forged_crl(&inter.issuer, &[inter.serial_number.clone()])));
+    v["root_ca_crl"] = json!(hex::encode(forged_crl(&inter.issuer, std::slice::from_ref(&inter.serial_number))));
     let a = appraise(&quote, &with_bundle(&v), permissive(), t);
     assert_eq!(status(&a, "crl.root.signature"), Status::Fail);
     assert_eq!(status(&a, "crl.root.revocation"), Status::Fail, "the PCK Platform CA is on the root CRL");

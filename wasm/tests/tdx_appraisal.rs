@@ -358,3 +358,27 @@ fn a_pck_certificate_on_the_pck_crl_is_reported_revoked() {
     assert_eq!(status(&a, "crl.root.signature"), Status::Fail);
     assert_eq!(status(&a, "crl.root.revocation"), Status::Fail, "the PCK Platform CA is on the root CRL");
 }
+
+#[test]
+fn certification_data_types_1_to_4_take_the_pck_chain_from_the_collateral() {
+    let Some(dir) = vectors() else { return };
+    let (quote, files, t) = case(&dir, "tdx-01");
+    let q = custodian_core::tdx::quote::Quote::parse(&quote, "q").unwrap();
+    // The inner certification data type sits after the QE auth data, outside the signed region.
+    let at = 632 + 4 + 128 + 6 + 384 + 64 + 2 + q.qe_auth_data.len();
+    assert_eq!(u16::from_le_bytes([quote[at], quote[at + 1]]), 5);
+    let mut typed3 = quote.clone();
+    typed3[at..at + 2].copy_from_slice(&3u16.to_le_bytes());
+    let pem: Vec<u8> = q.cert_data.iter().copied().take_while(|b| *b != 0).collect();
+
+    let without = appraise(&typed3, &files, permissive(), t);
+    assert_eq!(status(&without, "chain.pck.source"), Status::Fail);
+    assert_eq!(without.verdict, Verdict::Contraindicated);
+
+    let mut with_chain = files.clone();
+    with_chain.push(("pck_chain.pem".into(), pem));
+    let a = appraise(&typed3, &with_chain, permissive(), t);
+    assert_eq!(status(&a, "chain.pck.source"), Status::Pass);
+    assert!(failing(&a).is_empty(), "{:#?}", failing(&a));
+    assert_eq!(a.claims["tcb_status"], "UpToDate");
+}

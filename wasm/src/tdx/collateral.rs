@@ -127,6 +127,8 @@ impl Collateral {
     fn add_x509(&mut self, bytes: &[u8], name: &str) -> Result<(), InputError> {
         for e in load_endorsements(bytes, name)? {
             match e {
+                // Bundles repeat the root and the TCB Signing certificate in every issuer chain.
+                Endorsement::Cert(c) if self.certs.iter().any(|k| k.der == c.der) => {}
                 Endorsement::Cert(c) => self.certs.push(c),
                 Endorsement::Crl(c) => self.add_crl(c),
             }

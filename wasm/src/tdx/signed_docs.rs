@@ -17,28 +17,28 @@ pub const TCB_SIGNING_CN: &str = "Intel SGX TCB Signing";
 /// re-issued it in 2025 with the same key) and reports `tcb_signing.signature` and
 /// `tcb_signing.validity`.
 pub fn tcb_signer<'a>(col: &'a Collateral, root: Option<&Cert>, t: i64, list: &mut Checklist) -> Option<&'a Cert> {
-    let candidates: Vec<&Cert> = col.certs_named(TCB_SIGNING_CN).collect();
-    let signed_by_root = |c: &Cert| root.map(|r| c.verify_signed_by(r).is_ok()).unwrap_or(false);
+    let Some(root) = root else {
+        list.fail("tcb_signing.signature", "no pinned Intel SGX Root CA to check the TCB Signing certificate against");
+        return None;
+    };
+    // Each candidate is verified once; prefer one that is signed by the root and valid at `t`.
+    let candidates: Vec<(&Cert, Result<(), String>)> = col.certs_named(TCB_SIGNING_CN).map(|c| (c, c.verify_signed_by(root))).collect();
     let valid = |c: &Cert| {
         let (nb, na) = c.validity();
         nb <= t && t <= na
     };
     let chosen = candidates
         .iter()
-        .find(|c| signed_by_root(c) && valid(c))
-        .or_else(|| candidates.iter().find(|c| signed_by_root(c)))
-        .or_else(|| candidates.first())
-        .copied();
-    let Some(signer) = chosen else {
+        .find(|(c, r)| r.is_ok() && valid(c))
+        .or_else(|| candidates.iter().find(|(_, r)| r.is_ok()))
+        .or_else(|| candidates.first());
+    let Some((signer, verified)) = chosen else {
         list.fail("tcb_signing.signature", "no Intel SGX TCB Signing certificate supplied (it comes with the TCB Info issuer chain): TCB Info and QE Identity cannot be checked");
         return None;
     };
-    match root {
-        None => list.fail("tcb_signing.signature", "no pinned Intel SGX Root CA to check the TCB Signing certificate against"),
-        Some(r) => match signer.verify_signed_by(r) {
-            Ok(()) => list.pass("tcb_signing.signature", format!("{TCB_SIGNING_CN} ({}) is signed by the pinned Intel SGX Root CA", signer.source)),
-            Err(e) => list.fail("tcb_signing.signature", format!("{TCB_SIGNING_CN} ({}) is not signed by the pinned Intel SGX Root CA: {e}", signer.source)),
-        },
+    match verified {
+        Ok(()) => list.pass("tcb_signing.signature", format!("{TCB_SIGNING_CN} ({}) is signed by the pinned Intel SGX Root CA", signer.source)),
+        Err(e) => list.fail("tcb_signing.signature", format!("{TCB_SIGNING_CN} ({}) is not signed by the pinned Intel SGX Root CA: {e}", signer.source)),
     }
     check_validity(list, "tcb_signing.validity", TCB_SIGNING_CN, signer, t);
     Some(signer)

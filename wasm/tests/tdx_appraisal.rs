@@ -8,22 +8,10 @@ use custodian_core::appraisal::{Appraisal, Status, Verdict};
 use custodian_core::request::{run, Request};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn vectors() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/tdx");
-    if p.join("manifest.json").exists() {
-        Some(p)
-    } else {
-        eprintln!("*** ../shared/vectors/tdx not found: TDX appraisal tests SKIPPED ***");
-        None
-    }
-}
-
-fn cases(dir: &Path) -> Vec<Value> {
-    let m: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    m["cases"].as_array().unwrap().clone()
-}
+mod common;
+use common::{cases, tdx_vectors as vectors};
 
 fn blob(name: &str, bytes: &[u8]) -> Value {
     json!({"name": name, "base64": base64::engine::general_purpose::STANDARD.encode(bytes)})

@@ -167,18 +167,6 @@ fn check_module_identity(q: &Quote, info: &TcbInfo, list: &mut Checklist) {
     );
 }
 
-/// A collateral document that does not decode is a failed check, not an input error: its
-/// signature line (already reported) says whether Intel signed it.
-fn parse_doc<T>(parsed: Result<T, InputError>, id: &str, list: &mut Checklist) -> Option<T> {
-    match parsed {
-        Ok(doc) => Some(doc),
-        Err(e) => {
-            list.fail(&format!("{id}.parse"), format!("{}: {}: {}", e.file, e.field, e.message));
-            None
-        }
-    }
-}
-
 fn svns(v: &[u32]) -> String {
     format!("{v:?}")
 }
@@ -405,26 +393,8 @@ pub fn verify(input: &TdxInput) -> Result<Appraisal, InputError> {
         _ => list.fail("crl", "revocation not checked: the PCK chain is incomplete or not anchored in the pinned root"),
     }
 
-    let tcb_info = match &col.tcb_info {
-        None => {
-            list.fail("tcb_info.signature", "no TCB Info supplied (--collateral): the platform's TCB status is unknown");
-            None
-        }
-        Some(doc) => {
-            signed_docs::check_signature(doc, signer, "tcb_info", "TCB Info", &mut list);
-            parse_doc(TcbInfo::parse(&doc.text, &doc.source), "tcb_info", &mut list)
-        }
-    };
-    let qe_identity = match &col.qe_identity {
-        None => {
-            list.fail("qe_identity.signature", "no QE Identity supplied (--collateral): the quoting enclave cannot be identified");
-            None
-        }
-        Some(doc) => {
-            signed_docs::check_signature(doc, signer, "qe_identity", "QE Identity", &mut list);
-            parse_doc(QeIdentity::parse(&doc.text, &doc.source), "qe_identity", &mut list)
-        }
-    };
+    let tcb_info = signed_docs::load(col.tcb_info.as_ref(), signer, "tcb_info", "TCB Info", "the platform's TCB status is unknown", TcbInfo::parse, &mut list);
+    let qe_identity = signed_docs::load(col.qe_identity.as_ref(), signer, "qe_identity", "QE Identity", "the quoting enclave cannot be identified", QeIdentity::parse, &mut list);
     if let Some(info) = &tcb_info {
         let (want_id, ok_version) = if is_td { ("TDX", info.version == 3) } else { ("SGX", matches!(info.version, 2 | 3)) };
         list.expect(

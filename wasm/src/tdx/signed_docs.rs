@@ -8,6 +8,7 @@
 use super::collateral::{Collateral, SignedJson};
 use super::signatures::verify_raw_p256;
 use crate::appraisal::{rfc3339, Checklist};
+use crate::error::InputError;
 use crate::x509::{check_validity, Cert, Crl};
 
 /// CN of the certificate that signs TCB Info and QE Identity.
@@ -45,7 +46,7 @@ pub fn tcb_signer<'a>(col: &'a Collateral, root: Option<&Cert>, t: i64, list: &m
 }
 
 /// Reports `{id}.signature` for a signed JSON document.
-pub fn check_signature(doc: &SignedJson, signer: Option<&Cert>, id: &str, what: &str, list: &mut Checklist) {
+fn check_signature(doc: &SignedJson, signer: Option<&Cert>, id: &str, what: &str, list: &mut Checklist) {
     let check = format!("{id}.signature");
     match signer {
         None => list.fail(&check, format!("{what} ({}) not checked: no TCB Signing certificate", doc.source)),
@@ -53,6 +54,32 @@ pub fn check_signature(doc: &SignedJson, signer: Option<&Cert>, id: &str, what: 
             Ok(()) => list.pass(&check, format!("{what} ({}, {} bytes of signed JSON) is signed by the {TCB_SIGNING_CN} key", doc.source, doc.text.len())),
             Err(e) => list.fail(&check, format!("{what} ({}) signature over its exact JSON text {e}: it was altered or signed by someone else", doc.source)),
         },
+    }
+}
+
+/// Checks a signed document's signature and decodes it. A missing document fails `{id}.signature`
+/// saying `consequence`; one that does not decode fails `{id}.parse` (not an input error: the
+/// signature line already says whether Intel signed it).
+pub fn load<T>(
+    doc: Option<&SignedJson>,
+    signer: Option<&Cert>,
+    id: &str,
+    what: &str,
+    consequence: &str,
+    parse: fn(&str, &str) -> Result<T, InputError>,
+    list: &mut Checklist,
+) -> Option<T> {
+    let Some(doc) = doc else {
+        list.fail(&format!("{id}.signature"), format!("no {what} supplied (--collateral): {consequence}"));
+        return None;
+    };
+    check_signature(doc, signer, id, what, list);
+    match parse(&doc.text, &doc.source) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            list.fail(&format!("{id}.parse"), format!("{}: {}: {}", e.file, e.field, e.message));
+            None
+        }
     }
 }
 

@@ -370,3 +370,23 @@ fn certification_data_types_1_to_4_take_the_pck_chain_from_the_collateral() {
     assert!(failing(&a).is_empty(), "{:#?}", failing(&a));
     assert_eq!(a.claims["tcb_status"], "UpToDate");
 }
+
+#[test]
+fn td15_relaunch_is_advised_when_the_launch_tcb_is_out_of_date_but_the_current_one_is_not() {
+    let Some(dir) = vectors() else { return };
+    let (quote, files, t) = case(&dir, "tdx-05");
+    let a = appraise(&quote, &files, permissive(), t);
+    assert_eq!(a.claims["tcb_status"], "UpToDate");
+    assert_eq!(status(&a, "tcb.relaunch"), Status::Pass);
+    // TEE_TCB_SVN[0] (launch module SVN, body offset 0 after the 6-byte v5 descriptor) lowered to 3,
+    // below TDX_01's UpToDate level 4, while TEE_TCB_SVN2 stays current. The quote signature no
+    // longer verifies; the TCB evaluation is still shown.
+    let mut lowered = quote.clone();
+    lowered[54] = 3;
+    let a = appraise(&lowered, &files, permissive(), t);
+    assert_eq!(a.claims["tcb_status_launch"], "OutOfDate");
+    assert_eq!(a.claims["tcb_status_current"], "UpToDate");
+    assert_eq!(a.claims["tcb_status"], "TDRelaunchAdvised");
+    assert_eq!(status(&a, "tcb.relaunch"), Status::Warn);
+    assert_eq!(status(&a, "quote.signature"), Status::Fail);
+}

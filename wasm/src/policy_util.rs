@@ -48,7 +48,7 @@ pub fn allowed(list: &mut Checklist, id: &str, field: &str, actual: &[u8], allow
         Some(values) => list.expect(
             id,
             in_list(actual, values),
-            format!("{field} is on the policy's allow-list"),
+            format!("{field} {} is on the policy's allow-list", hex::encode(actual)),
             format!("{field} {} is not on the policy's allow-list ({} values)", hex::encode(actual), values.len()),
         ),
     }

@@ -1,4 +1,5 @@
 //! Shared by the integration tests: where ../shared/vectors/tdx is, and its manifest cases.
+#![allow(dead_code)] // each test binary uses a different subset
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

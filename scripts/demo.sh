@@ -16,3 +16,14 @@ code=${PIPESTATUS[0]}
 set -e
 echo "exit code $code (1 = contraindicated)"
 [ "$code" = 1 ]
+
+# A real Intel TDX quote with its Intel-signed collateral, when ../shared/vectors is beside the checkout.
+tdx=../shared/vectors/tdx
+if [ -f "$tdx/manifest.json" ]; then
+  echo
+  echo "\$ ./bin/custodian verify $tdx/quotes/tdx_v5_td15_90c06f_gotdx.bin --collateral $tdx/collateral/dcapqvl_2026-02_90C06F.json --at 2026-03-01T00:00:00Z"
+  ./bin/custodian verify $tdx/quotes/tdx_v5_td15_90c06f_gotdx.bin --collateral $tdx/collateral/dcapqvl_2026-02_90C06F.json \
+    --at 2026-03-01T00:00:00Z | grep -E '^(Intel|Verdict|TCB status|Platform)|tcb\.|tdx_module'
+else
+  echo "(../shared/vectors not found: skipping the TDX example)"
+fi

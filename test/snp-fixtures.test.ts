@@ -125,7 +125,7 @@ describe('SEV-SNP policy options', () => {
   it.each([
     [{ snp: { alow_debug: true } }, 'alow_debug'],
     [{ snp: { report_data: 'abcd' } }, 'report_data'],
-    [{ tdx: {} }, 'tdx'],
+    [{ amd: {} }, 'amd'],
     [{ snp: { vmpl: 7 } }, 'vmpl'],
   ])('rejects a bad policy %j as an input error naming %s', (policy, name) => {
     expect(() => verify({ ...base, policy })).toThrow(name);

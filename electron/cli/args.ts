@@ -1,25 +1,31 @@
 /** Command-line parsing for `custodian`. Usage errors become {@link UsageError} (exit code 2). */
 import { parseArgs } from 'node:util';
+import type { EvidenceType } from '../core/appraisal.ts';
 
 export class UsageError extends Error {}
 
-export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl FILE]... [--policy FILE]
-                        [--test-anchor FILE]... [--at RFC3339] [--json]
+export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl FILE]... [--collateral FILE]...
+                        [--type sev-snp|tdx|sgx|nvidia] [--policy FILE] [--test-anchor FILE]...
+                        [--at RFC3339] [--json]
                         [--rim FILE]... [--ocsp FILE]... [--nonce HEX] [--more-evidence FILE]...
 
-  EVIDENCE        SEV-SNP report: binary, hex text, report followed by its extended-report
-                  certificate table, or an Azure HCL report; or NVIDIA GPU/NVSwitch evidence:
-                  an SPDM attestation report (hex or binary, chain via --chain) or NVIDIA
-                  serialized-evidence JSON [{arch, nonce, evidence, certificate}, ...]
-  --chain FILE    VCEK/VLEK, ASK/ASVK, ARK certificates, or the NVIDIA device chain (PEM
-                  bundle or DER); repeatable
-  --crl FILE      AMD KDS CRL or NVIDIA CRL (PEM or DER); repeatable
+  EVIDENCE        SEV-SNP report (binary, hex, with its extended-report certificate table, or an
+                  Azure HCL report), an Intel TDX/SGX DCAP quote (binary or hex, v3/v4/v5), or
+                  NVIDIA GPU/NVSwitch evidence: an SPDM attestation report (hex or binary, chain
+                  via --chain) or NVIDIA serialized-evidence JSON [{arch, nonce, evidence, certificate}, ...]
+  --chain FILE    SEV-SNP: VCEK/VLEK, ASK/ASVK, ARK certificates; NVIDIA: the device chain of a
+                  bare report (PEM bundle or DER); repeatable
+  --crl FILE      CRL (PEM or DER): AMD KDS, Intel Root CA / PCK CRL, or NVIDIA CRL; repeatable
+  --collateral FILE  TDX/SGX: QuoteCollateralV3 JSON, raw Intel PCS TCB Info / QE Identity
+                  bodies, CRLs, issuer chains (PEM), an Azure HCL report; repeatable
+  --type TYPE     force the evidence type (default: recognised by its bytes)
   --rim FILE      NVIDIA driver/VBIOS/switch BIOS RIM (signed SWID XML); repeatable
   --ocsp FILE     NVIDIA OCSP response (DER), fetched earlier on a connected machine; repeatable
   --nonce HEX     the 32-byte nonce the NVIDIA evidence must answer (sets policy nvidia.nonce)
-  --more-evidence FILE  further NVIDIA serialized evidence appraised together (e.g. switches)
-  --policy FILE   appraisal policy JSON, e.g. {"snp": {"allow_debug": false}} or
-                  {"nvidia": {"require_rims": true, "revocation": "allow_unknown"}}
+  --more-evidence FILE  further NVIDIA serialized evidence appraised together (e.g. switches,
+                  or the GPUs of a SEV-SNP report: composite evidence)
+  --policy FILE   appraisal policy JSON, e.g. {"snp": {"allow_debug": false}, "tdx": {...},
+                  "nvidia": {"require_rims": true, "revocation": "allow_unknown"}}
   --test-anchor FILE  trust this root explicitly; the appraisal names it a TEST anchor
   --at RFC3339    reference time for every validity check (default: now)
   --json          print the whole appraisal as JSON
@@ -30,6 +36,8 @@ export interface VerifyArgs {
   evidence: string;
   chain: string[];
   crl: string[];
+  collateral: string[];
+  type?: EvidenceType;
   policy?: string;
   testAnchors: string[];
   at: Date;
@@ -39,6 +47,8 @@ export interface VerifyArgs {
   nonce?: string;
   moreEvidence: string[];
 }
+
+const EVIDENCE_TYPES: EvidenceType[] = ['sev-snp', 'tdx', 'sgx', 'nvidia'];
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -67,6 +77,8 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
       options: {
         chain: { type: 'string', multiple: true },
         crl: { type: 'string', multiple: true },
+        collateral: { type: 'string', multiple: true },
+        type: { type: 'string' },
         policy: { type: 'string' },
         'test-anchor': { type: 'string', multiple: true },
         at: { type: 'string' },
@@ -82,10 +94,16 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(`verify takes exactly one EVIDENCE file, got ${positionals.length}`);
+  const type = values.type;
+  if (type !== undefined && !EVIDENCE_TYPES.includes(type as EvidenceType)) {
+    throw new UsageError(`--type: "${type}" is not one of ${EVIDENCE_TYPES.join(', ')}`);
+  }
   return {
     evidence: positionals[0]!,
     chain: values.chain ?? [],
     crl: values.crl ?? [],
+    collateral: values.collateral ?? [],
+    type: type as EvidenceType | undefined,
     policy: values.policy,
     testAnchors: values['test-anchor'] ?? [],
     at: values.at === undefined ? now : parseRfc3339(values.at),

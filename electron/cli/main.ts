@@ -40,13 +40,14 @@ async function verify(argv: string[]): Promise<number> {
   const core = await loadCore();
   const appraisal = core.verify({
     evidence: await readNamed(args.evidence, 'evidence'),
-    endorsements: await Promise.all([...args.chain, ...args.crl].map((p) => readNamed(p, 'endorsement'))),
+    endorsements: await Promise.all([...args.chain, ...args.crl, ...args.collateral].map((p) => readNamed(p, 'endorsement'))),
     testAnchors: await Promise.all(args.testAnchors.map((p) => readNamed(p, 'test anchor'))),
     policy: withNonce(args.policy === undefined ? undefined : await readPolicy(args.policy), args.nonce),
     referenceTime: args.at,
     rims: await Promise.all(args.rims.map((p) => readNamed(p, 'RIM'))),
     ocsp: await Promise.all(args.ocsp.map((p) => readNamed(p, 'OCSP response'))),
     moreEvidence: await Promise.all(args.moreEvidence.map((p) => readNamed(p, 'evidence'))),
+    type: args.type,
   });
   process.stdout.write(args.json ? `${JSON.stringify(appraisal, null, 2)}\n` : `${renderText(appraisal, basename(args.evidence))}\n`);
   return appraisal.verdict === 'contraindicated' ? 1 : 0;

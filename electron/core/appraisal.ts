@@ -21,9 +21,12 @@ export interface TrustAnchor {
   spki_sha256: string;
 }
 
+/** The evidence types the core verifies. */
+export type EvidenceType = 'sev-snp' | 'tdx' | 'sgx' | 'nvidia';
+
 export interface Appraisal {
   /** `composite`: a CPU report with NVIDIA evidence; `claims.submods` holds `cpu0`, `gpu0`, …. */
-  platform: 'sev-snp' | 'nvidia' | 'composite';
+  platform: EvidenceType | 'composite';
   verdict: Verdict;
   /** RFC 3339 UTC. */
   reference_time: string;
@@ -41,7 +44,10 @@ export interface NamedBytes {
 
 export interface VerifyRequest {
   evidence: NamedBytes;
-  /** Certificates (PEM bundles or DER) and CRLs. */
+  /**
+   * SEV-SNP: certificates (PEM bundles or DER) and CRLs. TDX/SGX: collateral — QuoteCollateralV3
+   * JSON, raw Intel PCS bodies, CRLs, issuer chains, an Azure HCL report.
+   */
   endorsements?: NamedBytes[];
   /** Roots to trust explicitly; the appraisal names them TEST anchors. Never for production. */
   testAnchors?: NamedBytes[];
@@ -49,6 +55,8 @@ export interface VerifyRequest {
   policy?: unknown;
   /** Every validity check uses this instant. */
   referenceTime: Date;
+  /** Forces the evidence type; by default a DCAP quote is recognised by its header. */
+  type?: EvidenceType;
   /** NVIDIA: reference integrity manifests (RIM XML), operator-imported. */
   rims?: NamedBytes[];
   /** NVIDIA: OCSP responses (DER), operator-imported. */

@@ -63,6 +63,7 @@ export class Core {
       rims: (req.rims ?? []).map(b64),
       ocsp: (req.ocsp ?? []).map(b64),
       more_evidence: (req.moreEvidence ?? []).map(b64),
+      ...(req.type === undefined ? {} : { type: req.type }),
     });
     const response = JSON.parse(this.call(new TextEncoder().encode(request))) as Response;
     if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);

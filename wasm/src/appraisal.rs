@@ -122,3 +122,43 @@ pub fn rfc3339(unix_seconds: i64) -> String {
         Err(_) => format!("@{unix_seconds}"),
     }
 }
+
+/// Parses an RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (the form Intel PCS collateral
+/// uses) to Unix seconds, dropping any fraction. `None` for any other form.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let fixed = b.get(..19)?;
+    let shape_ok = fixed.iter().enumerate().all(|(i, c)| match i {
+        4 | 7 => *c == b'-',
+        10 => *c == b'T' || *c == b't',
+        13 | 16 => *c == b':',
+        _ => c.is_ascii_digit(),
+    });
+    let tail = &b[19..];
+    let tail_ok = match tail {
+        [b'Z' | b'z'] => true,
+        [b'.', rest @ .., b'Z' | b'z'] => !rest.is_empty() && rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if !shape_ok || !tail_ok {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| text[r].parse::<u16>().ok();
+    let dt = der::DateTime::new(n(0..4)?, n(5..7)? as u8, n(8..10)? as u8, n(11..13)? as u8, n(14..16)? as u8, n(17..19)? as u8).ok()?;
+    Some(dt.unix_duration().as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trips_and_rejects_other_forms() {
+        assert_eq!(parse_rfc3339("2025-07-19T10:00:35Z"), Some(1752919235));
+        assert_eq!(rfc3339(1752919235), "2025-07-19T10:00:35Z");
+        assert_eq!(parse_rfc3339("2025-07-19T10:00:35.123Z"), Some(1752919235));
+        for bad in ["2025-07-19 10:00:35Z", "2025-07-19T10:00:35", "2025-07-19T10:00:35+01:00", "2025-13-19T10:00:35Z", "2025-07-19T10:00:35.Z", ""] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+}

@@ -6,9 +6,11 @@
 
 pub mod abi;
 pub mod appraisal;
+pub mod azure_hcl;
 pub mod composite;
 pub mod error;
 pub mod nvidia;
+pub mod policy_util;
 pub mod request;
 pub mod snp;
 pub mod tdx;

@@ -5,15 +5,19 @@
 //! { "evidence": {"name": "report.bin", "base64": "…"},
 //!   "endorsements": [{"name": "vcek.der", "base64": "…"}],
 //!   "test_anchors": [{"name": "test-ark.pem", "base64": "…"}],
-//!   "policy": {"snp": {"allow_debug": false}},
-//!   "reference_time": 1764547200 }
+//!   "policy": {"snp": {"allow_debug": false}, "tdx": {"accepted_tcb_statuses": ["UpToDate"]}},
+//!   "reference_time": 1764547200,
+//!   "type": "tdx" }
 //! ```
-//! `reference_time` is Unix seconds (UTC). `name` is used only in messages.
+//! `reference_time` is Unix seconds (UTC). `name` is used only in messages. `type` (`sev-snp`,
+//! `tdx`, `sgx`, `nvidia`) is optional: without it NVIDIA evidence and DCAP quotes are recognised by
+//! their bytes and anything else is read as SEV-SNP evidence. For TDX/SGX, `endorsements` are the
+//! collateral files (see [`crate::tdx::collateral`]).
 //!
-//! NVIDIA evidence (an SPDM attestation report, or NVIDIA serialized-evidence JSON) is recognised by
-//! its bytes and may bring `"rims"` (RIM XML files), `"ocsp"` (DER OCSP responses) and
-//! `"more_evidence"` (further serialized-evidence files, e.g. the switches of a PPCIe node); the
-//! device chain of a bare report and CRLs go in `"endorsements"`. A SEV-SNP report with NVIDIA
+//! NVIDIA evidence (an SPDM attestation report, or NVIDIA serialized-evidence JSON) may bring
+//! `"rims"` (RIM XML files), `"ocsp"` (DER OCSP responses) and `"more_evidence"` (further
+//! serialized-evidence files, e.g. the switches of a PPCIe node); the device chain of a bare report
+//! and CRLs go in `"endorsements"`. A SEV-SNP report with NVIDIA
 //! serialized evidence in `"more_evidence"` is appraised as composite evidence ([`crate::composite`]).
 
 use base64::Engine;
@@ -23,6 +27,7 @@ use crate::appraisal::Appraisal;
 use crate::error::InputError;
 use crate::nvidia;
 use crate::snp;
+use crate::tdx;
 use crate::x509::{load_endorsements, Endorsement};
 
 /// A named byte blob (base64 in JSON).
@@ -50,6 +55,8 @@ pub struct Policy {
     pub snp: snp::policy::SnpPolicy,
     #[serde(default)]
     pub nvidia: nvidia::policy::NvidiaPolicy,
+    #[serde(default)]
+    pub tdx: tdx::policy::TdxPolicy,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -63,6 +70,9 @@ pub struct Request {
     #[serde(default)]
     pub policy: Option<serde_json::Value>,
     pub reference_time: i64,
+    /// Forces the evidence type: `sev-snp`, `tdx`, `sgx` or `nvidia`.
+    #[serde(default, rename = "type")]
+    pub evidence_type: Option<String>,
     /// NVIDIA: RIMs, OCSP responses, further evidence files.
     #[serde(default)]
     pub rims: Vec<Blob>,
@@ -80,6 +90,7 @@ pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputEr
     };
     policy.snp.validate().map_err(|m| InputError::new("policy", "snp", m))?;
     policy.nvidia.validate().map_err(|m| InputError::new("policy", "nvidia", m))?;
+    policy.tdx.validate().map_err(|m| InputError::new("policy", "tdx", m))?;
     Ok(policy)
 }
 
@@ -87,16 +98,30 @@ pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputEr
 /// verification or policy outcome, good or bad, is an `Ok` appraisal.
 pub fn run(req: &Request) -> Result<Appraisal, InputError> {
     let policy = parse_policy(req.policy.as_ref())?;
-    let evidence_bytes = req.evidence.bytes()?;
-    if nvidia::evidence::looks_like(&evidence_bytes) {
-        return run_nvidia(req, Some(&evidence_bytes), policy.nvidia);
+    let bytes = req.evidence.bytes()?;
+    let name = &req.evidence.name;
+    let forced = req.evidence_type.as_deref();
+    if forced == Some("nvidia") || (forced.is_none() && nvidia::evidence::looks_like(&bytes)) {
+        return run_nvidia(req, Some(&bytes), policy.nvidia);
+    }
+    let quote = match forced {
+        None => tdx::looks_like_quote(&bytes),
+        Some("sev-snp") => false,
+        Some("tdx" | "sgx") => true,
+        Some(other) => return Err(InputError::new("request", "type", format!("unknown evidence type \"{other}\" (sev-snp, tdx, sgx, nvidia)"))),
+    };
+    if quote {
+        if let Some(b) = req.rims.iter().chain(&req.ocsp).chain(&req.more_evidence).next() {
+            return Err(InputError::new(&b.name, "request", "RIMs, OCSP responses and further evidence are not used with a TDX/SGX quote (composite TDX + GPU evidence is not implemented yet)"));
+        }
+        return run_tdx(req, &bytes, policy.tdx);
     }
     if req.more_evidence.is_empty() {
         if let Some(b) = req.rims.iter().chain(&req.ocsp).next() {
             return Err(InputError::new(&b.name, "request", "RIMs and OCSP responses apply to NVIDIA evidence only"));
         }
     }
-    let evidence = snp::evidence::parse(&evidence_bytes, &req.evidence.name)?;
+    let evidence = snp::evidence::parse(&bytes, name)?;
     let mut endorsements = Vec::new();
     for b in &req.endorsements {
         endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
@@ -162,6 +187,25 @@ fn run_nvidia(req: &Request, primary: Option<&[u8]>, policy: nvidia::policy::Nvi
         policy,
         reference_time: req.reference_time,
     }))
+}
+
+fn run_tdx(req: &Request, bytes: &[u8], policy: tdx::policy::TdxPolicy) -> Result<Appraisal, InputError> {
+    let name = &req.evidence.name;
+    let (quote, form) = tdx::parse_evidence(bytes, name)?;
+    let is_sgx = quote.body_kind == tdx::quote::BodyKind::Sgx;
+    match req.evidence_type.as_deref() {
+        Some("tdx") if is_sgx => return Err(InputError::new(name, "header.tee_type", "--type tdx, but this is an SGX quote")),
+        Some("sgx") if !is_sgx => return Err(InputError::new(name, "header.tee_type", "--type sgx, but this is a TDX quote")),
+        _ => {}
+    }
+    if let Some(b) = req.test_anchors.first() {
+        return Err(InputError::new(&b.name, "test anchor", "test anchors apply to SEV-SNP only; Intel quotes are checked against the pinned Intel SGX Root CA"));
+    }
+    let mut collateral = tdx::collateral::Collateral::default();
+    for b in &req.endorsements {
+        collateral.add(&b.bytes()?, &b.name)?;
+    }
+    tdx::verify(&tdx::TdxInput { quote, file: name.clone(), form, collateral, policy, reference_time: req.reference_time })
 }
 
 /// Runs a request given as JSON text and returns the response JSON:

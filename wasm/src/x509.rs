@@ -149,6 +149,9 @@ impl Crl {
     pub fn issuer(&self) -> String {
         self.crl.tbs_cert_list.issuer.to_string()
     }
+    pub fn issuer_cn(&self) -> Option<String> {
+        common_name(&self.crl.tbs_cert_list.issuer)
+    }
     /// thisUpdate and nextUpdate (if present) as Unix seconds.
     pub fn updates(&self) -> (i64, Option<i64>) {
         let t = &self.crl.tbs_cert_list;

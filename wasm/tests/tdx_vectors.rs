@@ -5,23 +5,9 @@
 use custodian_core::appraisal::{Checklist, Status};
 use custodian_core::tdx::quote::{td, BodyKind, Quote};
 use custodian_core::tdx::signatures::{pck_chain, verify_pck_chain, verify_qe_binding, verify_qe_report, verify_quote_signature};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-fn vectors() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/tdx");
-    if p.join("manifest.json").exists() {
-        Some(p)
-    } else {
-        eprintln!("*** ../shared/vectors/tdx not found: TDX real-vector tests SKIPPED ***");
-        None
-    }
-}
-
-fn cases(dir: &Path) -> Vec<Value> {
-    let m: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    m["cases"].as_array().unwrap().clone()
-}
+mod common;
+use common::{cases, tdx_vectors as vectors};
 
 /// Runs every signature check; returns (id, status) pairs.
 fn check_all(q: &Quote, t: i64) -> Vec<(String, Status)> {

@@ -2,30 +2,12 @@
 //! option exists there). Only called after the evidence has been verified or failed visibly;
 //! every option yields a line, unset options a `skip` that says so.
 
-use super::policy::{hex_option, SnpPolicy};
+use super::policy::SnpPolicy;
+use crate::policy_util::{allowed, exact, in_list};
 use super::product::Product;
 use super::report::{policy_bits, Report};
 use super::tcb::Tcb;
 use crate::appraisal::Checklist;
-
-fn exact(list: &mut Checklist, id: &str, field: &str, actual: &[u8], wanted: &Option<String>) {
-    match wanted {
-        None => list.skip(id, format!("policy sets no expected {field}")),
-        Some(w) => {
-            let w = hex_option(field, w, actual.len()).unwrap_or_default();
-            list.expect(
-                id,
-                w == actual,
-                format!("{field} equals the policy value"),
-                format!("{field} {} differs from the policy value {}", hex::encode(actual), hex::encode(&w)),
-            );
-        }
-    }
-}
-
-fn in_list(actual: &[u8], list: &[String]) -> bool {
-    list.iter().any(|h| hex::decode(h.trim()).map(|v| v == actual).unwrap_or(false))
-}
 
 fn minimum(list: &mut Checklist, id: &str, field: &str, actual: Tcb, min: &Option<Tcb>) {
     match min {
@@ -101,15 +83,7 @@ pub fn appraise(r: &Report, product: Product, p: &SnpPolicy, list: &mut Checklis
             format!("CURRENT_BUILD {} is below the minimum {m}", r.current_version.0),
         ),
     }
-    match &p.measurements {
-        None => list.skip("policy.measurement", "policy sets no MEASUREMENT allow-list: any launch digest is accepted"),
-        Some(allowed) => list.expect(
-            "policy.measurement",
-            in_list(&r.measurement, allowed),
-            format!("MEASUREMENT {} is in the allow-list", hex::encode(r.measurement)),
-            format!("MEASUREMENT {} is not among the {} allowed values", hex::encode(r.measurement), allowed.len()),
-        ),
-    }
+    allowed(list, "policy.measurement", "MEASUREMENT", &r.measurement, &p.measurements);
     exact(list, "policy.report_data", "REPORT_DATA", &r.report_data, &p.report_data);
     exact(list, "policy.host_data", "HOST_DATA", &r.host_data, &p.host_data);
     exact(list, "policy.chip_id", "CHIP_ID", &r.chip_id, &p.chip_id);

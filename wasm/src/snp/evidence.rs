@@ -8,18 +8,9 @@
 //!   documentation, "HCL report" / IGVM runtime claims).
 
 use super::certtable::{self, Entry};
+use crate::azure_hcl::{self, HclRuntime};
 use super::report::{Report, REPORT_LEN};
 use crate::error::InputError;
-
-/// The Azure HCL runtime data that REPORT_DATA binds.
-#[derive(Debug, Clone)]
-pub struct HclRuntime {
-    /// 1 = SHA-256, 2 = SHA-384, 3 = SHA-512.
-    pub hash_type: u32,
-    pub report_type: u32,
-    /// The variable data (runtime claims JSON) exactly as hashed.
-    pub runtime_data: Vec<u8>,
-}
 
 /// Parsed evidence: the report, any certificate-table entries, the HCL runtime data if it was an
 /// HCL report, and what the form was (for the appraisal).
@@ -31,8 +22,6 @@ pub struct SnpEvidence {
     pub form: &'static str,
 }
 
-const HCL_MAGIC: &[u8; 4] = b"HCLA";
-const HCL_REPORT_OFFSET: usize = 0x20;
 
 fn hex_text(bytes: &[u8]) -> Option<Vec<u8>> {
     let digits: Vec<u8> = bytes.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
@@ -42,30 +31,17 @@ fn hex_text(bytes: &[u8]) -> Option<Vec<u8>> {
     hex::decode(&digits).ok()
 }
 
-fn u32_at(b: &[u8], off: usize) -> Option<u32> {
-    b.get(off..off + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-}
-
 fn parse_hcl(bytes: &[u8], file: &str) -> Result<SnpEvidence, InputError> {
-    let report_bytes = bytes.get(HCL_REPORT_OFFSET..).unwrap_or(&[]);
+    let report_bytes = bytes.get(azure_hcl::HW_REPORT_OFFSET..).unwrap_or(&[]);
     let report = Report::parse(report_bytes, file)
         .map_err(|e| InputError::new(file, "HCL report: SNP report at offset 0x20", e.message))?;
-    let data_off = HCL_REPORT_OFFSET + REPORT_LEN;
-    let err = |m: String| InputError::new(file, "HCL runtime data", m);
-    let header = |i: usize| u32_at(bytes, data_off + 4 * i).ok_or_else(|| err(format!("cut off at byte {}", data_off + 4 * i)));
-    let (_size, _version, report_type, hash_type, var_len) = (header(0)?, header(1)?, header(2)?, header(3)?, header(4)? as usize);
-    let start = data_off + 20;
-    let runtime_data = start
-        .checked_add(var_len)
-        .and_then(|end| bytes.get(start..end))
-        .ok_or_else(|| err(format!("variable data length {var_len} exceeds the file ({} bytes)", bytes.len())))?
-        .to_vec();
-    Ok(SnpEvidence { report, table: Vec::new(), hcl: Some(HclRuntime { hash_type, report_type, runtime_data }), form: "Azure HCL report" })
+    let hcl = azure_hcl::runtime(bytes, file)?;
+    Ok(SnpEvidence { report, table: Vec::new(), hcl: Some(hcl), form: "Azure HCL report" })
 }
 
 /// Recognises and parses SEV-SNP evidence. `file` names the file in errors.
 pub fn parse(bytes: &[u8], file: &str) -> Result<SnpEvidence, InputError> {
-    if bytes.starts_with(HCL_MAGIC) {
+    if bytes.starts_with(azure_hcl::MAGIC) {
         return parse_hcl(bytes, file);
     }
     let (bytes, hex_form) = match hex_text(bytes) {

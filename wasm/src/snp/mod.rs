@@ -18,13 +18,12 @@ pub mod vek;
 use p384::ecdsa::signature::Verifier;
 use p384::pkcs8::DecodePublicKey;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::appraisal::{rfc3339, verdict_of, Appraisal, Checklist, TrustAnchor};
 use crate::x509::{Cert, Crl, Endorsement};
 use certtable::EntryKind;
 use chain::CertPool;
-use evidence::{HclRuntime, SnpEvidence};
+use evidence::SnpEvidence;
 use policy::SnpPolicy;
 use product::Product;
 use report::{Report, SigningKey};
@@ -223,25 +222,6 @@ fn check_vek_extensions(key: SigningKey, ext: &VekExtensions, list: &mut Checkli
     );
 }
 
-fn hcl_binding(r: &Report, hcl: &HclRuntime, list: &mut Checklist) {
-    let digest: Vec<u8> = match hcl.hash_type {
-        1 => Sha256::digest(&hcl.runtime_data).to_vec(),
-        2 => Sha384::digest(&hcl.runtime_data).to_vec(),
-        3 => Sha512::digest(&hcl.runtime_data).to_vec(),
-        other => {
-            list.fail("binding.hcl_runtime_data", format!("HCL hash type {other} is unknown (1 SHA-256, 2 SHA-384, 3 SHA-512)"));
-            return;
-        }
-    };
-    let n = digest.len();
-    list.expect(
-        "binding.hcl_runtime_data",
-        r.report_data[..n] == digest[..],
-        format!("REPORT_DATA[0:{n}] equals the hash of the HCL runtime data ({} bytes)", hcl.runtime_data.len()),
-        format!("REPORT_DATA[0:{n}] {} is not the hash of the HCL runtime data ({})", hex::encode(&r.report_data[..n]), hex::encode(&digest)),
-    );
-}
-
 fn vek_claims(vek: &Cert, ext: &VekExtensions, product: Option<Product>) -> Value {
     let (nb, na) = vek.validity();
     json!({
@@ -339,10 +319,8 @@ pub fn verify(input: &SnpInput) -> Appraisal {
         }
     }
     if let Some(hcl) = &input.evidence.hcl {
-        hcl_binding(r, hcl, &mut list);
-        let data = serde_json::from_slice::<Value>(&hcl.runtime_data).unwrap_or_else(|_| json!(hex::encode(&hcl.runtime_data)));
-        claims.insert("hcl_runtime_data".into(), data);
-        claims.insert("hcl_report_type".into(), json!(hcl.report_type));
+        crate::azure_hcl::check_binding(&r.report_data, hcl, &mut list);
+        crate::azure_hcl::insert_claims(hcl, &mut claims);
     }
     appraise::appraise(r, product.unwrap_or(Product::Milan), &input.policy, &mut list);
 

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use super::tcb::Tcb;
+use crate::policy_util::{check_hex, check_hex_list};
 
 /// All options. Byte-string options are lowercase or uppercase hex of the exact field length.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -57,26 +58,12 @@ pub struct SnpPolicy {
     pub product: Option<String>,
 }
 
-/// Decodes a hex option of exactly `len` bytes; the error names the option.
-pub fn hex_option(name: &str, value: &str, len: usize) -> Result<Vec<u8>, String> {
-    let v = hex::decode(value.trim()).map_err(|e| format!("policy snp.{name}: not hex ({e})"))?;
-    if v.len() != len {
-        return Err(format!("policy snp.{name}: {} bytes, expected {len}", v.len()));
-    }
-    Ok(v)
-}
-
 impl SnpPolicy {
     /// Checks every hex option's syntax and length up front, so a bad policy is an input error and
     /// never a silent non-match. Returns one sentence naming the option.
     pub fn validate(&self) -> Result<(), String> {
-        let one = |name: &str, v: &Option<String>, len: usize| v.as_ref().map(|s| hex_option(name, s, len)).transpose();
-        let many = |name: &str, v: &Option<Vec<String>>, len: usize| -> Result<(), String> {
-            for s in v.iter().flatten() {
-                hex_option(name, s, len)?;
-            }
-            Ok(())
-        };
+        let one = |name: &str, v: &Option<String>, len: usize| check_hex("snp", name, v, len);
+        let many = |name: &str, v: &Option<Vec<String>>, len: usize| check_hex_list("snp", name, v, len);
         one("report_data", &self.report_data, 64)?;
         one("host_data", &self.host_data, 32)?;
         one("chip_id", &self.chip_id, 64)?;

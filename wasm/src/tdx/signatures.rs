@@ -64,15 +64,18 @@ pub fn verify_pck_chain<'a>(chain: &'a [Cert], t: i64, list: &mut Checklist) -> 
     Some(leaf)
 }
 
+/// Verifies an ECDSA P-256/SHA-256 signature r ‖ s (64 bytes, Intel's raw form) over `msg` with the
+/// public key of `signer`. The error says whether the key or the signature was wrong.
+pub fn verify_raw_p256(signer: &Cert, msg: &[u8], rs: &[u8; 64]) -> Result<(), String> {
+    use p256::pkcs8::DecodePublicKey;
+    let spki = der::Encode::to_der(signer.spki()).map_err(|e| e.to_string())?;
+    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|e| format!("the key of {} is not P-256: {e}", signer.subject_cn().unwrap_or_default()))?;
+    key.verify(msg, &raw_sig(rs)?).map_err(|_| "does not verify".to_string())
+}
+
 /// QE report signed by the PCK leaf key (ECDSA P-256/SHA-256 over the 384-byte QE report).
 pub fn verify_qe_report(q: &Quote, pck: &Cert, list: &mut Checklist) {
-    let result = (|| {
-        use p256::pkcs8::DecodePublicKey;
-        let spki = der::Encode::to_der(pck.spki()).map_err(|e| e.to_string())?;
-        let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|e| format!("PCK key is not P-256: {e}"))?;
-        key.verify(&q.qe_report, &raw_sig(&q.qe_report_signature)?).map_err(|_| "does not verify".to_string())
-    })();
-    match result {
+    match verify_raw_p256(pck, &q.qe_report, &q.qe_report_signature) {
         Ok(()) => list.pass("qe.report_signature", "the QE report is signed by the PCK key"),
         Err(e) => list.fail("qe.report_signature", format!("the QE report signature by the PCK key: {e}")),
     }

@@ -46,12 +46,10 @@ fn appraise(d: &Path, c: &Case) -> Appraisal {
     let req = Request {
         evidence: blob(d, c.evidence),
         endorsements: c.chain.iter().map(|p| blob(d, p)).collect(),
-        test_anchors: vec![],
         policy: Some(json!({ "nvidia": c.policy })),
         reference_time: c.at,
         rims: c.rims.iter().map(|p| blob(d, p)).collect(),
-        ocsp: vec![],
-        more_evidence: vec![],
+        ..Default::default()
     };
     run(&req).unwrap_or_else(|e| panic!("{}: {e}", c.evidence))
 }
@@ -407,8 +405,7 @@ fn wrong_rim_roots_fail_the_rim_chain() {
         policy: Some(json!({ "nvidia": c.policy })),
         reference_time: c.at,
         rims: c.rims.iter().map(|p| blob(&d, p)).collect(),
-        ocsp: vec![],
-        more_evidence: vec![],
+        ..Default::default()
     };
     let a = run(&req).unwrap();
     let f = failing(&a);
@@ -495,13 +492,10 @@ fn ppcie_node_topology_gpus_and_switches() {
     let nonce = "4760e30534a0621357d458b1a7936551b5dc4cd1e69718adf7ed9fb0252a537e";
     let req = |more: bool, require: bool| Request {
         evidence: blob(&d, "evidence-json/hopper-590.12-ppcie-8gpu-nonce-4760.json"),
-        endorsements: vec![],
-        test_anchors: vec![],
         policy: Some(json!({ "nvidia": { "nonce": nonce, "require_rims": false, "require_ppcie": require } })),
         reference_time: T_NOW,
-        rims: vec![],
-        ocsp: vec![],
         more_evidence: if more { vec![blob(&d, "evidence-json/ls10-ppcie-4switch-nonce-4760.json")] } else { vec![] },
+        ..Default::default()
     };
     let a = run(&req(true, true)).unwrap();
     assert!(failing(&a).is_empty(), "{:?}", failing(&a));
@@ -536,12 +530,10 @@ fn reference_with(d: &Path, report: Option<Vec<u8>>, vbios_rim: Option<Vec<u8>>)
             None => blob(d, c.evidence),
         },
         endorsements: vec![blob(d, c.chain.unwrap())],
-        test_anchors: vec![],
         policy: Some(json!({ "nvidia": c.policy })),
         reference_time: c.at,
         rims,
-        ocsp: vec![],
-        more_evidence: vec![],
+        ..Default::default()
     };
     run(&req).unwrap()
 }

@@ -219,10 +219,15 @@ pub struct ChainRevocation {
 /// Checks `path[indices]` (each against `path[i + 1]` as issuer) and pushes `{id}.revocation`
 /// (plus `{id}.revocation_data` when imported data was unusable).
 pub fn check(path: &[Cert], indices: std::ops::Range<usize>, data: &RevocationData, policy: &NvidiaPolicy, t: i64, id: &str, list: &mut Checklist) -> ChainRevocation {
+    let indices: Vec<usize> = indices.filter(|i| i + 1 < path.len()).collect();
+    if indices.is_empty() {
+        list.skip(&format!("{id}.revocation"), "no certificate to check: the chain holds no certificate below the root");
+        return ChainRevocation { status: "unknown", reason: None, revoked: false };
+    }
     let mut lines = Vec::new();
     let mut bad = Vec::new();
     let (mut any_unknown, mut revoked, mut held) = (false, None, None);
-    for i in indices.filter(|i| i + 1 < path.len()) {
+    for i in indices {
         let (cert, issuer) = (&path[i], &path[i + 1]);
         let name = cert.subject_cn().unwrap_or_default();
         let one = by_ocsp(data, cert, issuer, t, &mut bad)
@@ -465,6 +470,14 @@ mod tests {
         assert!(window(10, Some(20), 25).unwrap_err().contains("stale"));
         assert!(window(10, None, 15).unwrap_err().contains("no nextUpdate"));
         assert!(window(10, Some(20), 5).unwrap_err().contains("after"));
+    }
+
+    #[test]
+    fn an_empty_path_is_skipped_not_passed() {
+        let mut list = Checklist::default();
+        let r = check(&pki()[..1], 0..1, &RevocationData::default(), &NvidiaPolicy::default(), T, "x", &mut list);
+        assert_eq!(r.status, "unknown");
+        assert_eq!(list.into_checks()[0].status, Status::Skip);
     }
 
     #[test]

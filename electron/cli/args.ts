@@ -1,5 +1,5 @@
 /** Command-line parsing for `custodian`. Usage errors become {@link UsageError} (exit code 2). */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
 
@@ -68,4 +68,29 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
     at: values.at === undefined ? now : parseRfc3339(values.at),
     json: values.json ?? false,
   };
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** A subcommand's arguments: parseArgs (strict) with usage errors as UsageError; `npos` = the exact number of positionals. */
+export function parseCommand<O extends Options>(argv: string[], cmd: string, options: O, npos: number) {
+  let r;
+  try {
+    r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${cmd}: ${(e as Error).message}`);
+  }
+  if (r.positionals.length !== npos) throw new UsageError(`${cmd} takes ${npos} positional argument(s), got ${r.positionals.length}`);
+  return r;
+}
+
+export function need<T>(v: T | undefined, cmd: string, opt: string): T {
+  if (v === undefined) throw new UsageError(`${cmd}: ${opt} is required`);
+  return v;
+}
+
+export function int(v: string | undefined, opt: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${opt}: "${v}" is not a whole number`);
+  return Number(v);
 }

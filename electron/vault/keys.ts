@@ -87,6 +87,7 @@ export function parseKeyFile(bytes: Buffer, file: string): KeyMaterial & { sourc
       if (k.length !== 16 && k.length !== 32) throw new InputError(file, 'JWK k', `${k.length} bytes; an AES model key is 16 or 32 bytes`);
       return { format: 'raw', bytes: k, source: 'jwk' };
     }
+    if (!('d' in jwk)) throw new InputError(file, 'key', 'is a public key; a model key must be secret');
     try {
       return { ...privateToPkcs8(createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }), file), source: 'jwk' };
     } catch (e) {
@@ -101,6 +102,7 @@ export function parseKeyFile(bytes: Buffer, file: string): KeyMaterial & { sourc
       throw new InputError(file, 'PKCS#8 PEM', 'could not be parsed');
     }
   }
+  if (text.startsWith('-----BEGIN PUBLIC KEY-----')) throw new InputError(file, 'key', 'is a public key; a model key must be secret');
   throw new InputError(file, 'key', `${bytes.length} bytes is neither a raw AES-128/256 key (16 or 32 bytes), a JWK nor a PKCS#8 PEM`);
 }
 

@@ -15,7 +15,30 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --at RFC3339    reference time for every validity check (default: now)
   --json          print the whole appraisal as JSON
 
-exit codes: 0 affirming or warning, 1 contraindicated, 2 input could not be read or parsed`;
+Key vault and release ceremony (global options before the command: --vault FILE, --actor NAME):
+  custodian --vault FILE vault init --custodian NAME:PASSPHRASE_FILE... --threshold M
+                        [--argon2-memory-kib KIB] [--argon2-iterations N]
+  custodian --vault FILE vault info
+  custodian --vault FILE key import --name NAME --file KEYFILE [--policy FILE] [--approvals N] [--allow-test-anchor]
+  custodian --vault FILE key generate --name NAME [--bits 128|256] [--policy FILE] [--approvals N] [--allow-test-anchor]
+  custodian --vault FILE key list [--json]
+  custodian --vault FILE ceremony open --key KEY_ID [--participant NAME]... [--ttl SECONDS]
+  custodian --vault FILE ceremony challenge CID --out FILE [--hash sha256|sha384|sha512] [--ttl SECONDS]
+  custodian --vault FILE ceremony evidence CID EVIDENCE --tee-pubkey JWK_FILE [--chain FILE]... [--crl FILE]...
+                        [--test-anchor FILE]... [--at RFC3339]
+  custodian --vault FILE ceremony approve CID --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
+                        [--request-hash HEX]
+  custodian --vault FILE ceremony release CID --out BUNDLE --receipt RECEIPT
+  custodian --vault FILE ceremony abort|show CID     ceremony list
+  custodian --vault FILE audit verify [--checkpoint EXPORT_FILE]
+  custodian --vault FILE audit export --out FILE --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
+  custodian unwrap --tee-key JWK_FILE BUNDLE --out FILE
+  custodian rehearse snp --challenge FILE --tee-key-out JWK_FILE --out DIR [--kty EC|RSA]
+
+  Passphrases are never taken from the command line: a terminal prompt, --passphrase-file or --passphrase-fd.
+
+exit codes: verify: 0 affirming or warning, 1 contraindicated; other commands: 0 done, 1 refused (policy,
+approvals, binding, authentication); all: 2 input could not be read or parsed, 3 internal error`;
 
 export interface VerifyArgs {
   evidence: string;

@@ -1,7 +1,6 @@
 /**
- * Passphrases for the CLI: never from argv. From a file (`--passphrase-file FILE`, which may be
- * `/dev/fd/N`), a file descriptor (`--passphrase-fd N`), or an interactive prompt on the terminal with
- * echo off. One trailing newline is removed; the passphrase itself is never printed.
+ * Passphrases for the CLI: never from argv. From a file (`--passphrase-file FILE`), a file
+ * descriptor (`--passphrase-fd N`), or an interactive prompt on the terminal with echo off. One trailing newline is removed; the passphrase itself is never printed.
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.ts';
@@ -13,15 +12,17 @@ function clean(text: string, source: string): string {
   return p;
 }
 
-/** Reads a passphrase from a file path. */
-export function passphraseFromFile(path: string): string {
+/** Reads a passphrase from a file path or an open file descriptor. */
+export function passphraseFromFile(path: string | number): string {
+  const name = typeof path === 'number' ? `file descriptor ${path}` : path;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new InputError(path, 'passphrase file', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot read');
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(name, 'passphrase file', code === 'ENOENT' ? 'no such file' : `cannot read (${code})`);
   }
-  return clean(text, path);
+  return clean(text, name);
 }
 
 /** Prompts on the terminal (stderr) with echo off; UsageError when stdin is not a terminal. */
@@ -61,7 +62,7 @@ export async function getPassphrase(o: { file?: string; fd?: string }, who: stri
   if (o.file !== undefined) return passphraseFromFile(o.file);
   if (o.fd !== undefined) {
     if (!/^\d+$/.test(o.fd)) throw new UsageError(`--passphrase-fd: "${o.fd}" is not a file descriptor number`);
-    return passphraseFromFile(`/dev/fd/${o.fd}`);
+    return passphraseFromFile(Number(o.fd));
   }
   return promptPassphrase(`Passphrase for ${who}: `);
 }

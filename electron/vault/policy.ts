@@ -71,6 +71,6 @@ export function checkAppraisalPolicy(core: Core, policy: unknown, file: string):
   try {
     core.verify({ evidence: { name: '(policy check)', bytes: new Uint8Array() }, policy, referenceTime: new Date(0) });
   } catch (e) {
-    if (e instanceof InputError && e.file === 'policy') throw new InputError(file, `appraisal_policy.${e.field}`, e.detail);
+    if (e instanceof InputError && e.file === 'policy') throw new InputError(file, e.field === 'policy' ? 'appraisal_policy' : `appraisal_policy.${e.field}`, e.detail);
   }
 }

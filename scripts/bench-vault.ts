@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCore } from '../electron/core/core.ts';
-import { rehearseSnp } from '../electron/rehearse/snp.ts';
+import { rehearsalEvidence, rehearseSnp } from '../electron/rehearse/snp.ts';
 import { approve, challenge, closeReleased, openCeremony, release, submitEvidence } from '../electron/vault/ceremony.ts';
 import { argon2Clock, DEFAULT_ARGON2, derivePassphraseKeys, newArgon2Params, random } from '../electron/vault/crypto.ts';
 import { initVault } from '../electron/vault/custodians.ts';
@@ -55,11 +55,8 @@ for (let i = 0; i < RUNS + 1; i++) {
   const cid = await time('open', () => openCeremony(ctx, key.id));
   const ch = await time('challenge', () => challenge(ctx, cid));
   const r = rehearseSnp({ nonce: ch.nonce, hashAlg: ch['extra-params']['selected-hash-algorithm'] });
-  const b = (n: string) => ({ name: n, bytes: Buffer.from(r.files[n]!) });
-  await time('evidence', () => submitEvidence(ctx, core, cid, {
-    evidence: b('report.bin'), endorsements: [b('chain.pem')], testAnchors: [b('test-anchor.pem')],
-    teePubkey: { file: b('tee-pubkey.jwk'), jwk: r.teePublicJwk }, referenceTime: new Date(),
-  }));
+  const input = rehearsalEvidence(r);
+  await time('evidence', () => submitEvidence(ctx, core, cid, input));
   for (const n of ['alice', 'bob']) await time('approvals', () => approve(ctx, cid, n, `passphrase of ${n}`));
   await time('release', () => release(ctx, cid));
   await time('close', () => closeReleased(ctx, cid, { bundle: 'b', receipt: 'r' }));

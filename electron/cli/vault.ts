@@ -7,11 +7,12 @@
 import { userInfo } from 'node:os';
 import type { JWK } from 'jose';
 import { loadCore } from '../core/core.ts';
-import { checkAgainstCheckpoint, exportAudit, verifyDbChain, type AuditExport } from '../vault/audit.ts';
+import { appendAudit, checkAgainstCheckpoint, exportAudit, verifyDbChain, type AuditExport } from '../vault/audit.ts';
 import { parseTeePublicKey, HASH_ALGS, type HashAlg } from '../vault/binding.ts';
 import { abort, approve, challenge, closeReleased, listCeremonies, openCeremony, release, show, submitEvidence, type Ceremony, type Ctx } from '../vault/ceremony.ts';
 import { initVault, signingKeyFromCustodian, vaultInfo } from '../vault/custodians.ts';
-import { openDb, SCHEMA_VERSION, type Db } from '../vault/db.ts';
+import { openDb, SCHEMA_VERSION, tx, type Db } from '../vault/db.ts';
+import { Refused } from '../vault/errors.ts';
 import { generateAesKey, listKeys, parseKeyFile, storeKey } from '../vault/keys.ts';
 import { checkAppraisalPolicy, parseReleasePolicy } from '../vault/policy.ts';
 import { int, need, parseCommand as parse, parseRfc3339, UsageError } from './args.ts';
@@ -244,7 +245,10 @@ async function auditCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
     const name = need(values.custodian, 'audit export', '--custodian NAME (whose passphrase unseals the vault signing key)');
     return withDb(g, async ({ db, actor }) => {
       const passphrase = await getPassphrase({ file: values['passphrase-file'], fd: values['passphrase-fd'] }, name);
-      const key = await signingKeyFromCustodian(db, name, passphrase);
+      const key = await signingKeyFromCustodian(db, name, passphrase).catch((e: unknown) => {
+        if (e instanceof Refused) tx(db, () => appendAudit(db, actor, 'audit.export.refused', { custodian: name, reason: e.reason, message: e.message }));
+        throw e;
+      });
       const v = vaultInfo(db);
       const exp = await exportAudit(db, key, v.signingPublicJwk as JWK, v.vaultId, actor);
       writeAtomic(file, `${JSON.stringify(exp, null, 2)}\n`);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHIP_IDS, makeReport } from '../../fixtures/lib/profile.mjs';
 import { expectedReportData, HASH_ALGS, type Challenge, type HashAlg, type TeePublicJwk } from '../vault/binding.ts';
+import type { EvidenceInput } from '../vault/ceremony.ts';
 import { InputError } from '../vault/errors.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/snp/', import.meta.url));
@@ -64,5 +65,22 @@ export function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty:
     },
     teePrivateJwk,
     teePublicJwk,
+  };
+}
+
+/**
+ * The rehearsal files as `ceremony evidence` input (as if read from DIR): report, chain, the TEST
+ * anchor (omitted with `testAnchor: false`) and the TEE public key (`teePubkey` replaces it, e.g. to
+ * present another key than the one the report binds).
+ */
+export function rehearsalEvidence(r: RehearsalFiles, opts: { teePubkey?: TeePublicJwk; testAnchor?: boolean; referenceTime?: Date } = {}): EvidenceInput {
+  const file = (name: string) => ({ name, bytes: Buffer.from(r.files[name]!) });
+  const jwk = opts.teePubkey ?? r.teePublicJwk;
+  return {
+    evidence: file('report.bin'),
+    endorsements: [file('chain.pem')],
+    testAnchors: opts.testAnchor === false ? [] : [file('test-anchor.pem')],
+    teePubkey: { file: { name: 'tee-pubkey.jwk', bytes: Buffer.from(JSON.stringify(jwk)) }, jwk },
+    referenceTime: opts.referenceTime ?? new Date(),
   };
 }

@@ -252,7 +252,7 @@ export interface EvidenceInput {
  * file cannot be parsed; Refused with reason `nonce` (already used / expired), `binding`, `policy`.
  */
 export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: EvidenceInput): Promise<Ceremony> {
-  return step(ctx, cid, 'evidence', () => {
+  return step(ctx, cid, 'evidence', async () => {
     const { r, data } = live(ctx, cid);
     if (r.state === 'open') throw new Refused('state', `ceremony ${cid} has no challenge yet`);
     if (r.state !== 'challenged') throw new Refused('nonce', `the nonce of ceremony ${cid} was already used by evidence accepted earlier (${r.state}): a replay is refused`);
@@ -289,21 +289,20 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
       end(ctx, cid, 'refused', `appraisal contraindicated (${failed.join(', ')})`, facts);
       throw new Refused('policy', `the appraisal is contraindicated (failing: ${failed.join(', ')}); ceremony ${cid} stops here`);
     }
-    return calculateJwkThumbprint(input.teePubkey.jwk as JWK).then((thumb) => {
-      const request: ReleaseRequest = {
-        type: 'custodian-release-request', vault_id: getMeta(ctx.db, 'vault_id'), ceremony_id: cid, key_id: key.id, key_name: key.name,
-        key_fingerprint: key.meta.fingerprint, policy_sha256: data.policy_sha256, nonce: ch.nonce, tee_pubkey: input.teePubkey.jwk,
-        tee_pubkey_thumbprint: thumb, ...facts, reference_time: appraisal.reference_time,
-      };
-      data.evidence = { files, binding: { hash_alg: ch.hash_alg, report_data: reportData }, appraisal, appraisal_sha256: appraisalSha };
-      data.request = request;
-      data.request_sha256 = jcsHash(request);
-      tx(ctx.db, () => {
-        if (row(ctx.db, cid).state !== 'challenged') throw new Refused('nonce', `the nonce of ceremony ${cid} was used concurrently`);
-        save(ctx, cid, 'appraised', data, 'ceremony.appraised', { ...facts, binding: `REPORT_DATA binds nonce and TEE key (${ch.hash_alg})`, tee_pubkey_thumbprint: thumb, request_sha256: data.request_sha256 });
-      });
-      return show(ctx, cid);
+    const thumb = await calculateJwkThumbprint(input.teePubkey.jwk as JWK);
+    const request: ReleaseRequest = {
+      type: 'custodian-release-request', vault_id: getMeta(ctx.db, 'vault_id'), ceremony_id: cid, key_id: key.id, key_name: key.name,
+      key_fingerprint: key.meta.fingerprint, policy_sha256: data.policy_sha256, nonce: ch.nonce, tee_pubkey: input.teePubkey.jwk,
+      tee_pubkey_thumbprint: thumb, ...facts, reference_time: appraisal.reference_time,
+    };
+    data.evidence = { files, binding: { hash_alg: ch.hash_alg, report_data: reportData }, appraisal, appraisal_sha256: appraisalSha };
+    data.request = request;
+    data.request_sha256 = jcsHash(request);
+    tx(ctx.db, () => {
+      if (row(ctx.db, cid).state !== 'challenged') throw new Refused('nonce', `the nonce of ceremony ${cid} was used concurrently`);
+      save(ctx, cid, 'appraised', data, 'ceremony.appraised', { ...facts, binding: `REPORT_DATA binds nonce and TEE key (${ch.hash_alg})`, tee_pubkey_thumbprint: thumb, request_sha256: data.request_sha256 });
     });
+    return show(ctx, cid);
   });
 }
 

@@ -131,6 +131,7 @@ export interface VaultInfo {
   signingPublicJwk: JsonWebKey;
 }
 
+/** Reads the vault's public facts (no secrets). */
 export function vaultInfo(db: Db): VaultInfo {
   const rows = db.prepare('SELECT name, kdf FROM custodians ORDER BY share_index').all() as { name: string; kdf: string }[];
   return {

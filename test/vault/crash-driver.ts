@@ -9,7 +9,7 @@ import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCore } from '../../electron/core/core.ts';
 import { writeAtomic } from '../../electron/cli/files.ts';
-import { rehearseSnp } from '../../electron/rehearse/snp.ts';
+import { rehearsalEvidence, rehearseSnp } from '../../electron/rehearse/snp.ts';
 import { approve, challenge, closeReleased, listCeremonies, openCeremony, release, show, submitEvidence, TERMINAL } from '../../electron/vault/ceremony.ts';
 import { openDb } from '../../electron/vault/db.ts';
 import { listKeys } from '../../electron/vault/keys.ts';
@@ -40,11 +40,7 @@ for (;;) {
     const ch = await challenge(ctx, cid); // re-export, as an operator would after a crash
     const r = rehearseSnp({ nonce: ch.nonce, hashAlg: ch['extra-params']['selected-hash-algorithm'] });
     writeAtomic(join(work, `${cid}.tee.jwk`), JSON.stringify(r.teePrivateJwk), 0o600);
-    const bytes = (name: string) => ({ name, bytes: Buffer.from(r.files[name]!) });
-    await submitEvidence(ctx, core, cid, {
-      evidence: bytes('report.bin'), endorsements: [bytes('chain.pem')], testAnchors: [bytes('test-anchor.pem')],
-      teePubkey: { file: bytes('tee-pubkey.jwk'), jwk: r.teePublicJwk }, referenceTime: new Date(),
-    });
+    await submitEvidence(ctx, core, cid, rehearsalEvidence(r));
     say(`committed appraised ${cid}`);
   } else if (c.state === 'appraised') {
     const next = c.data.participants.find((p) => !c.approvals.some((a) => a.custodian === p))!;

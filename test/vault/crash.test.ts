@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.ts';
 import { newVault } from './helpers.ts';
 import { readAudit, verifyDbChain } from '../../electron/vault/audit.ts';
-import { listCeremonies, show } from '../../electron/vault/ceremony.ts';
+import { abort, listCeremonies, show } from '../../electron/vault/ceremony.ts';
 import { openDb } from '../../electron/vault/db.ts';
 import { decryptBundle } from '../../electron/vault/release.ts';
 
@@ -79,10 +79,16 @@ describe('SIGKILL at random points of a ceremony', () => {
         db.close();
       }
     }
-    // Resume: finish the live ceremony and one more.
+    // An interrupted ceremony can be aborted (its RAM escrow goes with it) ...
     const db0 = openDb(v.path);
+    const interruptedLive = listCeremonies(db0).find((c) => !['closed', 'aborted', 'expired', 'refused'].includes(c.state));
+    if (interruptedLive) {
+      await abort({ db: db0, actor: 't' }, interruptedLive.id, 'abandoned after a crash');
+      expect(show({ db: db0, actor: 't' }, interruptedLive.id).state).toBe('aborted');
+    }
     const closedBefore = listCeremonies(db0).filter((c) => c.state === 'closed').length;
     db0.close();
+    // ... and the driver, resumed, opens a new one and finishes it.
     const last = await runDriver(v.path, v.dir, closedBefore + 1);
     expect(last.code).toBe(0);
 

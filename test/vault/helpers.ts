@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.ts';
-import { rehearseSnp, type RehearsalFiles } from '../../electron/rehearse/snp.ts';
+import { rehearsalEvidence, rehearseSnp, type RehearsalFiles } from '../../electron/rehearse/snp.ts';
 import type { Challenge, TeePublicJwk } from '../../electron/vault/binding.ts';
 import type { Ctx, EvidenceInput } from '../../electron/vault/ceremony.ts';
 import { random } from '../../electron/vault/crypto.ts';
@@ -49,18 +49,7 @@ export async function newVault({ n = 3, m = 2, policy = {} as Record<string, unk
 /** Rehearsal evidence for `challenge` as {@link EvidenceInput}, plus the TEE private key. */
 export function evidenceFor(challenge: Challenge, opts: { kty?: 'EC' | 'RSA'; teePubkey?: TeePublicJwk; policy?: bigint; testAnchor?: boolean } = {}): { input: EvidenceInput; r: RehearsalFiles } {
   const r = rehearseSnp({ nonce: challenge.nonce, hashAlg: challenge['extra-params']['selected-hash-algorithm'] }, opts.kty ?? 'EC', { policy: opts.policy });
-  const jwk = opts.teePubkey ?? r.teePublicJwk;
-  const bytes = (name: string) => ({ name, bytes: Buffer.from(r.files[name]!) });
-  return {
-    r,
-    input: {
-      evidence: bytes('report.bin'),
-      endorsements: [bytes('chain.pem')],
-      testAnchors: opts.testAnchor === false ? [] : [bytes('test-anchor.pem')],
-      teePubkey: { file: { name: 'tee-pubkey.jwk', bytes: Buffer.from(JSON.stringify(jwk)) }, jwk },
-      referenceTime: new Date(),
-    },
-  };
+  return { r, input: rehearsalEvidence(r, opts) };
 }
 
 /** Runs `bin/custodian` with the test escrow directory; returns exit code and output. */

@@ -169,7 +169,7 @@ async function step<T>(ctx: Ctx, cid: string | null, name: string, fn: () => T |
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof Refused) tx(ctx.db, () => appendAudit(ctx.db, ctx.actor, 'ceremony.refused', { ceremony: cid, step: name, reason: e.reason, message: e.message }, nowOf(ctx)));
+    if (e instanceof Refused) tx(ctx.db, () => appendAudit(ctx.db, ctx.actor, 'ceremony.step.refused', { ceremony: cid, step: name, reason: e.reason, message: e.message }, nowOf(ctx)));
     throw e;
   }
 }

@@ -158,11 +158,11 @@ function custodianRow(db: Db, name: string): CustodianRow {
 }
 
 /** Argon2id + verifier check; a wrong passphrase is Refused('authentication') and reveals nothing. */
-async function passphraseKey(db: Db, row: CustodianRow, passphrase: string): Promise<Buffer> {
+async function passphraseKey(row: CustodianRow, passphrase: string): Promise<Buffer> {
   const keys = await derivePassphraseKeys(passphrase, JSON.parse(row.kdf) as Argon2Params);
   if (!equalBytes(keys.verifier, row.verifier)) {
     keys.sealKey.fill(0);
-    throw new Refused('authentication', `custodian ${row.name}: wrong passphrase (no share was revealed)`);
+    throw new Refused('authentication', `custodian ${row.name}: wrong passphrase (nothing was unsealed)`);
   }
   return keys.sealKey;
 }
@@ -174,7 +174,7 @@ async function passphraseKey(db: Db, row: CustodianRow, passphrase: string): Pro
  */
 export async function unsealShare(db: Db, name: string, passphrase: string): Promise<Buffer> {
   const row = custodianRow(db, name);
-  const key = await passphraseKey(db, row, passphrase);
+  const key = await passphraseKey(row, passphrase);
   const share = open(key, row.share_sealed, aad.share(getMeta(db, 'vault_id'), row.name, row.share_index));
   key.fill(0);
   if (!share) throw new Refused('authentication', `${db.name}: custodians.share_sealed of ${name}: AES-GCM authentication failed (the sealed share was altered)`);
@@ -184,7 +184,7 @@ export async function unsealShare(db: Db, name: string, passphrase: string): Pro
 /** The vault signing key, unsealed with one custodian's passphrase (for audit checkpoints). */
 export async function signingKeyFromCustodian(db: Db, name: string, passphrase: string): Promise<KeyObject> {
   const row = custodianRow(db, name);
-  const key = await passphraseKey(db, row, passphrase);
+  const key = await passphraseKey(row, passphrase);
   const der = open(key, row.signing_sealed, aad.custodianSigning(getMeta(db, 'vault_id'), row.name));
   key.fill(0);
   if (!der) throw new Refused('authentication', `${db.name}: custodians.signing_sealed of ${name}: AES-GCM authentication failed (altered)`);

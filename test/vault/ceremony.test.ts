@@ -90,8 +90,8 @@ describe('a whole release (2 of 3)', () => {
     await approve(v.ctx, cid, 'alice', passphraseOf('alice'));
     expect(await refused(approve(v.ctx, cid, 'alice', passphraseOf('alice')), 'approvals')).toMatch(/alice already approved.*distinct custodians/);
     expect(await refused(release(v.ctx, cid), 'approvals')).toMatch(/1 of the 2 approvals/);
-    expect(await refused(approve(v.ctx, cid, 'bob', passphraseOf('alice')), 'authentication')).toMatch(/bob: wrong passphrase \(no share was revealed\)/);
-    expect(lastEvent(v)).toMatchObject({ event: 'ceremony.refused', payload: { step: 'approve', reason: 'authentication' } });
+    expect(await refused(approve(v.ctx, cid, 'bob', passphraseOf('alice')), 'authentication')).toMatch(/bob: wrong passphrase \(nothing was unsealed\)/);
+    expect(lastEvent(v)).toMatchObject({ event: 'ceremony.step.refused', payload: { step: 'approve', reason: 'authentication' } });
     expect(await refused(approve(v.ctx, cid, 'carol', passphraseOf('carol')), 'approvals')).toMatch(/carol is not a participant/);
     expect(await refused(approve(v.ctx, cid, 'bob', passphraseOf('bob'), { requestSha256: 'ab'.repeat(32) }), 'approvals')).toMatch(/request hash given/);
     expect(show(v.ctx, cid).approvals).toHaveLength(1);

@@ -132,7 +132,7 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
     expect(e.code, e.stderr).toBe(0);
     const entries = JSON.parse(readFileSync(exp, 'utf8')).entries as { event: string; payload: Record<string, unknown> }[];
     expect(entries.some((x) => x.event === 'ceremony.released' && (x.payload.trust_anchor as { kind: string }).kind === 'TEST')).toBe(true);
-    expect(entries.some((x) => x.event === 'ceremony.refused' && x.payload.reason === 'binding')).toBe(true);
+    expect(entries.some((x) => x.event === 'ceremony.step.refused' && x.payload.reason === 'binding')).toBe(true);
     expect(v('audit', 'verify', '--checkpoint', exp).stdout).toMatch(/checkpoint OK/);
 
     const raw = new Database(vault);

@@ -24,8 +24,8 @@ Key vault and release ceremony (global options before the command: --vault FILE,
   custodian --vault FILE key list [--json]
   custodian --vault FILE ceremony open --key KEY_ID [--participant NAME]... [--ttl SECONDS]
   custodian --vault FILE ceremony challenge CID --out FILE [--hash sha256|sha384|sha512] [--ttl SECONDS]
-  custodian --vault FILE ceremony evidence CID EVIDENCE --tee-pubkey JWK_FILE [--chain FILE]... [--crl FILE]...
-                        [--test-anchor FILE]... [--at RFC3339]
+  custodian --vault FILE ceremony evidence CID EVIDENCE [--chain FILE]... [--crl FILE]... [--test-anchor FILE]...
+                        [--tee-pubkey JWK_FILE (default: tee-pubkey.jwk beside EVIDENCE)] [--at RFC3339]
   custodian --vault FILE ceremony approve CID --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
                         [--request-hash HEX]
   custodian --vault FILE ceremony release CID --out BUNDLE --receipt RECEIPT

@@ -5,6 +5,7 @@
  * UsageError (exit 2).
  */
 import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
 import { loadCore } from '../core/core.ts';
 import { appendAudit, checkAgainstCheckpoint, exportAudit, verifyDbChain, type AuditExport } from '../vault/audit.ts';
@@ -155,7 +156,8 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
         'tee-pubkey': { type: 'string' }, chain: { type: 'string', multiple: true }, crl: { type: 'string', multiple: true },
         'test-anchor': { type: 'string', multiple: true }, at: { type: 'string' },
       }, 2);
-      const pubFile = readNamed(need(values['tee-pubkey'], cmd, '--tee-pubkey JWK_FILE'), 'tee-pubkey');
+      // The TEE public key the report binds: --tee-pubkey, else tee-pubkey.jwk beside the evidence (as `rehearse` writes it).
+      const pubFile = readNamed(values['tee-pubkey'] ?? join(dirname(positionals[1]!), 'tee-pubkey.jwk'), 'tee-pubkey');
       const jwk = parseTeePublicKey(readJson(pubFile.name, 'tee-pubkey'), pubFile.name);
       const input = {
         evidence: readNamed(positionals[1]!, 'evidence'),

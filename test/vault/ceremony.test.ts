@@ -183,6 +183,16 @@ describe('release policy and escrow', () => {
     v.db.close();
   });
 
+  it.each([
+    ['TDX evidence only', { tee: ['tdx'] }, /requires tdx evidence; this build verifies SEV-SNP only/],
+    ['NVIDIA GPU evidence as well', { gpu: true }, /also requires NVIDIA GPU evidence/],
+  ])('refuses when the policy requires %s, which this build cannot verify', async (_w, policy, msg) => {
+    const v = await newVault({ policy });
+    const { cid, ch } = await started(v);
+    expect(await refused(submitEvidence(v.ctx, core, cid, evidenceFor(ch).input), 'policy')).toMatch(msg);
+    v.db.close();
+  });
+
   it('wraps to an RSA TEE key with RSA-OAEP-256', async () => {
     const v = await newVault({ n: 2, m: 1 });
     const { cid, ch } = await started(v);

@@ -79,7 +79,8 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
     const priv = v(...evArgs(tee));
     expect(priv.code).toBe(2);
     expect(priv.stderr).toMatch(/tee\.jwk: tee-pubkey\.d: is a private-key member/);
-    const ok = v(...evArgs(join(ev, 'tee-pubkey.jwk')));
+    // Without --tee-pubkey the key is taken from tee-pubkey.jwk beside the evidence.
+    const ok = v('ceremony', 'evidence', cid, join(ev, 'report.bin'), '--chain', join(ev, 'chain.pem'), '--test-anchor', join(ev, 'test-anchor.pem'));
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/state appraised/);
     expect(ok.stdout).toMatch(/trust anchor .*TEST, given with --test-anchor/);

@@ -306,7 +306,12 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
   });
 }
 
-const escrowAad = (cid: string, custodian: string) => jcs({ purpose: 'approval-escrow', ceremony: cid, custodian });
+/**
+ * Associated data of an escrowed share: it binds the share to the ceremony, the custodian and the
+ * request hash they approved, so editing the stored request (e.g. swapping the TEE key) after the
+ * approvals makes the shares unusable.
+ */
+const escrowAad = (cid: string, custodian: string, requestSha256: string) => jcs({ purpose: 'approval-escrow', ceremony: cid, custodian, request_sha256: requestSha256 });
 
 /**
  * One custodian's approval. The passphrase unseals their share (Argon2id; refused and logged when
@@ -328,7 +333,7 @@ export function approve(ctx: Ctx, cid: string, custodian: string, passphrase: st
       throw new Refused('approvals', `the request hash given (${opts.requestSha256}) is not ceremony ${cid}'s (${data.request_sha256})`);
     }
     const share = await unsealShare(ctx.db, custodian, passphrase);
-    const sealed = seal(escrowKey(r.escrow_id), share, escrowAad(cid, custodian));
+    const sealed = seal(escrowKey(r.escrow_id), share, escrowAad(cid, custodian, data.request_sha256!));
     share.fill(0);
     tx(ctx.db, () => {
       check();
@@ -366,8 +371,14 @@ export function release(ctx: Ctx, cid: string): Promise<{ bundle: FlattenedJWE; 
       });
       throw new Refused('approvals', `the approval escrow of ceremony ${cid} is gone (it lives in RAM only: was the machine restarted?); the custodians must approve again`);
     }
+    // The request as stored now must be the one every custodian approved.
+    const requestSha256 = jcsHash(data.request);
+    const changed = approvals.find((a) => a.request_sha256 !== requestSha256);
+    if (requestSha256 !== data.request_sha256 || changed) {
+      throw new Refused('authentication', `${ctx.db.name}: ceremonies.data of ${cid}: the release request (${requestSha256.slice(0, 16)}…) is not the one approved${changed ? ` by ${changed.custodian}` : ''} (${(changed?.request_sha256 ?? data.request_sha256 ?? '').slice(0, 16)}…): the vault file was altered`);
+    }
     const shares = approvals.map((a) => {
-      const s = open(escrow, a.escrowed_share!, escrowAad(cid, a.custodian));
+      const s = open(escrow, a.escrowed_share!, escrowAad(cid, a.custodian, requestSha256));
       if (!s) throw new Refused('authentication', `${ctx.db.name}: approvals.escrowed_share of ${a.custodian}: AES-GCM authentication failed (altered)`);
       return s;
     });

@@ -11,6 +11,8 @@ import { initVault, recoverMaster, unsealShare, vaultInfo } from '../../electron
 import { openDb, SCHEMA_VERSION } from '../../electron/vault/db.ts';
 import { InputError, Refused } from '../../electron/vault/errors.ts';
 import { fingerprint, parseKeyFile, unwrapKey } from '../../electron/vault/keys.ts';
+import { jcsHash } from '../../electron/vault/crypto.ts';
+import { rehearseSnp } from '../../electron/rehearse/snp.ts';
 import { parseReleasePolicy } from '../../electron/vault/policy.ts';
 
 const refusal = async (p: Promise<unknown>) => {
@@ -97,6 +99,30 @@ describe('tamper detection names the field', () => {
     const e = await refusal(release(v.ctx, cid));
     expect(e.reason).toBe('authentication');
     expect(e.message).toMatch(/approvals\.escrowed_share of bob: AES-GCM authentication failed/);
+    v.db.close();
+  });
+});
+
+describe('the approved request cannot be changed behind the custodians', () => {
+  it('refuses the release when the stored TEE key is swapped after the approvals, even with the hashes rewritten', async () => {
+    const v = await newVault();
+    const cid = await openCeremony(v.ctx, v.key.id);
+    await submitEvidence(v.ctx, core, cid, evidenceFor(await challenge(v.ctx, cid)).input);
+    await approve(v.ctx, cid, 'alice', passphraseOf('alice'));
+    await approve(v.ctx, cid, 'bob', passphraseOf('bob'));
+    const row = v.db.prepare('SELECT data FROM ceremonies WHERE id = ?').get(cid) as { data: string };
+    const data = JSON.parse(row.data);
+    data.request.tee_pubkey = rehearseSnp({ nonce: 'n', hashAlg: 'sha384' }).teePublicJwk; // the attacker's TEE key
+    v.db.prepare('UPDATE ceremonies SET data = ? WHERE id = ?').run(JSON.stringify(data), cid);
+    const e1 = await refusal(release(v.ctx, cid));
+    expect(e1.reason).toBe('authentication');
+    expect(e1.message).toMatch(new RegExp(`ceremonies\\.data of ${cid}: the release request .* is not the one approved`));
+    // An attacker who also rewrites every stored hash still cannot open the escrowed shares (their AAD holds the approved hash).
+    const forged = jcsHash(data.request);
+    data.request_sha256 = forged;
+    v.db.prepare('UPDATE ceremonies SET data = ? WHERE id = ?').run(JSON.stringify(data), cid);
+    v.db.prepare('UPDATE approvals SET request_hash = ? WHERE ceremony_id = ?').run(forged, cid);
+    expect((await refusal(release(v.ctx, cid))).message).toMatch(/approvals\.escrowed_share of alice: AES-GCM authentication failed/);
     v.db.close();
   });
 });

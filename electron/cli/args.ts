@@ -107,11 +107,13 @@ export function parseCommand<O extends Options>(argv: string[], cmd: string, opt
   return r;
 }
 
+/** `v`, or a UsageError saying that `opt` is required for `cmd`. */
 export function need<T>(v: T | undefined, cmd: string, opt: string): T {
   if (v === undefined) throw new UsageError(`${cmd}: ${opt} is required`);
   return v;
 }
 
+/** `v` as a whole number (undefined stays undefined); UsageError naming `opt` otherwise. */
 export function int(v: string | undefined, opt: string): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v)) throw new UsageError(`${opt}: "${v}" is not a whole number`);

@@ -196,8 +196,12 @@ export function openCeremony(ctx: Ctx, keyId: string, opts: { participants?: str
       key_id: key.id, key_name: key.name, key_fingerprint: key.meta.fingerprint, policy_sha256: jcsHash(key.policy),
       approvals_required: key.policy.approvals, participants, expires_at: addSeconds(now, ttl).toISOString(),
     };
+    const liveOn = () => ctx.db.prepare(`SELECT id, state, data FROM ceremonies WHERE key_id = ? AND state NOT IN (${TERMINAL.map(() => '?').join(',')})`).get(key.id, ...TERMINAL) as { id: string; state: string; data: string } | undefined;
+    // A live ceremony past its deadline no longer blocks the key: it is expired first.
+    const stale = liveOn();
+    if (stale && stale.state !== 'released' && now > new Date((JSON.parse(stale.data) as CeremonyData).expires_at)) end(ctx, stale.id, 'expired', 'deadline passed (found when opening another ceremony)');
     tx(ctx.db, () => {
-      const other = ctx.db.prepare(`SELECT id, state FROM ceremonies WHERE key_id = ? AND state NOT IN (${TERMINAL.map(() => '?').join(',')})`).get(key.id, ...TERMINAL) as { id: string; state: string } | undefined;
+      const other = liveOn();
       if (other) throw new Refused('state', `key ${key.id} already has ceremony ${other.id} in progress (${other.state}); finish or abort it first`);
       ctx.db.prepare('INSERT INTO ceremonies (id, key_id, state, data, escrow_id, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(cid, key.id, 'open', jcs(data), newEscrowId(), now.toISOString(), now.toISOString());

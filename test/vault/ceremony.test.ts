@@ -108,7 +108,11 @@ describe('a whole release (2 of 3)', () => {
     await abort(v.ctx, first, 'test');
     const second = await openCeremony(v.ctx, v.key.id);
     expect(second).not.toBe(first);
-    await abort(v.ctx, second);
+    // A live ceremony past its deadline does not block the key: opening another expires it.
+    const later: Ctx = { ...v.ctx, now: () => new Date(Date.parse(show(v.ctx, second).data.expires_at) + 1) };
+    const third = await openCeremony(later, v.key.id);
+    expect(show(v.ctx, second).state).toBe('expired');
+    await abort(v.ctx, third);
   });
 });
 

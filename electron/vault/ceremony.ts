@@ -318,6 +318,18 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
 const escrowAad = (cid: string, custodian: string, requestSha256: string) => jcs({ purpose: 'approval-escrow', ceremony: cid, custodian, request_sha256: requestSha256 });
 
 /**
+ * Forgets the approvals of a ceremony whose RAM escrow key was lost (their shares cannot be opened);
+ * the approvals stay in the audit log, and the custodians approve again.
+ */
+function resetApprovals(ctx: Ctx, cid: string, data: CeremonyData): void {
+  tx(ctx.db, () => {
+    const gone = approvalsOf(ctx.db, cid).map((a) => a.custodian);
+    ctx.db.prepare('DELETE FROM approvals WHERE ceremony_id = ?').run(cid);
+    save(ctx, cid, 'appraised', data, 'ceremony.approvals.reset', { reason: 'the approval escrow key (RAM only) is gone', custodians: gone });
+  });
+}
+
+/**
  * One custodian's approval. The passphrase unseals their share (Argon2id; refused and logged when
  * wrong); the share is kept only sealed under the RAM-only escrow key. `requestSha256`, when given,
  * must equal the ceremony's request hash (the custodian approves exactly what they reviewed).
@@ -337,6 +349,8 @@ export function approve(ctx: Ctx, cid: string, custodian: string, passphrase: st
       throw new Refused('approvals', `the request hash given (${opts.requestSha256}) is not ceremony ${cid}'s (${data.request_sha256})`);
     }
     const share = await unsealShare(ctx.db, custodian, passphrase);
+    // Earlier approvals whose escrow key is gone (a reboot) cannot count: they must be given again.
+    if (!existingEscrowKey(r.escrow_id) && approvalsOf(ctx.db, cid).length > 0) resetApprovals(ctx, cid, data);
     const sealed = seal(escrowKey(r.escrow_id), share, escrowAad(cid, custodian, data.request_sha256!));
     share.fill(0);
     tx(ctx.db, () => {
@@ -369,10 +383,7 @@ export function release(ctx: Ctx, cid: string): Promise<{ bundle: FlattenedJWE; 
     if (r.state !== 'approved') throw new Refused('state', `ceremony ${cid} is ${r.state}; release follows the approvals`);
     const escrow = existingEscrowKey(r.escrow_id);
     if (!escrow || approvals.some((a) => a.escrowed_share === null)) {
-      tx(ctx.db, () => {
-        ctx.db.prepare('DELETE FROM approvals WHERE ceremony_id = ?').run(cid);
-        save(ctx, cid, 'appraised', data, 'ceremony.approvals.reset', { reason: 'approval escrow key (RAM) is gone', custodians: approvals.map((a) => a.custodian) });
-      });
+      resetApprovals(ctx, cid, data);
       throw new Refused('approvals', `the approval escrow of ceremony ${cid} is gone (it lives in RAM only: was the machine restarted?); the custodians must approve again`);
     }
     // The request as stored now must be the one every custodian approved.

@@ -22,7 +22,8 @@ import { parseReleasePolicy } from '../electron/vault/policy.ts';
 
 const RUNS = Number(process.env.BENCH_CEREMONIES ?? 7);
 const dir = mkdtempSync(join(tmpdir(), 'custodian-bench-'));
-process.env.CUSTODIAN_ESCROW_DIR ??= mkdtempSync('/dev/shm/custodian-bench-escrow-');
+const escrowDir = mkdtempSync('/dev/shm/custodian-bench-escrow-');
+process.env.CUSTODIAN_ESCROW_DIR = escrowDir;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // One Argon2id unlock at the default parameters.
@@ -65,7 +66,7 @@ for (let i = 0; i < RUNS + 1; i++) {
   steps.total!.push(Object.values(t).reduce((x, y) => x + y, 0));
 }
 db.close();
-rmSync(dir, { recursive: true, force: true });
+for (const d of [dir, escrowDir]) rmSync(d, { recursive: true, force: true });
 
 console.log(`Argon2id unlock (m=${DEFAULT_ARGON2.memoryKiB} KiB, t=${DEFAULT_ARGON2.iterations}, p=${DEFAULT_ARGON2.parallelism}, hash-wasm): median ${median(unlock).toFixed(0)} ms over ${unlock.length}`);
 console.log(`one ceremony's automated steps, excluding Argon2id (median of ${RUNS}, ms):`);

@@ -13,7 +13,7 @@ import { rehearsalEvidence, rehearseSnp } from '../../electron/rehearse/snp.ts';
 import { approve, challenge, closeReleased, listCeremonies, openCeremony, release, show, submitEvidence, TERMINAL } from '../../electron/vault/ceremony.ts';
 import { openDb } from '../../electron/vault/db.ts';
 import { listKeys } from '../../electron/vault/keys.ts';
-import { passphraseOf } from './helpers.ts';
+import { passphraseOf } from './names.ts';
 
 const [vault, work, target] = process.argv.slice(2) as [string, string, string];
 const say = (line: string) => writeSync(1, `${line}\n`);

@@ -1,6 +1,7 @@
 /** Helpers for the vault tests: a fresh vault with a model key, rehearsal evidence, the CLI. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.ts';
@@ -16,11 +17,13 @@ import { parseReleasePolicy } from '../../electron/vault/policy.ts';
 /** A fresh temporary directory. */
 export const tmp = (label = 'vault') => mkdtempSync(join(tmpdir(), `custodian-${label}-`));
 
-// Each test file gets its own RAM escrow directory (inherited by CLI children).
-process.env.CUSTODIAN_ESCROW_DIR ??= mkdtempSync('/dev/shm/custodian-test-escrow-');
+// Each test file gets its own RAM escrow directory (inherited by CLI children), removed afterwards.
+const escrowDir = mkdtempSync('/dev/shm/custodian-test-escrow-');
+process.env.CUSTODIAN_ESCROW_DIR = escrowDir;
+afterAll(() => rmSync(escrowDir, { recursive: true, force: true }));
 
-export const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin'];
-export const passphraseOf = (name: string) => `correct horse battery ${name}`;
+export { NAMES, passphraseOf } from './names.ts';
+import { NAMES, passphraseOf } from './names.ts';
 /** Argon2id for tests: 64 MiB (the minimum) and one pass, to keep the suite quick. */
 export const TEST_ARGON2 = { iterations: 1 };
 

@@ -6,6 +6,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import canonicalizeJson from 'canonicalize';
 import { argon2id } from 'hash-wasm';
+import { InputError } from './errors.ts';
 
 /** RFC 8785 (JCS) canonical JSON text of `value`. Throws on values JSON cannot represent. */
 export function jcs(value: unknown): string {
@@ -91,12 +92,12 @@ export const MIN_ARGON2_MEMORY_KIB = 65536;
 /** Defaults: 64 MiB, 3 passes, 1 lane (RFC 9106 §4 second recommended option, with t = 3). */
 export const DEFAULT_ARGON2 = { memoryKiB: 65536, iterations: 3, parallelism: 1 } as const;
 
-/** Fresh parameters with a random salt; refuses memory below 64 MiB or iterations below 1. */
+/** Fresh parameters with a random salt; InputError for memory below 64 MiB or iterations below 1. */
 export function newArgon2Params(p: { memoryKiB?: number; iterations?: number; parallelism?: number } = {}): Argon2Params {
   const memoryKiB = p.memoryKiB ?? DEFAULT_ARGON2.memoryKiB;
   const iterations = p.iterations ?? DEFAULT_ARGON2.iterations;
-  if (!(memoryKiB >= MIN_ARGON2_MEMORY_KIB)) throw new Error(`Argon2id memory must be at least ${MIN_ARGON2_MEMORY_KIB} KiB, got ${memoryKiB}`);
-  if (!(iterations >= 1)) throw new Error(`Argon2id iterations must be at least 1, got ${iterations}`);
+  if (!(memoryKiB >= MIN_ARGON2_MEMORY_KIB)) throw new InputError('--argon2-memory-kib', 'Argon2id memory', `must be at least ${MIN_ARGON2_MEMORY_KIB} KiB (64 MiB), got ${memoryKiB}`);
+  if (!(iterations >= 1)) throw new InputError('--argon2-iterations', 'Argon2id iterations', `must be at least 1, got ${iterations}`);
   return { alg: 'argon2id', version: 19, memoryKiB, iterations, parallelism: p.parallelism ?? DEFAULT_ARGON2.parallelism, salt: random(16).toString('base64') };
 }
 

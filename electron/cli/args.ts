@@ -31,7 +31,7 @@ Key vault and release ceremony (global options before the command: --vault FILE,
   custodian --vault FILE ceremony release CID --out BUNDLE --receipt RECEIPT
   custodian --vault FILE ceremony abort|show CID     ceremony list
   custodian --vault FILE audit verify [--checkpoint EXPORT_FILE]
-  custodian --vault FILE audit export --out FILE --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
+  custodian --vault FILE audit export [--out FILE] --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
   custodian unwrap --tee-key JWK_FILE BUNDLE --out FILE
   custodian rehearse snp --challenge FILE --tee-key-out JWK_FILE --out DIR [--kty EC|RSA]
 

@@ -243,7 +243,7 @@ async function auditCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
   }
   if (sub === 'export') {
     const { values } = parse(argv, 'audit export', { out: { type: 'string' }, custodian: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'passphrase-fd': { type: 'string' } }, 0);
-    const file = need(values.out, 'audit export', '--out FILE');
+    const file = values.out; // default: standard output
     const name = need(values.custodian, 'audit export', '--custodian NAME (whose passphrase unseals the vault signing key)');
     return withDb(g, async ({ db, actor }) => {
       const passphrase = await getPassphrase({ file: values['passphrase-file'], fd: values['passphrase-fd'] }, name);
@@ -253,8 +253,10 @@ async function auditCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
       });
       const v = vaultInfo(db);
       const exp = await exportAudit(db, key, v.signingPublicJwk as JWK, v.vaultId, actor);
-      writeAtomic(file, `${JSON.stringify(exp, null, 2)}\n`);
-      out(`exported ${exp.entries.length} entries to ${file} with a checkpoint signed by the vault key`);
+      const text = `${JSON.stringify(exp, null, 2)}\n`;
+      if (file === undefined) process.stdout.write(text);
+      else writeAtomic(file, text);
+      process.stderr.write(`custodian: exported ${exp.entries.length} entries to ${file ?? 'standard output'} with a checkpoint signed by the vault key\n`);
       return 0;
     });
   }

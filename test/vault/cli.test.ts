@@ -131,6 +131,9 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
     const exp = join(dir, 'audit.json');
     const e = v('audit', 'export', '--out', exp, '--custodian', 'bob', '--passphrase-file', pass('bob'));
     expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toMatch(/exported \d+ entries to .*audit\.json with a checkpoint signed by the vault key/);
+    const toStdout = v('audit', 'export', '--custodian', 'bob', '--passphrase-file', pass('bob'));
+    expect(JSON.parse(toStdout.stdout).entries.length).toBeGreaterThan(0);
     const entries = JSON.parse(readFileSync(exp, 'utf8')).entries as { event: string; payload: Record<string, unknown> }[];
     expect(entries.some((x) => x.event === 'ceremony.released' && (x.payload.trust_anchor as { kind: string }).kind === 'TEST')).toBe(true);
     expect(entries.some((x) => x.event === 'ceremony.step.refused' && x.payload.reason === 'binding')).toBe(true);
@@ -162,7 +165,7 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
       child.on('close', resolve);
     });
     expect(code).toBe(0);
-    expect(output).toMatch(/exported \d+ entries/);
+    expect(output).toMatch(/exported \d+ entries/); // script merges stderr into its output
     expect(output).not.toContain(passphraseOf('alice'));
   });
 

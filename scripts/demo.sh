@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Verifies the bundled synthetic sample (fixtures/snp/valid, signed by the project's TEST PKI), then a
-# tampered copy, so the demo shows one pass and one failure.
+# tampered copy, so the demo shows one pass and one failure. Then a whole key release ceremony on a
+# temporary vault, with TEST rehearsal evidence, ending with the enclave holding the imported key.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 f=fixtures/snp
@@ -26,4 +27,39 @@ if [ -f "$tdx/manifest.json" ]; then
     --at 2026-03-01T00:00:00Z | grep -E '^(Intel|Verdict|TCB status|Platform)|tcb\.|tdx_module'
 else
   echo "(../shared/vectors not found: skipping the TDX example)"
+fi
+echo
+echo "== Key release ceremony on a temporary vault (2 of 3 custodians, TEST rehearsal evidence)"
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+say() { echo "\$ custodian $*" | sed "s#$d/##g"; }
+run() { say "$@"; ./bin/custodian "$@"; }
+for who in alice bob carol; do printf 'demo passphrase of %s\n' "$who" > "$d/$who.pass"; done
+head -c 32 /dev/urandom > "$d/model.key"   # the demo model key: a raw AES-256 key file
+V=(--vault "$d/vault.db")
+run "${V[@]}" vault init --custodian "alice:$d/alice.pass" --custodian "bob:$d/bob.pass" --custodian "carol:$d/carol.pass" --threshold 2
+say "${V[@]}" key import --name demo-model --file "$d/model.key" --allow-test-anchor
+key=$(./bin/custodian "${V[@]}" key import --name demo-model --file "$d/model.key" --allow-test-anchor 2> "$d/import.log")
+echo "$key"; cat "$d/import.log"
+imported=$(grep -o 'fingerprint [0-9a-f]*' "$d/import.log" | cut -d' ' -f2)
+say "${V[@]}" ceremony open --key "$key"
+cid=$(./bin/custodian "${V[@]}" ceremony open --key "$key")
+echo "$cid"
+run "${V[@]}" ceremony challenge "$cid" --out "$d/challenge.json"
+echo "-- at the enclave (rehearsal): a fresh TEE key, and a TEST-signed SEV-SNP report binding it to the nonce"
+run rehearse snp --challenge "$d/challenge.json" --tee-key-out "$d/tee.jwk" --out "$d/evidence"
+run "${V[@]}" ceremony evidence "$cid" "$d/evidence/report.bin" --chain "$d/evidence/chain.pem" --test-anchor "$d/evidence/test-anchor.pem"
+run "${V[@]}" ceremony approve "$cid" --custodian alice --passphrase-file "$d/alice.pass"
+run "${V[@]}" ceremony approve "$cid" --custodian carol --passphrase-file "$d/carol.pass"
+run "${V[@]}" ceremony release "$cid" --out "$d/bundle.jwe" --receipt "$d/receipt.jws"
+echo "-- at the enclave: unwrap the bundle with the TEE private key"
+unwrapped=$(run unwrap --tee-key "$d/tee.jwk" "$d/bundle.jwe" --out "$d/released.key" | tee /dev/stderr | grep -o 'fingerprint [0-9a-f]*' | cut -d' ' -f2)
+run "${V[@]}" audit verify
+echo "imported key fingerprint: $imported"
+echo "released key fingerprint: $unwrapped"
+if [ -n "$imported" ] && [ "$imported" = "$unwrapped" ] && cmp -s "$d/model.key" "$d/released.key"; then
+  echo "MATCH: the enclave holds the imported model key"
+else
+  echo "MISMATCH: the released key is not the imported one" >&2
+  exit 1
 fi

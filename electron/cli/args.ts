@@ -1,5 +1,5 @@
 /** Command-line parsing for `custodian`. Usage errors become {@link UsageError} (exit code 2). */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EvidenceType } from '../core/appraisal.ts';
 
 export class UsageError extends Error {}
@@ -30,7 +30,30 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --at RFC3339    reference time for every validity check (default: now)
   --json          print the whole appraisal as JSON
 
-exit codes: 0 affirming or warning, 1 contraindicated, 2 input could not be read or parsed`;
+Key vault and release ceremony (global options before the command: --vault FILE, --actor NAME):
+  custodian --vault FILE vault init --custodian NAME:PASSPHRASE_FILE... --threshold M
+                        [--argon2-memory-kib KIB] [--argon2-iterations N]
+  custodian --vault FILE vault info
+  custodian --vault FILE key import --name NAME --file KEYFILE [--policy FILE] [--approvals N] [--allow-test-anchor]
+  custodian --vault FILE key generate --name NAME [--bits 128|256] [--policy FILE] [--approvals N] [--allow-test-anchor]
+  custodian --vault FILE key list [--json]
+  custodian --vault FILE ceremony open --key KEY_ID [--participant NAME]... [--ttl SECONDS]
+  custodian --vault FILE ceremony challenge CID --out FILE [--hash sha256|sha384|sha512] [--ttl SECONDS]
+  custodian --vault FILE ceremony evidence CID EVIDENCE [--chain FILE]... [--crl FILE]... [--test-anchor FILE]...
+                        [--tee-pubkey JWK_FILE (default: tee-pubkey.jwk beside EVIDENCE)] [--at RFC3339]
+  custodian --vault FILE ceremony approve CID --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
+                        [--request-hash HEX]
+  custodian --vault FILE ceremony release CID --out BUNDLE --receipt RECEIPT
+  custodian --vault FILE ceremony abort|show CID     ceremony list
+  custodian --vault FILE audit verify [--checkpoint EXPORT_FILE]
+  custodian --vault FILE audit export [--out FILE] --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
+  custodian unwrap --tee-key JWK_FILE BUNDLE --out FILE
+  custodian rehearse snp --challenge FILE --tee-key-out JWK_FILE --out DIR [--kty EC|RSA]
+
+  Passphrases are never taken from the command line: a terminal prompt, --passphrase-file or --passphrase-fd.
+
+exit codes: verify: 0 affirming or warning, 1 contraindicated; other commands: 0 done, 1 refused (policy,
+approvals, binding, authentication); all: 2 input could not be read or parsed, 3 internal error`;
 
 export interface VerifyArgs {
   evidence: string;
@@ -113,4 +136,31 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
     nonce: values.nonce === undefined ? undefined : parseNonce(values.nonce),
     moreEvidence: values['more-evidence'] ?? [],
   };
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** A subcommand's arguments: parseArgs (strict) with usage errors as UsageError; `npos` = the exact number of positionals. */
+export function parseCommand<O extends Options>(argv: string[], cmd: string, options: O, npos: number) {
+  let r;
+  try {
+    r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${cmd}: ${(e as Error).message}`);
+  }
+  if (r.positionals.length !== npos) throw new UsageError(`${cmd} takes ${npos} positional argument(s), got ${r.positionals.length}`);
+  return r;
+}
+
+/** `v`, or a UsageError saying that `opt` is required for `cmd`. */
+export function need<T>(v: T | undefined, cmd: string, opt: string): T {
+  if (v === undefined) throw new UsageError(`${cmd}: ${opt} is required`);
+  return v;
+}
+
+/** `v` as a whole number (undefined stays undefined); UsageError naming `opt` otherwise. */
+export function int(v: string | undefined, opt: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${opt}: "${v}" is not a whole number`);
+  return Number(v);
 }

@@ -1,32 +1,17 @@
 /**
- * `custodian` command-line entry point. Exit codes: 0 affirming or warning, 1 contraindicated,
- * 2 input could not be read or parsed (one line naming the file and the problem, no stack trace).
+ * `custodian` command-line entry point. Exit codes: 0 done (verify: affirming or warning), 1 refused
+ * (verify: contraindicated; vault: policy, approvals, binding, authentication), 2 input could not be
+ * read or parsed (one line naming the file and the problem, no stack trace), 3 internal error.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadCore } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
-import type { NamedBytes } from '../core/appraisal.ts';
+import { Refused } from '../vault/errors.ts';
 import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
+import { readJson, readNamed } from './files.ts';
 import { renderText } from './render.ts';
-
-async function readNamed(path: string, role: string): Promise<NamedBytes> {
-  try {
-    return { name: path, bytes: await readFile(path) };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new InputError(path, role, code === 'ENOENT' ? 'no such file' : `cannot read (${code})`);
-  }
-}
-
-async function readPolicy(path: string): Promise<unknown> {
-  const text = Buffer.from((await readNamed(path, 'policy')).bytes).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError(path, 'policy', `not JSON: ${(e as Error).message}`);
-  }
-}
+import { defaultActor, runVaultCommand, type Globals } from './vault.ts';
+import { rehearseCmd, unwrapCmd } from './workload.ts';
 
 /** `--nonce` sets `nvidia.nonce` in the policy (over any value the policy file holds). */
 function withNonce(policy: unknown, nonce: string | undefined): unknown {
@@ -39,25 +24,42 @@ async function verify(argv: string[]): Promise<number> {
   const args = parseVerifyArgs(argv, new Date());
   const core = await loadCore();
   const appraisal = core.verify({
-    evidence: await readNamed(args.evidence, 'evidence'),
-    endorsements: await Promise.all([...args.chain, ...args.crl, ...args.collateral].map((p) => readNamed(p, 'endorsement'))),
-    testAnchors: await Promise.all(args.testAnchors.map((p) => readNamed(p, 'test anchor'))),
-    policy: withNonce(args.policy === undefined ? undefined : await readPolicy(args.policy), args.nonce),
+    evidence: readNamed(args.evidence, 'evidence'),
+    endorsements: [...args.chain, ...args.crl, ...args.collateral].map((p) => readNamed(p, 'endorsement')),
+    testAnchors: args.testAnchors.map((p) => readNamed(p, 'test anchor')),
+    policy: withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce),
     referenceTime: args.at,
-    rims: await Promise.all(args.rims.map((p) => readNamed(p, 'RIM'))),
-    ocsp: await Promise.all(args.ocsp.map((p) => readNamed(p, 'OCSP response'))),
-    moreEvidence: await Promise.all(args.moreEvidence.map((p) => readNamed(p, 'evidence'))),
+    rims: args.rims.map((p) => readNamed(p, 'RIM')),
+    ocsp: args.ocsp.map((p) => readNamed(p, 'OCSP response')),
+    moreEvidence: args.moreEvidence.map((p) => readNamed(p, 'evidence')),
     type: args.type,
   });
   process.stdout.write(args.json ? `${JSON.stringify(appraisal, null, 2)}\n` : `${renderText(appraisal, basename(args.evidence))}\n`);
   return appraisal.verdict === 'contraindicated' ? 1 : 0;
 }
 
+/** Splits the global options (`--vault FILE`, `--actor NAME`) off the front of argv. */
+function globals(argv: string[]): { g: Globals; rest: string[] } {
+  const g: Globals = { actor: defaultActor() };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const m = /^--(vault|actor)(?:=(.*))?$/.exec(argv[i]!);
+    if (!m) break;
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
+    g[m[1] as 'vault' | 'actor'] = value;
+  }
+  return { g, rest: argv.slice(i) };
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
   try {
+    const { g, rest: [command, ...rest] } = globals(argv);
     if (command === 'verify') return await verify(rest);
+    if (command === 'vault' || command === 'key' || command === 'ceremony' || command === 'audit') return await runVaultCommand(g, command, rest);
+    if (command === 'unwrap') return await unwrapCmd(rest);
+    if (command === 'rehearse') return await rehearseCmd(rest);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
@@ -71,6 +73,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError) {
       process.stderr.write(`custodian: error: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof Refused) {
+      process.stderr.write(`custodian: refused (${e.reason}): ${e.message}\n`);
+      return 1;
     }
     process.stderr.write(`custodian: internal error: ${(e as Error).message}\n`);
     return 3;

@@ -1,0 +1,50 @@
+/**
+ * Workload-side commands, which need no vault: `unwrap` (the reference consumer of a release bundle)
+ * and `rehearse snp` (TEST evidence for rehearsing a ceremony).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FlattenedJWE, JWK } from 'jose';
+import { parseChallenge, rehearseSnp } from '../rehearse/snp.ts';
+import { Refused } from '../vault/errors.ts';
+import { fingerprint } from '../vault/keys.ts';
+import { decryptBundle } from '../vault/release.ts';
+import { need, parseCommand as parse, UsageError } from './args.ts';
+import { readJson, readNamed, writeAtomic } from './files.ts';
+
+/** `custodian unwrap --tee-key JWK_FILE BUNDLE --out FILE`: decrypts a release bundle with the TEE private key. */
+export async function unwrapCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, 'unwrap', { 'tee-key': { type: 'string' }, out: { type: 'string' } }, 1);
+  const teeKey = need(values['tee-key'], 'unwrap', '--tee-key JWK_FILE');
+  const outFile = need(values.out, 'unwrap', '--out FILE');
+  const jwk = readJson(teeKey, 'tee-key') as JWK;
+  const bundle = readJson(positionals[0]!, 'bundle') as FlattenedJWE;
+  let r;
+  try {
+    r = await decryptBundle(bundle, jwk);
+  } catch {
+    throw new Refused('authentication', `${positionals[0]}: the bundle does not decrypt with ${teeKey} (not the TEE key it was released to, or altered)`);
+  }
+  const format = r.cty === 'custodian-key+pkcs8' ? 'pkcs8' : 'raw';
+  const bytes = Buffer.from(r.plaintext);
+  writeAtomic(outFile, bytes, 0o600);
+  process.stdout.write(`key ${r.kid ?? '?'} (${format}, ${format === 'raw' ? `${bytes.length * 8}-bit AES` : 'PKCS#8'}) written to ${outFile}\nfingerprint ${fingerprint({ format, bytes })}\n`);
+  bytes.fill(0);
+  return 0;
+}
+
+/** `custodian rehearse snp --challenge FILE --tee-key-out JWK_FILE --out DIR [--kty EC|RSA]`. */
+export async function rehearseCmd([platform, ...argv]: string[]): Promise<number> {
+  if (platform !== 'snp') throw new UsageError(`rehearse: unknown platform "${platform ?? ''}" (snp)`);
+  const { values } = parse(argv, 'rehearse snp', { challenge: { type: 'string' }, 'tee-key-out': { type: 'string' }, out: { type: 'string' }, kty: { type: 'string' } }, 0);
+  const [challengeFile, keyOut, dir] = [need(values.challenge, 'rehearse snp', '--challenge FILE'), need(values['tee-key-out'], 'rehearse snp', '--tee-key-out JWK_FILE'), need(values.out, 'rehearse snp', '--out DIR')];
+  const kty = (values.kty ?? 'EC').toUpperCase();
+  if (kty !== 'EC' && kty !== 'RSA') throw new UsageError('--kty: EC or RSA');
+  const ch = parseChallenge(readNamed(challengeFile, 'challenge').bytes.toString('utf8'), challengeFile);
+  const r = rehearseSnp(ch, kty);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, data] of Object.entries(r.files)) writeAtomic(join(dir, name), data);
+  writeAtomic(keyOut, `${JSON.stringify(r.teePrivateJwk)}\n`, 0o600);
+  process.stdout.write(`TEST rehearsal evidence in ${dir} (report.bin, chain.pem, test-anchor.pem, tee-pubkey.jwk); TEE private key ${keyOut}\n`);
+  return 0;
+}

@@ -1,0 +1,86 @@
+/**
+ * `custodian rehearse snp`: evidence for rehearsing a release ceremony. Writes a fresh TEE key pair and
+ * a synthetic SEV-SNP report signed by the project's TEST PKI (`fixtures/snp`, "Custodian TEST (not
+ * AMD)") whose REPORT_DATA binds the public key to the challenge exactly as a Trustee guest would
+ * (binding.ts), plus the chain and the TEST anchor. Evidence made here verifies only when the TEST
+ * anchor is passed explicitly (`--test-anchor`), and is then recorded as TEST everywhere.
+ *
+ * Output: `DIR/report.bin` (1184 bytes), `DIR/chain.pem` (VCEK, ASK, ARK), `DIR/test-anchor.pem` (the
+ * TEST ARK), `DIR/tee-pubkey.jwk` (public JWK, for `ceremony evidence --tee-pubkey`) and the private
+ * JWK at `teeKeyOut` (mode 0600, for `custodian unwrap`).
+ */
+import { createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHIP_IDS, makeReport } from '../../fixtures/lib/profile.mjs';
+import { expectedReportData, HASH_ALGS, type Challenge, type HashAlg, type TeePublicJwk } from '../vault/binding.ts';
+import type { EvidenceInput } from '../vault/ceremony.ts';
+import { InputError } from '../vault/errors.ts';
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/snp/', import.meta.url));
+
+export interface RehearsalFiles {
+  /** File name (in `DIR`) → contents. */
+  files: Record<string, Buffer | string>;
+  teePrivateJwk: JsonWebKey;
+  teePublicJwk: TeePublicJwk;
+}
+
+/** Reads and checks a challenge file (Trustee shape, from `ceremony challenge`). */
+export function parseChallenge(text: string, file: string): { nonce: string; hashAlg: HashAlg } {
+  let c: Challenge;
+  try {
+    c = JSON.parse(text) as Challenge;
+  } catch {
+    throw new InputError(file, 'challenge', 'not JSON');
+  }
+  if (typeof c?.nonce !== 'string' || c.nonce.length === 0) throw new InputError(file, 'nonce', 'missing');
+  const alg = c['extra-params']?.['selected-hash-algorithm'] ?? 'sha384';
+  if (!HASH_ALGS.includes(alg)) throw new InputError(file, 'extra-params.selected-hash-algorithm', `${String(alg)} is not sha256, sha384 or sha512`);
+  return { nonce: c.nonce, hashAlg: alg };
+}
+
+/**
+ * Makes the rehearsal evidence for `challenge`. `kty` selects the TEE key: EC (P-256, for
+ * ECDH-ES+A256KW) or RSA (3072 bits, for RSA-OAEP-256). `options.policy` overrides the report's
+ * guest POLICY (e.g. the fixtures' DEBUG_POLICY, to rehearse a refusal).
+ */
+export function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: { policy?: bigint } = {}): RehearsalFiles {
+  const pair = kty === 'EC' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const alg = kty === 'EC' ? 'ECDH-ES+A256KW' : 'RSA-OAEP-256';
+  const teePrivateJwk = { ...pair.privateKey.export({ format: 'jwk' }), alg };
+  const teePublicJwk = { ...pair.publicKey.export({ format: 'jwk' }), alg } as TeePublicJwk;
+  const vcek = createPrivateKey(readFileSync(join(FIXTURES, 'keys', 'vcek.pkcs8.pem'), 'utf8')).export({ format: 'jwk' });
+  const scalar = new Uint8Array(Buffer.from(vcek.d!, 'base64url'));
+  const reportData = new Uint8Array(expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg));
+  const { report } = makeReport(scalar, { chipId: CHIP_IDS.valid, reportData, policy: options.policy });
+  const pem = (p: string) => readFileSync(join(FIXTURES, p), 'utf8');
+  return {
+    files: {
+      'report.bin': Buffer.from(report),
+      'chain.pem': pem('valid/vcek.pem') + pem('pki/cert_chain.pem'),
+      'test-anchor.pem': pem('pki/ark.pem'),
+      'tee-pubkey.jwk': `${JSON.stringify(teePublicJwk, null, 2)}\n`,
+    },
+    teePrivateJwk,
+    teePublicJwk,
+  };
+}
+
+/**
+ * The rehearsal files as `ceremony evidence` input (as if read from DIR): report, chain, the TEST
+ * anchor (omitted with `testAnchor: false`) and the TEE public key (`teePubkey` replaces it, e.g. to
+ * present another key than the one the report binds).
+ */
+export function rehearsalEvidence(r: RehearsalFiles, opts: { teePubkey?: TeePublicJwk; testAnchor?: boolean; referenceTime?: Date } = {}): EvidenceInput {
+  const file = (name: string) => ({ name, bytes: Buffer.from(r.files[name]!) });
+  const jwk = opts.teePubkey ?? r.teePublicJwk;
+  return {
+    evidence: file('report.bin'),
+    endorsements: [file('chain.pem')],
+    testAnchors: opts.testAnchor === false ? [] : [file('test-anchor.pem')],
+    teePubkey: { file: { name: 'tee-pubkey.jwk', bytes: Buffer.from(JSON.stringify(jwk)) }, jwk },
+    referenceTime: opts.referenceTime ?? new Date(),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * A model key's release policy, stored with the key and bound into its wrapping (AES-GCM associated
+ * data), so editing it in the file makes the key unusable rather than releasable.
+ *
+ * ```json
+ * { "appraisal_policy": {"snp": {"minimum_guest_svn": 1}},   // the core's policy JSON (README "Policy")
+ *   "tee": ["sev-snp"],          // accepted CPU evidence: any of "sev-snp", "tdx"
+ *   "gpu": false,                // also require NVIDIA GPU evidence
+ *   "approvals": 2,              // approvals needed (≥ the vault threshold)
+ *   "allow_test_anchor": false,  // accept evidence chained to an explicit TEST anchor (rehearsals)
+ *   "nonce_ttl_seconds": 600,    // how long a challenge is valid
+ *   "ceremony_ttl_seconds": 86400 }
+ * ```
+ */
+import type { Core } from '../core/core.ts';
+import { InputError } from './errors.ts';
+
+export type TeeKind = 'sev-snp' | 'tdx';
+
+export interface ReleasePolicy {
+  appraisal_policy: Record<string, unknown>;
+  tee: TeeKind[];
+  gpu: boolean;
+  approvals: number;
+  allow_test_anchor: boolean;
+  nonce_ttl_seconds: number;
+  ceremony_ttl_seconds: number;
+}
+
+const FIELDS = ['appraisal_policy', 'tee', 'gpu', 'approvals', 'allow_test_anchor', 'nonce_ttl_seconds', 'ceremony_ttl_seconds'];
+
+/**
+ * Validates a (partial) policy document from `file` and fills defaults. `threshold` is the vault's M,
+ * `custodians` its N. Unknown fields and bad values are InputErrors naming the field.
+ */
+export function parseReleasePolicy(doc: unknown, file: string, threshold: number, custodians: number): ReleasePolicy {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(file, 'release policy', 'must be a JSON object');
+  const d = doc as Record<string, unknown>;
+  for (const k of Object.keys(d)) if (!FIELDS.includes(k)) throw new InputError(file, k, `unknown release-policy field (known: ${FIELDS.join(', ')})`);
+  const bad = (field: string, why: string) => new InputError(file, field, why);
+  const int = (field: string, dflt: number, min: number, max: number) => {
+    const v = d[field] ?? dflt;
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw bad(field, `must be an integer from ${min} to ${max}`);
+    return v as number;
+  };
+  const bool = (field: string) => {
+    const v = d[field] ?? false;
+    if (typeof v !== 'boolean') throw bad(field, 'must be true or false');
+    return v;
+  };
+  const ap = d.appraisal_policy ?? {};
+  if (ap === null || typeof ap !== 'object' || Array.isArray(ap)) throw bad('appraisal_policy', 'must be a JSON object');
+  const tee = d.tee ?? ['sev-snp'];
+  if (!Array.isArray(tee) || tee.length === 0 || !tee.every((t) => t === 'sev-snp' || t === 'tdx')) throw bad('tee', 'must be a non-empty list of "sev-snp", "tdx"');
+  return {
+    appraisal_policy: ap as Record<string, unknown>,
+    tee: [...new Set(tee as TeeKind[])],
+    gpu: bool('gpu'),
+    approvals: int('approvals', threshold, threshold, custodians),
+    allow_test_anchor: bool('allow_test_anchor'),
+    nonce_ttl_seconds: int('nonce_ttl_seconds', 600, 1, 7 * 86400),
+    ceremony_ttl_seconds: int('ceremony_ttl_seconds', 86400, 1, 30 * 86400),
+  };
+}
+
+/**
+ * Has the core parse `policy` as an appraisal policy (it does so before reading any evidence), so a
+ * key is never stored with a policy the core would reject. InputError naming `file` otherwise.
+ */
+export function checkAppraisalPolicy(core: Core, policy: unknown, file: string): void {
+  try {
+    core.verify({ evidence: { name: '(policy check)', bytes: new Uint8Array() }, policy, referenceTime: new Date(0) });
+  } catch (e) {
+    if (e instanceof InputError && e.file === 'policy') throw new InputError(file, e.field === 'policy' ? 'appraisal_policy' : `appraisal_policy.${e.field}`, e.detail);
+  }
+}

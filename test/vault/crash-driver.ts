@@ -1,0 +1,59 @@
+/**
+ * Child process for crash.test.ts: drives ceremonies on one vault, resuming whatever ceremony is live,
+ * until `TARGET` ceremonies are closed. After every committed step it writes `committed <step> <cid>
+ * [custodian]` to stdout synchronously, so the parent knows what must survive a SIGKILL.
+ *
+ * usage: node --import tsx crash-driver.ts VAULT WORKDIR TARGET
+ */
+import { writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCore } from '../../electron/core/core.ts';
+import { writeAtomic } from '../../electron/cli/files.ts';
+import { rehearsalEvidence, rehearseSnp } from '../../electron/rehearse/snp.ts';
+import { approve, challenge, closeReleased, listCeremonies, openCeremony, release, show, submitEvidence, TERMINAL } from '../../electron/vault/ceremony.ts';
+import { openDb } from '../../electron/vault/db.ts';
+import { listKeys } from '../../electron/vault/keys.ts';
+import { passphraseOf } from './names.ts';
+
+const [vault, work, target] = process.argv.slice(2) as [string, string, string];
+const say = (line: string) => writeSync(1, `${line}\n`);
+const core = await loadCore();
+const db = openDb(vault);
+const ctx = { db, actor: 'crash-driver' };
+const key = listKeys(db)[0]!;
+say('ready');
+
+for (;;) {
+  const all = listCeremonies(db);
+  if (all.filter((c) => c.state === 'closed').length >= Number(target)) break;
+  const live = all.find((c) => !TERMINAL.includes(c.state));
+  if (!live) {
+    say(`committed open ${await openCeremony(ctx, key.id)}`);
+    continue;
+  }
+  const cid = live.id;
+  const c = show(ctx, cid);
+  if (c.state === 'open') {
+    await challenge(ctx, cid);
+    say(`committed challenged ${cid}`);
+  } else if (c.state === 'challenged') {
+    const ch = await challenge(ctx, cid); // re-export, as an operator would after a crash
+    const r = rehearseSnp({ nonce: ch.nonce, hashAlg: ch['extra-params']['selected-hash-algorithm'] });
+    writeAtomic(join(work, `${cid}.tee.jwk`), JSON.stringify(r.teePrivateJwk), 0o600);
+    await submitEvidence(ctx, core, cid, rehearsalEvidence(r));
+    say(`committed appraised ${cid}`);
+  } else if (c.state === 'appraised') {
+    const next = c.data.participants.find((p) => !c.approvals.some((a) => a.custodian === p))!;
+    await approve(ctx, cid, next, passphraseOf(next));
+    say(`committed approval ${cid} ${next}`);
+  } else if (c.state === 'approved' || c.state === 'released') {
+    const r = await release(ctx, cid);
+    say(`committed released ${cid}`);
+    writeAtomic(join(work, `${cid}.bundle.json`), JSON.stringify(r.bundle));
+    writeAtomic(join(work, `${cid}.receipt.jws`), r.receipt);
+    await closeReleased(ctx, cid, { bundle: `${cid}.bundle.json`, receipt: `${cid}.receipt.jws` });
+    say(`committed closed ${cid}`);
+  }
+}
+db.close();
+say('done');

@@ -266,8 +266,7 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
       throw new Refused('nonce', `the challenge nonce of ceremony ${cid} expired at ${ch.expires_at}`);
     }
     const key = getKey(ctx.db, data.key_id);
-    if (!key.policy.tee.includes('sev-snp')) throw new Refused('policy', `key ${key.id} requires ${key.policy.tee.join(' or ')} evidence; this build verifies SEV-SNP only`);
-    if (key.policy.gpu) throw new Refused('policy', `key ${key.id} also requires NVIDIA GPU evidence, which this build cannot verify yet`);
+    if (key.policy.gpu) throw new Refused('policy', `key ${key.id} also requires NVIDIA GPU evidence, which the ceremony does not take yet (composite evidence)`);
     const files: FileDigest[] = [
       { name: input.evidence.name, role: 'evidence', sha256: sha256Hex(input.evidence.bytes) },
       ...input.endorsements.map((f) => ({ name: f.name, role: 'endorsement' as const, sha256: sha256Hex(f.bytes) })),
@@ -278,6 +277,9 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
       evidence: input.evidence, endorsements: input.endorsements, testAnchors: input.testAnchors,
       policy: key.policy.appraisal_policy, referenceTime: input.referenceTime,
     });
+    if (!(key.policy.tee as string[]).includes(appraisal.platform)) {
+      throw new Refused('policy', `key ${key.id} accepts ${key.policy.tee.join(' or ')} evidence; this is ${appraisal.platform} evidence`);
+    }
     const appraisalSha = jcsHash(appraisal);
     const reportData = String(appraisal.claims.report_data ?? '');
     const expected = expectedReportData(ch.nonce, input.teePubkey.jwk, ch.hash_alg).toString('hex');

@@ -188,9 +188,9 @@ describe('release policy and escrow', () => {
   });
 
   it.each([
-    ['TDX evidence only', { tee: ['tdx'] }, /requires tdx evidence; this build verifies SEV-SNP only/],
+    ['TDX evidence only', { tee: ['tdx'] }, /accepts tdx evidence; this is sev-snp evidence/],
     ['NVIDIA GPU evidence as well', { gpu: true }, /also requires NVIDIA GPU evidence/],
-  ])('refuses when the policy requires %s, which this build cannot verify', async (_w, policy, msg) => {
+  ])('refuses SEV-SNP evidence when the policy requires %s', async (_w, policy, msg) => {
     const v = await newVault({ policy });
     const { cid, ch } = await started(v);
     expect(await refused(submitEvidence(v.ctx, core, cid, evidenceFor(ch).input), 'policy')).toMatch(msg);

@@ -57,3 +57,13 @@ export interface VerifyRequest {
   /** Forces the evidence type; by default a DCAP quote is recognised by its header. */
   type?: EvidenceType;
 }
+
+/** A vendor root embedded in the core (`wasm/src/pins.rs`). */
+export interface PinnedRoot {
+  vendor: string;
+  name: string;
+  /** Evidence types whose chains end at this root. */
+  platforms: EvidenceType[];
+  /** Lowercase hex SHA-256 of the root's SubjectPublicKeyInfo DER. */
+  spki_sha256: string;
+}

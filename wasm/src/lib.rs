@@ -8,6 +8,7 @@ pub mod abi;
 pub mod appraisal;
 pub mod azure_hcl;
 pub mod error;
+pub mod pins;
 pub mod policy_util;
 pub mod request;
 pub mod snp;

@@ -15,7 +15,7 @@ async function dropped(items: DropItem[]): Promise<File[]> {
 
 export function FileDrop({ label, hint, onFiles }: FileDropProps) {
   return (
-    <DropZone className="drop" aria-label={label} onDrop={(e) => void dropped(e.items).then(onFiles)}>
+    <DropZone className="drop" aria-label={`Drop files here: ${label}`} onDrop={(e) => void dropped(e.items).then(onFiles)}>
       <FileTrigger allowsMultiple onSelect={(list) => list && onFiles(Array.from(list))}>
         <Button className="button">{label}</Button>
       </FileTrigger>

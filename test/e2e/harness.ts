@@ -1,0 +1,82 @@
+/**
+ * End-to-end harness: the loopback host (real wasm core, real handlers, batch worker threads)
+ * serving the built renderer, driven in Debian's Chromium through playwright-core. Records every
+ * request the page issues and every console error, and saves screenshots to test-artifacts/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startConsoleHost } from '../../electron/loopback/compose.ts';
+import type { LoopbackHost } from '../../electron/loopback/host.ts';
+import { ROOT } from '../helpers.ts';
+
+export const CHROMIUM = process.env.CUSTODIAN_CHROMIUM ?? '/usr/bin/chromium';
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) console.warn(`\n*** Chromium not found at ${CHROMIUM}: end-to-end tests are SKIPPED (apt-get install -y chromium) ***\n`);
+
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+const RENDERER = join(ROOT, 'out', 'renderer');
+
+/** Flags from ../shared/TOOLCHAIN.md: headless, no sandbox (root), nothing that phones home. */
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export interface Console {
+  host: LoopbackHost;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Every request URL the page issued, in order. */
+  requests: string[];
+  /** Console errors and uncaught page errors (CSP violations show up here). */
+  errors: string[];
+  /** Saves a full-page screenshot as test-artifacts/<name>.png. */
+  screenshot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a host and a browser page on it, with the API ready (status bar filled in). */
+export async function openConsole(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Console> {
+  if (!existsSync(join(RENDERER, 'loopback-bridge.js'))) throw new Error('out/renderer is not built: run `npx electron-vite build` (npm test does)');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const host = await startConsoleHost({ rendererDir: RENDERER, threads: 2 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 }, colorScheme: options.colorScheme ?? 'light' });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(host.url);
+  await page.getByRole('button', { name: /Pinned roots \([1-9]/ }).waitFor();
+  return {
+    host,
+    browser,
+    context,
+    page,
+    requests,
+    errors,
+    screenshot: async (name) => void (await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })),
+    close: async () => {
+      await browser.close();
+      await host.close();
+    },
+  };
+}
+
+/** Opens files through the file chooser of the button named `button` (as a user clicking it). */
+export async function chooseFiles(page: Page, button: string | RegExp, paths: string[]): Promise<void> {
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await (await chooser).setFiles(paths);
+}
+
+/** Text of a download triggered by clicking `button`. */
+export async function downloadText(page: Page, button: string | RegExp): Promise<{ name: string; text: string }> {
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: button }).click();
+  const d = await download;
+  const path = await d.path();
+  const { readFileSync } = await import('node:fs');
+  return { name: d.suggestedFilename(), text: readFileSync(path, 'utf8') };
+}

@@ -30,6 +30,17 @@ export interface BatchJobsOptions {
   wasmPath?: string;
 }
 
+/**
+ * Starts the worker. A TypeScript worker (tests, the loopback host under tsx) is started through
+ * tsx's loader, which `--import tsx` in execArgv does not install for a worker's entry on Node 20.
+ */
+function spawnWorker(url: URL, settings: WorkerSettings): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: settings });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: settings });
+}
+
 /** Runs batch jobs; one instance per process. */
 export class BatchJobs {
   private readonly jobs = new Map<string, Job>();
@@ -72,7 +83,6 @@ export class BatchJobs {
   private run(job: Job, tasks: BatchTask[], settings: WorkerSettings): void {
     let next = 0;
     const threads = Math.max(1, Math.min(this.options.threads ?? availableParallelism(), Math.ceil(tasks.length / CHUNK)));
-    const isTs = this.options.workerUrl.pathname.endsWith('.ts');
     const finish = () => {
       if (job.finishedAt !== null) return;
       job.finishedAt = performance.now();
@@ -84,7 +94,7 @@ export class BatchJobs {
       next += CHUNK;
     };
     for (let i = 0; i < threads; i++) {
-      const w = new Worker(this.options.workerUrl, { workerData: settings, execArgv: isTs ? ['--import', 'tsx'] : [] });
+      const w = spawnWorker(this.options.workerUrl, settings);
       job.workers.push(w);
       w.on('message', (m: { ready?: true; rows?: BatchRow[] }) => {
         if (m.rows) job.rows.push(...m.rows);
@@ -92,10 +102,11 @@ export class BatchJobs {
         else feed(w);
       });
       w.on('error', (e) => {
-        // A crashed worker's unfinished tasks are reported as errors rather than lost.
+        // A worker that fails ends the job: every task not verified yet is reported as an error, never lost.
+        if (job.finishedAt !== null) return;
         const seen = new Set(job.rows.map((r) => r.path));
-        for (const t of tasks.slice(0, next)) {
-          if (!seen.has(t.rel)) job.rows.push({ path: t.rel, platform: null, verdict: 'error', failing: ['worker'], warnings: 0, detail: e.message, endorsements: [] });
+        for (const t of tasks) {
+          if (!seen.has(t.rel)) job.rows.push({ path: t.rel, platform: null, verdict: 'error', failing: ['worker'], warnings: 0, detail: `not verified: a batch worker failed: ${e.message}`, endorsements: [] });
         }
         finish();
       });

@@ -103,7 +103,14 @@ export function Batch() {
             <Input className="input mono" placeholder="/path/to/captures" />
           </TextField>
           <FileDrop label="Batch: add TEST anchor…" hint="Only for test PKIs." onFiles={(f) => void readFiles(f).then((read) => setAnchors([...anchors, ...read]))} />
-          {anchors.length > 0 && <p className="badge badge-warn">TEST anchors: {anchors.map((a) => a.name).join(', ')}</p>}
+          {anchors.length > 0 && (
+            <p>
+              <span className="badge badge-warn">TEST anchors: {anchors.map((a) => a.name).join(', ')}</span>
+              <Button className="button" onPress={() => setAnchors([])}>
+                Remove TEST anchors
+              </Button>
+            </p>
+          )}
           <div className="toolbar">
             <Button className="button primary" isDisabled={running || folder.trim() === ''} onPress={() => void start()}>
               Verify folder

@@ -71,7 +71,7 @@ export function Compare() {
             </TableHeader>
             <TableBody items={shown.map((d) => ({ ...d, key: d.path }))}>
               {(d) => (
-                <Row id={d.path} className={d.differs ? 'row differs' : 'row'} data-differs={d.differs ? 'true' : 'false'}>
+                <Row id={d.path} className={d.differs ? 'row differs' : 'row'} data-differs={d.differs ? 'true' : 'false'} data-path={d.path}>
                   <Cell>
                     <code>{d.path}</code>
                     {d.differs && <span className="badge badge-warn">differs</span>}

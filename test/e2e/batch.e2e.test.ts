@@ -1,0 +1,110 @@
+/**
+ * Batch, end to end: a folder of more than 1,000 evidence files verified in worker threads of the
+ * host while the page polls; counts by verdict must match what the core says for each case; the
+ * filter and the CSV/JSON exports agree; the page stays responsive; the wall time is recorded.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, HAVE_VECTORS, SNP, core, file, T0 } from '../helpers.ts';
+import { ARTIFACTS, chooseFiles, downloadText, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
+import { makeBatchFolder } from './batch-folder.ts';
+
+const PER_CASE = { valid: 700, debug: 200, 'expired-vcek': 100 } as const;
+const BROKEN = 10;
+
+/** The verdict the core gives one report of `name` with the endorsements the batch finds beside it. */
+function verdictOf(name: string): string {
+  const fx = (...p: string[]) => file(join(FIXTURES, ...p));
+  return core.verify({ evidence: fx(name, 'report.bin'), endorsements: [fx(name, 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')], testAnchors: [fx('pki', 'ark.pem')], referenceTime: T0 }).verdict;
+}
+
+const count = async (c: Console, verdict: string) => Number(await c.page.getByTestId(`count-${verdict}`).getAttribute('data-count'));
+
+describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
+  let c: Console;
+  const panel = () => c.page.getByRole('tabpanel', { name: 'Batch' });
+  const batch = makeBatchFolder(PER_CASE, BROKEN);
+  beforeAll(async () => {
+    c = await openConsole();
+    await c.page.getByRole('tab', { name: 'Batch' }).click();
+    await panel().getByLabel('As of (reference time, UTC)').fill('2025-12-01T00:00:00Z');
+    await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
+  });
+  afterAll(async () => c?.close());
+
+  it(`verifies ${batch.total} files off the UI thread; counts by verdict match the core`, async () => {
+    expect(batch.total).toBeGreaterThanOrEqual(1000);
+    const expected: Record<string, number> = { affirming: 0, warning: 0, contraindicated: 0, error: BROKEN };
+    for (const [name, n] of Object.entries(PER_CASE)) expected[verdictOf(name)]! += n;
+
+    await panel().getByLabel(/Folder of evidence/).fill(batch.folder);
+    await chooseFiles(c.page, 'Batch: add TEST anchor…', [join(FIXTURES, 'pki', 'ark.pem')]);
+    const started = Date.now();
+    await panel().getByRole('button', { name: 'Verify folder' }).click();
+
+    // While the workers run, the page answers input at once (the work is not on its thread).
+    await panel().getByRole('progressbar').waitFor();
+    const latencies: number[] = [];
+    while (!(await panel().getByText('Finished').isVisible())) {
+      const t = Date.now();
+      await c.page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+      latencies.push(Date.now() - t);
+      await c.page.waitForTimeout(100);
+    }
+    const wallMs = Date.now() - started;
+    const summary = (await panel().getByTestId('batch-summary').textContent()) ?? '';
+    for (const v of ['affirming', 'warning', 'contraindicated', 'error']) expect(await count(c, v), v).toBe(expected[v]);
+    expect(summary).toContain(`${batch.total} files in`);
+    const hostMs = Number(/files in ([\d.]+) s/.exec(summary)![1]) * 1000;
+    const maxFrameMs = Math.max(...latencies);
+    writeFileSync(join(ARTIFACTS, 'batch-timing.json'), `${JSON.stringify({ files: batch.total, wallMs, hostMs, filesPerSecond: Math.round(batch.total / (hostMs / 1000)), maxFrameMs, frames: latencies.length, counts: expected }, null, 2)}\n`);
+    console.log(`batch: ${batch.total} files, wall ${wallMs} ms (host ${hostMs} ms, ${Math.round(batch.total / (hostMs / 1000))} files/s), slowest animation frame while running ${maxFrameMs} ms`);
+    expect(maxFrameMs).toBeLessThan(1000);
+    await c.screenshot('batch-finished');
+  });
+
+  it('filters by verdict and exports exactly the filtered rows as CSV and JSON', async () => {
+    const verdict = panel().getByRole('button', { name: /^all.*Verdict|Verdict/ }).first();
+    await verdict.click();
+    await c.page.getByRole('option', { name: 'contraindicated' }).click();
+    const n = await count(c, 'contraindicated');
+    expect(await panel().getByTestId('page').textContent()).toContain(`(${n} rows)`);
+    expect(await panel().getByRole('grid', { name: 'Batch results' }).locator('[data-verdict]:not([data-verdict="contraindicated"])').count()).toBe(0);
+    const csv = await downloadText(c.page, 'Export CSV');
+    const lines = csv.text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('path,platform,verdict,failing,warnings,detail,endorsements');
+    expect(lines.length - 1).toBe(n);
+    expect(lines.slice(1).every((l) => l.split(',')[2] === 'contraindicated')).toBe(true);
+    const json = JSON.parse((await downloadText(c.page, 'Export JSON')).text) as { path: string; failing: string[] }[];
+    expect(json).toHaveLength(n);
+    expect(json.filter((r) => r.path.startsWith('debug/')).every((r) => r.failing.includes('policy.debug'))).toBe(true);
+    await c.screenshot('batch-filtered');
+  });
+
+  it('reports broken files as errors naming the file and field, and ignores non-evidence', async () => {
+    const verdict = panel().getByRole('button', { name: /Verdict/ }).first();
+    await verdict.click();
+    await c.page.getByRole('option', { name: 'error' }).click();
+    const rows = panel().getByRole('grid', { name: 'Batch results' }).locator('[data-verdict="error"]');
+    expect(await rows.count()).toBe(BROKEN);
+    expect(await rows.first().textContent()).toMatch(/broken\/quote-\d\.bin/);
+    expect((await panel().getByRole('grid', { name: 'Batch results' }).textContent()) ?? '').not.toContain('README.txt');
+  });
+
+  it.skipIf(!HAVE_VECTORS)('runs on the real SNP vectors folder as it is (read in place)', async () => {
+    const removeAnchors = panel().getByRole('button', { name: 'Remove TEST anchors' });
+    if (await removeAnchors.isVisible()) await removeAnchors.click();
+    await panel().getByLabel(/Folder of evidence/).fill(SNP);
+    await panel().getByRole('button', { name: 'Verify folder' }).click();
+    await panel().getByText('Finished').waitFor({ timeout: 60_000 });
+    const verdict = panel().getByRole('button', { name: /Verdict/ }).first();
+    await verdict.click();
+    await c.page.getByRole('option', { name: 'all' }).click();
+    const routex = panel().getByRole('grid', { name: 'Batch results' }).getByRole('row', { name: 'milan/routex-v3/report.bin' });
+    expect(await routex.getAttribute('data-verdict')).toBe('warning');
+    const debug = panel().getByRole('grid', { name: 'Batch results' }).getByRole('row', { name: 'milan/gsg-v2-debug/report.bin' });
+    expect(await debug.getAttribute('data-verdict')).toBe('contraindicated');
+    await c.screenshot('batch-real-snp');
+  });
+});

@@ -25,8 +25,12 @@ export interface Console {
   browser: Browser;
   context: BrowserContext;
   page: Page;
-  /** Every request URL the page issued, in order. */
+  /** Every request URL the page issued, in order (including ones the browser then blocked). */
   requests: string[];
+  /** Requests that reached the network layer for anywhere but the host (aborted there): must stay empty. */
+  escaped: string[];
+  /** Failed requests with Chromium's reason, e.g. `csp` for what the page's CSP blocked. */
+  failed: Map<string, string>;
   /** Console errors and uncaught page errors (CSP violations show up here). */
   errors: string[];
   /** Saves a full-page screenshot as test-artifacts/<name>.png. */
@@ -43,8 +47,15 @@ export async function openConsole(options: { colorScheme?: 'light' | 'dark' } = 
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 }, colorScheme: options.colorScheme ?? 'light' });
   const page = await context.newPage();
   const requests: string[] = [];
+  const escaped: string[] = [];
+  const failed = new Map<string, string>();
   const errors: string[] = [];
+  await context.route((url) => url.origin !== host.origin, (route) => {
+    escaped.push(route.request().url());
+    return route.abort('blockedbyclient');
+  });
   page.on('request', (r) => requests.push(r.url()));
+  page.on('requestfailed', (r) => failed.set(r.url(), r.failure()?.errorText ?? ''));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(host.url);
@@ -55,6 +66,8 @@ export async function openConsole(options: { colorScheme?: 'light' | 'dark' } = 
     context,
     page,
     requests,
+    escaped,
+    failed,
     errors,
     screenshot: async (name) => void (await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })),
     close: async () => {

@@ -62,14 +62,14 @@ export function classify(bytes: Uint8Array): FileKind {
   if (ascii(bytes, 4) === 'HCLA') return 'azure-hcl-report';
   if (isSnpReport(bytes)) return 'sev-snp-report';
   const head = ascii(bytes);
+  // JSON first: collateral carries PEM chains inside its strings.
+  if (/^\s*\{/.test(head)) return 'tdx-collateral';
   if (head.includes('-----BEGIN X509 CRL')) return 'crl';
   if (head.includes('-----BEGIN CERTIFICATE')) return 'certificate';
-  if (/^\s*\{/.test(head)) return 'tdx-collateral';
-  const der = derKind(bytes);
-  if (der) return der;
+  // Before DER: hex text often starts with "30", which is also a DER SEQUENCE tag.
   const hex = bytes.length < 1 << 16 ? decodeHexText(bytes) : null;
   if (hex && isSnpReport(hex)) return 'sev-snp-report';
-  return 'unknown';
+  return derKind(bytes) ?? 'unknown';
 }
 
 /** The binary evidence the layout indexes: hex-text SNP reports decoded, everything else as is. */

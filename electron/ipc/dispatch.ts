@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { InputError } from '../core/errors.ts';
-import { CONTRACT, isChannel, type Channel, type IpcError, type Request, type Response, type Result } from './contract.ts';
+import { CONTRACT, isChannel, type Channel, type IpcError, type Response, type Result } from './contract.ts';
 
 /** One handler per channel, receiving the validated request. */
 export type Handlers = { [C in Channel]: (request: z.output<(typeof CONTRACT)[C]['request']>) => Promise<Response<C>> };
@@ -25,7 +25,7 @@ export function toIpcError(e: unknown, channel: string): IpcError {
  * Returns `dispatch(channel, payload)`: never throws; unknown channels, invalid payloads and handler
  * failures come back as `{ ok: false, error }`.
  */
-export function createDispatcher(handlers: Handlers) {
+export function createDispatcher(handlers: Handlers): Dispatch {
   return async function dispatch(channel: string, payload: unknown): Promise<Result<Channel>> {
     if (!isChannel(channel)) return { ok: false, error: { file: 'ipc', field: 'channel', message: `unknown channel "${channel}"` } };
     const spec = CONTRACT[channel];
@@ -43,5 +43,8 @@ export function createDispatcher(handlers: Handlers) {
   };
 }
 
-export type Dispatch = ReturnType<typeof createDispatcher>;
-export type { Request };
+/** Typed per channel for callers that name one; any string for transports relaying untrusted names. */
+export interface Dispatch {
+  <C extends Channel>(channel: C, payload: unknown): Promise<Result<C>>;
+  (channel: string, payload: unknown): Promise<Result<Channel>>;
+}

@@ -161,7 +161,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
     await verdictOf(c.page).waitFor();
     const claims = core.verify({ evidence: file(q), endorsements: [file(join(VECTORS, 'tdx', 'collateral', 'dcapqvl_2025-06_B0C06F.json'))], referenceTime: new Date('2025-06-15T00:00:00Z') }).claims;
     await c.page.getByRole('tab', { name: 'Fields and bytes' }).click();
-    for (const [label, id] of [['RTMR1', 'rtmr1'], ['MRTD', 'mr_td']]) {
+    for (const [label, id] of [['RTMR1', 'rtmr1'], ['MRTD', 'mr_td']] as const) {
       await c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row', { name: label, exact: true }).click();
       expect((await c.page.locator('.hex-byte.sel').allTextContents()).join('')).toBe(claims[id]);
     }

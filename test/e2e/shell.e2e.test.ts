@@ -131,7 +131,10 @@ describe.skipIf(!HAVE_CHROMIUM)('Shell: trust, offline, loopback host, keyboard,
     await c.page.getByRole('region', { name: 'Verdict' }).first().waitFor();
     for (const theme of ['light', 'dark'] as const) {
       if (theme === 'dark') {
-        await c.page.getByRole('button', { name: 'Light theme' }).click();
+        const toggle = c.page.getByRole('button', { name: 'Dark theme' });
+        expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+        await toggle.click();
+        expect(await toggle.getAttribute('aria-pressed')).toBe('true');
         expect(await c.page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
         expect(await c.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
       }

@@ -52,7 +52,7 @@ export function StatusBar({ info, dark, onDark }: { info: AppInfo | null; dark: 
         </ModalOverlay>
       </DialogTrigger>
       <ToggleButton className="button" isSelected={dark} onChange={onDark}>
-        {dark ? 'Dark theme' : 'Light theme'}
+        Dark theme
       </ToggleButton>
     </header>
   );

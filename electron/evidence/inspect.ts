@@ -6,6 +6,7 @@ import type { Core } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
 import type { EvidenceType } from '../core/appraisal.ts';
 import type { FileKind, NamedFile, Request, Response } from '../ipc/contract.ts';
+import { describeCertificates } from './certificates.ts';
 import { classify, evidenceBytes } from './classify.ts';
 import { dcapLayout } from './layout-tdx.ts';
 import { snpLayout } from './layout-snp.ts';
@@ -48,9 +49,11 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
     type: evidenceType(kind),
   });
   const bytes = evidenceBytes(evidence.bytes);
+  const used = request.files.filter((_, i) => roles[i] !== 'ignored');
   return {
     files: request.files.map((f, i) => ({ name: f.name, kind: kinds[i]!, role: roles[i]! })),
     evidence: { name: evidence.name, kind, bytes, layout: layoutFor(kind, bytes) },
     appraisal,
+    certificates: describeCertificates(used, request.testAnchors, new Date(request.referenceTime), core.pinnedRoots()),
   };
 }

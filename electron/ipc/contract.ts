@@ -122,6 +122,22 @@ export const CONTRACT = {
         layout: z.array(LayoutField),
       }),
       appraisal: AppraisalSchema,
+      /** Certificates found in the files, described for display (electron/evidence/certificates.ts). */
+      certificates: z.array(
+        z.strictObject({
+          source: z.string(),
+          subject: z.string(),
+          issuer: z.string(),
+          serial: z.string(),
+          not_before: z.string(),
+          not_after: z.string(),
+          valid_at_reference_time: z.boolean(),
+          self_issued: z.boolean(),
+          spki_sha256: z.string(),
+          pin: z.enum(['pinned', 'test anchor', 'none']),
+          pinned_as: z.string(),
+        }),
+      ),
     }),
   },
   /** Starts verifying every evidence file under `folder` (recursively) off the UI thread. */

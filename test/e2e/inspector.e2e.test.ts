@@ -74,12 +74,18 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
     expect(text).toContain('product_name');
     expect(text).toContain('Milan-B0');
     expect(await c.page.getByRole('region', { name: /Root \(ARK\) — TEST anchor/ }).count()).toBe(1);
+    const certs = c.page.getByRole('grid', { name: 'Certificates supplied' });
+    const ark = certs.getByRole('row', { name: 'ark.pem', exact: true });
+    expect(await ark.getAttribute('data-pin')).toBe('test anchor');
+    expect(await ark.textContent()).toContain('38edec395a5c064976a414f7ccfffd04050359df376ddcea1ef87037473798b3');
+    expect(await certs.getByRole('row', { name: 'vcek.der', exact: true }).getAttribute('data-valid')).toBe('true');
     await c.screenshot('inspector-chain');
   });
 
   it('changing the reference time re-runs the appraisal and the VCEK expiry check fails', async () => {
     await applySettings(c.page, '2032-01-01T00:00:00Z', undefined, panel());
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('contraindicated');
+    expect(await c.page.getByRole('grid', { name: 'Certificates supplied' }).getByRole('row', { name: 'vcek.der', exact: true }).getAttribute('data-valid')).toBe('false');
     await c.page.getByRole('tab', { name: 'Checks' }).click();
     expect(await checkRow(c.page, 'chain.vek.validity').getAttribute('data-status')).toBe('fail');
     expect(await checkRow(c.page, 'chain.vek.validity').textContent()).toContain('2032-01-01');
@@ -150,6 +156,8 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
     expect(await c.page.getByRole('grid', { name: 'Checks' }).locator('[data-status="fail"]').count()).toBe(0);
     await c.page.getByRole('tab', { name: 'Certificate chain' }).click();
     expect(await c.page.getByRole('region', { name: /Root \(ARK\) — pinned AMD root/ }).count()).toBe(1);
+    const ark = c.page.getByRole('grid', { name: 'Certificates supplied' }).locator('[data-pin="pinned"]');
+    expect(await ark.textContent()).toContain('pinned: AMD ARK-Milan');
     await c.screenshot('inspector-real-snp');
   });
 

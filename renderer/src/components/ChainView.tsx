@@ -1,9 +1,11 @@
 /**
  * The certificate chain as the appraisal saw it: one card per certificate (root, intermediate,
  * leaf) with its checks (pin, signature, validity at the reference time) and, for the leaf, the
- * subject, issuer, validity and decoded vendor extensions the core reports; then revocation.
+ * subject, issuer, validity and decoded vendor extensions the core reports; then revocation; then
+ * every certificate supplied, with its validity at the reference time and pin status.
  */
-import type { Appraisal } from '../api';
+import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
+import type { Appraisal, Inspection } from '../api';
 
 interface Link {
   title: string;
@@ -50,7 +52,45 @@ function Details({ details }: { details: Record<string, unknown> }) {
   );
 }
 
-export function ChainView({ appraisal }: { appraisal: Appraisal }) {
+function Certificates({ certificates, at }: { certificates: Inspection['certificates']; at: string }) {
+  return (
+    <Table aria-label="Certificates supplied" className="table certs">
+      <TableHeader>
+        <Column isRowHeader>Source</Column>
+        <Column>Subject / issuer</Column>
+        <Column>Validity</Column>
+        <Column>SPKI SHA-256 and pin</Column>
+      </TableHeader>
+      <TableBody items={certificates.map((c) => ({ ...c, key: `${c.source}:${c.spki_sha256}` }))}>
+        {(c) => (
+          <Row id={c.key} data-pin={c.pin} data-valid={c.valid_at_reference_time ? 'true' : 'false'}>
+            <Cell>
+              <code>{c.source}</code>
+            </Cell>
+            <Cell>
+              {c.subject}
+              <br />
+              <span className="muted">issued by {c.self_issued ? 'itself' : c.issuer}</span>
+            </Cell>
+            <Cell>
+              {c.not_before} .. {c.not_after}
+              <br />
+              <span className={`status status-${c.valid_at_reference_time ? 'pass' : 'fail'}`}>{c.valid_at_reference_time ? 'VALID' : 'NOT VALID'}</span> at {at}
+            </Cell>
+            <Cell>
+              <code className="value">{c.spki_sha256}</code>
+              <br />
+              {c.pin === 'pinned' && <span className="badge badge-ok">pinned: {c.pinned_as}</span>}
+              {c.pin === 'test anchor' && <span className="badge badge-warn">TEST anchor</span>}
+            </Cell>
+          </Row>
+        )}
+      </TableBody>
+    </Table>
+  );
+}
+
+export function ChainView({ appraisal, certificates }: { appraisal: Appraisal; certificates: Inspection['certificates'] }) {
   return (
     <div className="chain">
       <p>
@@ -73,6 +113,8 @@ export function ChainView({ appraisal }: { appraisal: Appraisal }) {
           </section>
         );
       })}
+      <h4>Certificates supplied</h4>
+      <Certificates certificates={certificates} at={appraisal.reference_time} />
     </div>
   );
 }

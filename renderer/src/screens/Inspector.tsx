@@ -83,7 +83,7 @@ export function Inspector() {
               <HexView bytes={result.evidence.bytes} layout={result.evidence.layout} selected={selected} onSelect={setSelected} />
             </TabPanel>
             <TabPanel id="chain">
-              <ChainView appraisal={a} />
+              <ChainView appraisal={a} certificates={result.certificates} />
             </TabPanel>
           </Tabs>
         </>

@@ -73,7 +73,9 @@ describe('dispatcher', () => {
     expect(r.value.files.map((f) => `${f.name}:${f.kind}:${f.role}`)).toEqual(['report.bin:sev-snp-report:evidence', 'vcek.der:certificate:endorsement', 'cert_chain.pem:certificate:endorsement', 'crl-empty.der:crl:endorsement']);
     expect(r.value.evidence.bytes).toHaveLength(0x4a0);
     const certs = Object.fromEntries(r.value.certificates.map((c) => [c.source, c]));
-    expect(Object.keys(certs).sort()).toEqual(['ark.pem', 'cert_chain.pem', 'vcek.der']);
+    expect(Object.keys(certs).sort()).toEqual(['ark.pem', 'cert_chain.pem#1', 'cert_chain.pem#2', 'vcek.der']);
+    // The bundle's ARK has the TEST anchor's key, so it is marked too; the ASK is not.
+    expect([certs['cert_chain.pem#1']!.pin, certs['cert_chain.pem#2']!.pin]).toEqual(['none', 'test anchor']);
     expect(certs['ark.pem']).toMatchObject({ pin: 'test anchor', self_issued: true, spki_sha256: '38edec395a5c064976a414f7ccfffd04050359df376ddcea1ef87037473798b3' });
     expect(certs['vcek.der']).toMatchObject({ pin: 'none', not_before: '2024-01-01T00:00:00Z', not_after: '2031-01-01T00:00:00Z', valid_at_reference_time: true });
     expect(certs['vcek.der']!.subject).toMatch(/CN=SEV-VCEK/);

@@ -3,7 +3,7 @@
  * threads of the main process; this screen only polls for progress and new rows. Results are
  * filterable by verdict and platform and export as CSV or JSON.
  */
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Button, Cell, Column, Input, Label, ListBox, ListBoxItem, Popover, ProgressBar, Row, Select, SelectValue, Table, TableBody, TableHeader, TextField } from 'react-aria-components';
 import { call, type BatchRow } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
@@ -14,7 +14,7 @@ import { countByVerdict, filterRows, rowsToCsv, VERDICTS } from '../lib/batch';
 import { readFiles, saveText } from '../lib/files';
 import { defaultSettings } from '../lib/inspect';
 
-const PAGE = 100;
+const PAGE = 50;
 const POLL_MS = 200;
 
 interface Progress {
@@ -46,6 +46,39 @@ function Filter({ label, value, options, onChange }: { label: string; value: str
   );
 }
 
+/**
+ * One page of results. Memoised on the page's rows: while a batch runs, rows only arrive at the
+ * end, so a page whose rows are unchanged is not rendered again on every poll.
+ */
+const ResultsTable = memo(function ResultsTable({ rows }: { rows: BatchRow[] }) {
+  return (
+    <Table aria-label="Batch results" className="table batch">
+      <TableHeader>
+        <Column isRowHeader>File</Column>
+        <Column>Platform</Column>
+        <Column>Verdict</Column>
+        <Column>Failing checks</Column>
+        <Column>Detail</Column>
+      </TableHeader>
+      <TableBody items={rows.map((r) => ({ ...r, key: r.path }))}>
+        {(r) => (
+          <Row id={r.path} data-verdict={r.verdict}>
+            <Cell>
+              <code>{r.path}</code>
+            </Cell>
+            <Cell>{r.platform ?? '—'}</Cell>
+            <Cell>
+              <span className={`status verdict-${r.verdict}`}>{r.verdict}</span>
+            </Cell>
+            <Cell>{r.failing.join(', ')}</Cell>
+            <Cell>{r.detail}</Cell>
+          </Row>
+        )}
+      </TableBody>
+    </Table>
+  );
+});
+
 export function Batch() {
   const [folder, setFolder] = useState('');
   const [anchors, setAnchors] = useState<NamedFile[]>([]);
@@ -57,6 +90,7 @@ export function Batch() {
   const [platform, setPlatform] = useState('all');
   const [page, setPage] = useState(0);
   const received = useRef(0);
+  const [runId, setRunId] = useState(0);
 
   useEffect(() => {
     if (!progress || progress.finished) return;
@@ -78,6 +112,7 @@ export function Batch() {
     setError(null);
     setRows([]);
     setPage(0);
+    setRunId((n) => n + 1);
     received.current = 0;
     try {
       const job = await call('batch:start', { folder, testAnchors: anchors, ...parsed });
@@ -91,7 +126,9 @@ export function Batch() {
   const counts = countByVerdict(rows);
   const filtered = filterRows(rows, verdict, platform);
   const pages = Math.max(1, Math.ceil(filtered.length / PAGE));
-  const pageRows = filtered.slice(page * PAGE, page * PAGE + PAGE);
+  const pageEnd = Math.min(filtered.length, page * PAGE + PAGE);
+  // Rows are only ever appended (or reset by a new run), so a page changes only when its bounds do.
+  const pageRows = useMemo(() => filtered.slice(page * PAGE, pageEnd), [runId, verdict, platform, page, pageEnd]);
   const platforms = [...new Set(rows.map((r) => r.platform ?? 'unknown'))].sort();
 
   return (
@@ -155,30 +192,7 @@ export function Batch() {
               Export JSON
             </Button>
           </div>
-          <Table aria-label="Batch results" className="table batch">
-            <TableHeader>
-              <Column isRowHeader>File</Column>
-              <Column>Platform</Column>
-              <Column>Verdict</Column>
-              <Column>Failing checks</Column>
-              <Column>Detail</Column>
-            </TableHeader>
-            <TableBody items={pageRows.map((r) => ({ ...r, key: r.path }))}>
-              {(r) => (
-                <Row id={r.path} data-verdict={r.verdict}>
-                  <Cell>
-                    <code>{r.path}</code>
-                  </Cell>
-                  <Cell>{r.platform ?? '—'}</Cell>
-                  <Cell>
-                    <span className={`status verdict-${r.verdict}`}>{r.verdict}</span>
-                  </Cell>
-                  <Cell>{r.failing.join(', ')}</Cell>
-                  <Cell>{r.detail}</Cell>
-                </Row>
-              )}
-            </TableBody>
-          </Table>
+          <ResultsTable rows={pageRows} />
           <nav className="toolbar" aria-label="Result pages">
             <Button className="button" isDisabled={page === 0} onPress={() => setPage(page - 1)}>
               Previous page

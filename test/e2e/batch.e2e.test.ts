@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, core, file, T0 } from '../helpers.ts';
-import { ARTIFACTS, chooseFiles, downloadText, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
+import { ARTIFACTS, chooseFiles, downloadText, HAVE_CHROMIUM, openConsole, startFrameGaps, stopFrameGaps, type Console } from './harness.ts';
 import { makeBatchFolder } from './batch-folder.ts';
 
 const PER_CASE = { valid: 700, debug: 200, 'expired-vcek': 100 } as const;
@@ -40,32 +40,26 @@ describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
 
     await panel().getByLabel(/Folder of evidence/).fill(batch.folder);
     await chooseFiles(c.page, 'Batch: add TEST anchor…', [join(FIXTURES, 'pki', 'ark.pem')]);
+    await startFrameGaps(c.page);
     const started = Date.now();
     await panel().getByRole('button', { name: 'Verify folder' }).click();
-
-    // While the workers run, the page answers input at once (the work is not on its thread).
     await panel().getByRole('progressbar').waitFor();
-    const latencies: number[] = [];
-    while (!(await panel().getByText('Finished').isVisible())) {
-      const t = Date.now();
-      await c.page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
-      latencies.push(Date.now() - t);
-      await c.page.waitForTimeout(100);
-    }
+    await expect.poll(() => panel().getByTestId('batch-summary').textContent(), { timeout: 300_000, interval: 100 }).toContain(`${batch.total} files in`);
     const wallMs = Date.now() - started;
-    const summary = (await panel().getByTestId('batch-summary').textContent()) ?? '';
+    // While the workers run, the page keeps drawing frames (the work is not on its thread).
+    const frames = await stopFrameGaps(c.page);
     for (const v of ['affirming', 'warning', 'contraindicated', 'error']) expect(await count(c, v), v).toBe(expected[v]);
-    expect(summary).toContain(`${batch.total} files in`);
+    const summary = (await panel().getByTestId('batch-summary').textContent()) ?? '';
     const hostMs = Number(/files in ([\d.]+) s/.exec(summary)![1]) * 1000;
-    const maxFrameMs = Math.max(...latencies); // round trips through the host process: an upper bound
-    writeFileSync(join(ARTIFACTS, 'batch-timing.json'), `${JSON.stringify({ files: batch.total, wallMs, hostMs, filesPerSecond: Math.round(batch.total / (hostMs / 1000)), maxFrameMs, frames: latencies.length, counts: expected }, null, 2)}\n`);
-    console.log(`batch: ${batch.total} files, wall ${wallMs} ms (host ${hostMs} ms, ${Math.round(batch.total / (hostMs / 1000))} files/s), slowest animation frame while running ${maxFrameMs} ms`);
-    expect(maxFrameMs).toBeLessThan(1000);
+    const stats = { files: batch.total, wallMs, hostMs, filesPerSecond: Math.round(batch.total / (hostMs / 1000)), threads: 2, ...frames, counts: expected };
+    writeFileSync(join(ARTIFACTS, 'batch-timing.json'), `${JSON.stringify(stats, null, 2)}\n`);
+    console.log(`batch: ${JSON.stringify(stats)}`);
+    expect(frames.p99FrameGapMs).toBeLessThan(500);
     await c.screenshot('batch-finished');
   });
 
   it('filters by verdict and exports exactly the filtered rows as CSV and JSON', async () => {
-    const verdict = panel().getByRole('button', { name: /^all.*Verdict|Verdict/ }).first();
+    const verdict = panel().getByRole('button', { name: /Verdict/ }).first();
     await verdict.click();
     await c.page.getByRole('option', { name: 'contraindicated' }).click();
     const n = await count(c, 'contraindicated');
@@ -98,20 +92,18 @@ describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
     const removeAnchors = panel().getByRole('button', { name: 'Remove TEST anchors' });
     if (await removeAnchors.isVisible()) await removeAnchors.click();
     await panel().getByLabel(/Folder of evidence/).fill(big.folder);
-    // A requestAnimationFrame loop in the page records the gap between frames (string: no bundler helpers).
-    await c.page.evaluate(`(() => { const w = window; w.__gaps = []; w.__stop = false; let last = performance.now();
-      const tick = (t) => { w.__gaps.push(t - last); last = t; if (!w.__stop) requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()`);
+    await startFrameGaps(c.page);
     const started = Date.now();
     await panel().getByRole('button', { name: 'Verify folder' }).click();
     await expect.poll(() => panel().getByTestId('batch-summary').textContent(), { timeout: 120_000, interval: 100 }).toContain('10000 files in');
     const wallMs = Date.now() - started;
-    const gaps = ((await c.page.evaluate('(() => { window.__stop = true; return window.__gaps; })()')) as number[]).sort((a, b) => a - b);
+    const frames = await stopFrameGaps(c.page);
     expect(await count(c, 'error')).toBe(10_000);
     const t = Date.now();
     await panel().getByRole('button', { name: 'Next page' }).click();
     await panel().getByText(/^Page 2 of 200 /).waitFor();
     const pageMs = Date.now() - t;
-    const stats = { files: 10_000, wallMs, frames: gaps.length, maxFrameGapMs: Math.round(gaps.at(-1)!), p99FrameGapMs: Math.round(gaps[Math.floor(gaps.length * 0.99)]!), p50FrameGapMs: Math.round(gaps[gaps.length >> 1]!), nextPageMs: pageMs };
+    const stats = { files: 10_000, wallMs, ...frames, nextPageMs: pageMs };
     writeFileSync(join(ARTIFACTS, 'batch-10k-responsiveness.json'), `${JSON.stringify(stats, null, 2)}\n`);
     console.log(`batch 10k: ${JSON.stringify(stats)}`);
     expect(stats.p99FrameGapMs).toBeLessThan(500);

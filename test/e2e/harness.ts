@@ -93,3 +93,19 @@ export async function downloadText(page: Page, button: string | RegExp): Promise
   const { readFileSync } = await import('node:fs');
   return { name: d.suggestedFilename(), text: readFileSync(path, 'utf8') };
 }
+
+/**
+ * Starts recording the gaps between animation frames inside the page (its main thread's
+ * responsiveness, independent of this process). A string, so no bundler helper leaks into the page.
+ */
+export async function startFrameGaps(page: Page): Promise<void> {
+  await page.evaluate(`(() => { const w = window; w.__gaps = []; w.__stop = false; let last = performance.now();
+    const tick = (t) => { w.__gaps.push(t - last); last = t; if (!w.__stop) requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()`);
+}
+
+/** Stops the recording; returns frame count and the max, 99th and 50th percentile gaps in ms. */
+export async function stopFrameGaps(page: Page): Promise<{ frames: number; maxFrameGapMs: number; p99FrameGapMs: number; p50FrameGapMs: number }> {
+  const gaps = ((await page.evaluate('(() => { window.__stop = true; return window.__gaps; })()')) as number[]).sort((a, b) => a - b);
+  const at = (q: number) => Math.round(gaps[Math.min(gaps.length - 1, Math.floor(gaps.length * q))] ?? 0);
+  return { frames: gaps.length, maxFrameGapMs: at(1), p99FrameGapMs: at(0.99), p50FrameGapMs: at(0.5) };
+}

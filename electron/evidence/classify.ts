@@ -3,6 +3,7 @@
  * text), DCAP quote (TDX or SGX), certificate, CRL, TDX collateral JSON, Azure HCL report.
  */
 import type { FileKind } from '../ipc/contract.ts';
+import { u16, u32 } from './le.ts';
 
 /** Size of an SEV-SNP ATTESTATION_REPORT in bytes. */
 export const SNP_REPORT_SIZE = 0x4a0;
@@ -10,8 +11,6 @@ export const SNP_REPORT_SIZE = 0x4a0;
 export const EVIDENCE_KINDS: ReadonlySet<FileKind> = new Set(['sev-snp-report', 'tdx-quote', 'sgx-quote']);
 
 const ascii = (bytes: Uint8Array, n = 256) => new TextDecoder('latin1').decode(bytes.subarray(0, n));
-const u16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
-const u32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 
 /** The bytes of a hex-text file (whitespace allowed), or null if it is not pure hex. */
 export function decodeHexText(bytes: Uint8Array): Uint8Array | null {

@@ -3,6 +3,7 @@
  * "TDX DCAP Quoting Library API" quote format, for the inspector's hex view. Offsets in bytes.
  */
 import type { LayoutField } from '../ipc/contract.ts';
+import { u16, u32 } from './le.ts';
 
 type Row = [id: string, label: string, length: number, meaning: string];
 
@@ -64,8 +65,6 @@ function place(rows: Row[], start: number): [LayoutField[], number] {
   return [fields, offset];
 }
 
-const u16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
-const u32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 
 /**
  * The fields of a DCAP quote in `bytes` (header, report body, signature data). Fields that would run

@@ -84,6 +84,22 @@ export async function chooseFiles(page: Page, button: string | RegExp, paths: st
   await (await chooser).setFiles(paths);
 }
 
+/**
+ * Drops files from "the desktop" onto the drop area holding the button named `button`: a real
+ * browser drag (devtools Input.dispatchDragEvent with file paths), not a synthetic DOM event.
+ */
+export async function dropFiles(c: Console, button: string, paths: string[]): Promise<void> {
+  const zone = c.page.locator('.drop', { has: c.page.getByRole('button', { name: button, exact: true }) });
+  await zone.scrollIntoViewIfNeeded();
+  const box = await zone.boundingBox();
+  if (!box) throw new Error(`no drop area around "${button}"`);
+  const cdp = await c.context.newCDPSession(c.page);
+  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  const [x, y] = [box.x + box.width / 2, box.y + box.height - 4];
+  for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+  await cdp.detach();
+}
+
 /** Text of a download triggered by clicking `button`. */
 export async function downloadText(page: Page, button: string | RegExp): Promise<{ name: string; text: string }> {
   const download = page.waitForEvent('download');

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file, T0 } from '../helpers.ts';
-import { chooseFiles, downloadText, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
+import { chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
 import type { Page } from 'playwright-core';
 
 const fx = (...p: string[]) => join(FIXTURES, ...p);
@@ -131,6 +131,15 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
     await applySettings(c.page, T0_TEXT, '{"snp":{"allow_debugg":true}}', panel());
     await expect.poll(() => panel().getByRole('alert').textContent()).toMatch(/allow_debugg/);
     expect(await panel().locator('.files').textContent()).toContain('report.bin');
+  });
+
+  it('files dropped on the drop area are opened like chosen ones', async () => {
+    await panel().getByRole('button', { name: 'Clear' }).click();
+    await applySettings(c.page, T0_TEXT, '', panel());
+    await dropFiles(c, 'Inspect: open evidence and endorsements…', [fx('valid', 'report.bin'), fx('valid', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
+    await dropFiles(c, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
+    await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('affirming');
+    expect(await panel().locator('.files').textContent()).toContain('vcek.der — certificate (endorsement)');
   });
 
   it('made no request outside the loopback host and logged no CSP violation', () => {

@@ -2,7 +2,8 @@
  * "As of" reference time and policy (preset picker + JSON editor). Applying re-runs the appraisal.
  */
 import { useState } from 'react';
-import { Button, FieldError, Input, Label, ListBox, ListBoxItem, Popover, Select, SelectValue, Text, TextArea, TextField } from 'react-aria-components';
+import { Button, FieldError, Input, Label, Text, TextArea, TextField } from 'react-aria-components';
+import { Choice } from './Choice';
 
 /** What the appraisal is run with. `policyText` is JSON ('' = the core's default policy). */
 export interface Settings {
@@ -55,22 +56,7 @@ export function AppraisalSettings({ value, onApply }: { value: Settings; onApply
         </Text>
         <FieldError />
       </TextField>
-      <Select className="field" selectedKey={preset} onSelectionChange={(k) => k !== 'Custom' && setDraft({ ...draft, policyText: POLICY_PRESETS[String(k)] ?? '' })}>
-        <Label>Policy</Label>
-        <Button className="button select-button">
-          <SelectValue />
-          <span aria-hidden="true"> ▾</span>
-        </Button>
-        <Popover className="popover">
-          <ListBox className="listbox">
-            {[...Object.keys(POLICY_PRESETS), 'Custom'].map((name) => (
-              <ListBoxItem key={name} id={name} className="listbox-item" isDisabled={name === 'Custom'}>
-                {name}
-              </ListBoxItem>
-            ))}
-          </ListBox>
-        </Popover>
-      </Select>
+      <Choice label="Policy" value={preset} options={[...Object.keys(POLICY_PRESETS), 'Custom']} disabled={['Custom']} onChange={(name) => setDraft({ ...draft, policyText: POLICY_PRESETS[name] ?? '' })} />
       <TextField className="field policy-editor" value={draft.policyText} onChange={(policyText) => setDraft({ ...draft, policyText })}>
         <Label>Policy JSON (empty = default)</Label>
         <TextArea className="input mono" rows={4} />

@@ -4,10 +4,11 @@
  * filterable by verdict and platform and export as CSV or JSON.
  */
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Cell, Column, Input, Label, ListBox, ListBoxItem, Popover, ProgressBar, Row, Select, SelectValue, Table, TableBody, TableHeader, TextField } from 'react-aria-components';
+import { Button, Cell, Column, Input, Label, ProgressBar, Row, Table, TableBody, TableHeader, TextField } from 'react-aria-components';
 import { call, type BatchRow } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
 import { AppraisalSettings, parseSettings, type Settings } from '../components/AppraisalSettings';
+import { Choice } from '../components/Choice';
 import { ErrorNote } from '../components/ErrorNote';
 import { FileDrop } from '../components/FileDrop';
 import { countByVerdict, filterRows, rowsToCsv, VERDICTS } from '../lib/batch';
@@ -23,27 +24,6 @@ interface Progress {
   done: number;
   finished: boolean;
   elapsedMs: number;
-}
-
-function Filter({ label, value, options, onChange }: { label: string; value: string; options: string[]; onChange(v: string): void }) {
-  return (
-    <Select className="field" selectedKey={value} onSelectionChange={(k) => onChange(String(k))}>
-      <Label>{label}</Label>
-      <Button className="button select-button">
-        <SelectValue />
-        <span aria-hidden="true"> ▾</span>
-      </Button>
-      <Popover className="popover">
-        <ListBox className="listbox">
-          {['all', ...options].map((o) => (
-            <ListBoxItem key={o} id={o} className="listbox-item">
-              {o}
-            </ListBoxItem>
-          ))}
-        </ListBox>
-      </Popover>
-    </Select>
-  );
 }
 
 /**
@@ -183,8 +163,8 @@ export function Batch() {
             ))}
           </p>
           <div className="toolbar">
-            <Filter label="Verdict" value={verdict} options={[...VERDICTS]} onChange={(v) => (setVerdict(v), setPage(0))} />
-            <Filter label="Platform" value={platform} options={platforms} onChange={(v) => (setPlatform(v), setPage(0))} />
+            <Choice label="Verdict" value={verdict} options={['all', ...VERDICTS]} onChange={(v) => (setVerdict(v), setPage(0))} />
+            <Choice label="Platform" value={platform} options={['all', ...platforms]} onChange={(v) => (setPlatform(v), setPage(0))} />
             <Button className="button" isDisabled={rows.length === 0} onPress={() => saveText('custodian-batch.csv', 'text/csv', rowsToCsv(filtered))}>
               Export CSV
             </Button>

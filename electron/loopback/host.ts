@@ -13,7 +13,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CSP_DIRECTIVES, contentTypeFor, resolveAppPath } from '../main/security.ts';
+import { APP_ORIGIN, CSP_DIRECTIVES, contentTypeFor, resolveAppPath } from '../main/security.ts';
 import { decode, encode } from '../ipc/codec.ts';
 import type { Dispatch } from '../ipc/dispatch.ts';
 
@@ -57,10 +57,10 @@ async function body(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(res: ServerResponse, status: number, type: string, data: string | Buffer, csp = LOOPBACK_CSP): void {
+function send(res: ServerResponse, status: number, type: string, data: string | Buffer): void {
   res.writeHead(status, {
     'Content-Type': type,
-    'Content-Security-Policy': csp,
+    'Content-Security-Policy': LOOPBACK_CSP,
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-store',
     'Referrer-Policy': 'no-referrer',
@@ -76,7 +76,7 @@ export async function startLoopbackHost(options: { rendererDir: string; dispatch
   let origin = '';
 
   async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const file = resolveAppPath(`app://custodian${req.url ?? '/'}`, options.rendererDir);
+    const file = resolveAppPath(`${APP_ORIGIN}${req.url ?? '/'}`, options.rendererDir); // the same path rules as app://
     if (file === null) return send(res, 403, 'text/plain', 'forbidden');
     let data: Buffer;
     try {
@@ -92,10 +92,11 @@ export async function startLoopbackHost(options: { rendererDir: string; dispatch
     send(res, 200, contentTypeFor(file), data);
   }
 
-  async function serveIpc(req: IncomingMessage, res: ServerResponse, channel: string): Promise<void> {
+  async function serveIpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return send(res, 405, 'text/plain', 'POST only');
     if (!sameToken(req.headers[TOKEN_HEADER], token)) return send(res, 401, 'text/plain', 'missing or wrong token');
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, 'text/plain', 'JSON only');
+    const channel = decodeURIComponent((req.url ?? '').slice('/ipc/'.length));
     let payload: unknown;
     try {
       payload = decode(await body(req));
@@ -107,9 +108,9 @@ export async function startLoopbackHost(options: { rendererDir: string; dispatch
 
   const server: Server = createServer((req, res) => {
     if (req.headers.host !== origin.slice('http://'.length)) return send(res, 421, 'text/plain', 'wrong Host');
-    const url = req.url ?? '/';
-    const handled = url.startsWith('/ipc/') ? serveIpc(req, res, decodeURIComponent(url.slice(5))) : req.method === 'GET' || req.method === 'HEAD' ? serveStatic(req, res) : Promise.resolve(send(res, 405, 'text/plain', 'method not allowed'));
-    handled.catch((e: unknown) => {
+    const isIpc = (req.url ?? '/').startsWith('/ipc/');
+    if (!isIpc && req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
+    (isIpc ? serveIpc(req, res) : serveStatic(req, res)).catch((e: unknown) => {
       if (!res.headersSent) send(res, 500, 'text/plain', (e as Error).message);
     });
   });
@@ -123,6 +124,10 @@ export async function startLoopbackHost(options: { rendererDir: string; dispatch
     origin,
     token,
     url: `${origin}/#token=${token}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

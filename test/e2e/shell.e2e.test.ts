@@ -16,9 +16,10 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 
 /** A raw HTTP call to the host (as another local process would make it). */
 function raw(origin: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
-  const url = new URL(path, origin);
+  const url = new URL(origin);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: init.method ?? 'GET', headers: init.headers }, (res) => {
+    // `path` goes out as written (no URL normalisation), as a hostile client would send it.
+    const req = request({ host: url.hostname, port: url.port, path, method: init.method ?? 'GET', headers: init.headers }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -107,6 +108,11 @@ describe.skipIf(!HAVE_CHROMIUM)('Shell: trust, offline, loopback host, keyboard,
     // A page in the browser that lacks the token (another tab, another site) is refused too.
     const fromPage = await c.page.evaluate(() => fetch('/ipc/app%3Ainfo', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status));
     expect(fromPage).toBe(401);
+    // Malformed names and methods get an HTTP error, never a crash of the host.
+    expect((await raw(c.host.origin, '/ipc/%E0%A4%A', { method: 'POST', headers: { ...json, [TOKEN_HEADER]: c.host.token }, body: '{}' })).status).toBe(500);
+    expect((await raw(c.host.origin, '/ipc/app%3Ainfo', { headers: { host: json.host, [TOKEN_HEADER]: c.host.token } })).status).toBe(405);
+    expect((await raw(c.host.origin, '/index.html', { method: 'PUT', headers: { host: json.host } })).status).toBe(405);
+    expect((await raw(c.host.origin, '/%2e%2e/package.json', { headers: { host: json.host } })).status).toBe(403);
     // Invalid payloads are refused by the contract, naming the field.
     const bad = await raw(c.host.origin, '/ipc/evidence%3Ainspect', { method: 'POST', headers: { ...json, [TOKEN_HEADER]: c.host.token }, body: '{"files":[],"testAnchors":[],"policy":null,"referenceTime":"yesterday"}' });
     const err = JSON.parse(bad.body);

@@ -97,6 +97,7 @@ export class BatchJobs {
       const w = spawnWorker(this.options.workerUrl, settings);
       job.workers.push(w);
       w.on('message', (m: { ready?: true; rows?: BatchRow[] }) => {
+        if (job.finishedAt !== null) return; // cancelled: late results are dropped
         if (m.rows) job.rows.push(...m.rows);
         if (job.rows.length >= job.total) finish();
         else feed(w);

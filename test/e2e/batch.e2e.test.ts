@@ -29,7 +29,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
     c = await openConsole();
     await c.page.getByRole('tab', { name: 'Batch' }).click();
     await panel().getByLabel('As of (reference time, UTC)').fill('2025-12-01T00:00:00Z');
-    await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
+    await panel().getByRole('button', { name: 'Use for the next batch' }).click();
   });
   afterAll(async () => c?.close());
 

@@ -53,4 +53,18 @@ describe('BatchJobs', () => {
     expect(jobs.poll({ jobId, from: 3 }).rows).toHaveLength(1);
     expect(await jobs.cancel({ jobId })).toEqual({ cancelled: false });
   });
+
+  it('cancel stops a running job; what was verified stays, the rest is not reported', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'custodian-batch-cancel-'));
+    for (let i = 0; i < 300; i++) copyFileSync(join(FIXTURES, 'valid', 'report.bin'), join(root, `r${i}.bin`));
+    const jobs = new BatchJobs({ workerUrl: new URL('../../electron/batch/worker.ts', import.meta.url), threads: 1 });
+    const { jobId, total } = await jobs.start({ folder: root, testAnchors: [], policy: null, referenceTime: '2025-12-01T00:00:00Z' });
+    expect(total).toBe(300);
+    expect(await jobs.cancel({ jobId })).toEqual({ cancelled: true });
+    const p = jobs.poll({ jobId, from: 0 });
+    expect(p.finished).toBe(true);
+    expect(p.done).toBeLessThan(300);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(jobs.poll({ jobId, from: 0 }).done).toBe(p.done);
+  });
 });

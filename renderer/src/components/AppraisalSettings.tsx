@@ -35,7 +35,7 @@ export function parseSettings(s: Settings): { referenceTime: string; policy: Rec
   }
 }
 
-export function AppraisalSettings({ value, onApply }: { value: Settings; onApply(next: Settings): void }) {
+export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run appraisal' }: { value: Settings; onApply(next: Settings): void; applyLabel?: string }) {
   const [draft, setDraft] = useState(value);
   const preset = Object.entries(POLICY_PRESETS).find(([, text]) => text === draft.policyText)?.[0] ?? 'Custom';
   const parsed = parseSettings(draft);
@@ -67,7 +67,7 @@ export function AppraisalSettings({ value, onApply }: { value: Settings; onApply
         </p>
       )}
       <Button type="submit" className="button primary" isDisabled={typeof parsed === 'string'}>
-        Re-run appraisal
+        {applyLabel}
       </Button>
     </form>
   );

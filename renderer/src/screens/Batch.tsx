@@ -139,7 +139,7 @@ export function Batch() {
             )}
           </div>
         </section>
-        <AppraisalSettings value={settings} onApply={setSettings} />
+        <AppraisalSettings value={settings} onApply={setSettings} applyLabel="Use for the next batch" />
       </div>
       <ErrorNote error={error} />
       {progress && (

@@ -4,7 +4,7 @@
  */
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, HAVE_VECTORS, VECTORS, core, file as namedByPath, T0 } from '../helpers.ts';
+import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file as namedByPath, T0 } from '../helpers.ts';
 import { chooseFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
 import type { Appraisal } from '../../electron/core/appraisal.ts';
 
@@ -61,6 +61,22 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare', () => {
     expect(await panel().getByRole('grid', { name: 'Compared fields' }).locator('[data-differs="false"]').count()).toBe(0);
     expect(await differingRows(c)).toEqual(expected);
     await c.screenshot('compare-only-differences');
+  });
+
+  it.skipIf(!HAVE_VECTORS)('two real SNP reports (Milan, Genoa): measurement and TCB differ and are highlighted', async () => {
+    await panel().getByRole('button', { name: 'Clear' }).first().click();
+    await panel().getByRole('button', { name: 'Clear' }).first().click();
+    const v = (...p: string[]) => join(SNP, ...p);
+    const left = [v('milan', 'routex-v3', 'report.bin'), v('milan', 'routex-v3', 'vcek_chain.pem'), v('milan', 'routex-v3', 'vcek.der')];
+    const right = [v('genoa', 'routex-v3', 'report.bin'), v('genoa', 'routex-v3', 'vcek_chain.pem'), v('genoa', 'routex-v3', 'vcek.der')];
+    await openSide(c, 'Left', left, []);
+    await openSide(c, 'Right', right, []);
+    await panel().getByTestId('diff-summary').waitFor();
+    const verify = (files: string[]) => core.verify({ evidence: file(files[0]!), endorsements: files.slice(1).map(file), referenceTime: T0 });
+    const expected = expectedDiffs(verify(left).claims, verify(right).claims);
+    expect(expected).toEqual(expect.arrayContaining(['measurement', 'reported_tcb.raw', 'chip_id']));
+    expect(await differingRows(c)).toEqual(expected);
+    await c.screenshot('compare-real-snp');
   });
 
   it.skipIf(!HAVE_VECTORS)('two real TDX quotes: MRTD and RTMRs differ and are highlighted', async () => {

@@ -140,6 +140,14 @@ export const CONTRACT = {
       ),
     }),
   },
+  /**
+   * Asks the user for a folder with the system dialog (Electron only); `path` is null when cancelled
+   * or when the shell has no dialog (the loopback host: type the path instead).
+   */
+  'dialog:chooseFolder': {
+    request: z.strictObject({ title: z.string().max(200) }),
+    response: z.strictObject({ path: z.string().nullable() }),
+  },
   /** Starts verifying every evidence file under `folder` (recursively) off the UI thread. */
   'batch:start': {
     request: z.strictObject({

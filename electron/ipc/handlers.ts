@@ -12,13 +12,16 @@ export interface HandlerDeps {
   batch: BatchJobs;
   version: string;
   shell: 'electron' | 'loopback';
+  /** The system folder dialog (Electron's main process); absent in the loopback host. */
+  chooseFolder?: (title: string) => Promise<string | null>;
 }
 
 /** The handlers for {@link CONTRACT}'s channels. */
-export function createHandlers({ core, batch, version, shell }: HandlerDeps): Handlers {
+export function createHandlers({ core, batch, version, shell, chooseFolder }: HandlerDeps): Handlers {
   return {
     'app:info': async () => ({ version, pinnedRoots: core.pinnedRoots(), shell }),
     'evidence:inspect': async (request) => inspect(core, request),
+    'dialog:chooseFolder': async ({ title }) => ({ path: chooseFolder ? await chooseFolder(title) : null }),
     'batch:start': (request) => batch.start(request),
     'batch:poll': async (request) => batch.poll(request),
     'batch:cancel': (request) => batch.cancel(request),

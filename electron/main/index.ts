@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, protocol, session, type WebContents, type WebPreferences } from 'electron';
+import { app, BrowserWindow, dialog, protocol, session, type WebContents, type WebPreferences } from 'electron';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -99,7 +99,13 @@ app.on('window-all-closed', () => {
 async function startServices(): Promise<void> {
   const core = await loadCore();
   const batch = new BatchJobs({ workerUrl: new URL('./batch-worker.js', import.meta.url) });
-  registerIpc(createDispatcher(createHandlers({ core, batch, version: app.getVersion(), shell: 'electron' })));
+  const chooseFolder = async (title: string) => {
+    const owner = BrowserWindow.getFocusedWindow();
+    const options = { title, properties: ['openDirectory' as const] };
+    const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  };
+  registerIpc(createDispatcher(createHandlers({ core, batch, version: app.getVersion(), shell: 'electron', chooseFolder })));
 }
 
 void app.whenReady().then(async () => {

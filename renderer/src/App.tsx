@@ -40,7 +40,7 @@ export function App() {
             <Compare />
           </TabPanel>
           <TabPanel id="batch" className="panel" shouldForceMount>
-            <Batch />
+            <Batch shell={info?.shell} />
           </TabPanel>
         </Tabs>
       </main>

@@ -38,6 +38,8 @@ describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
     const expected: Record<string, number> = { affirming: 0, warning: 0, contraindicated: 0, error: BROKEN };
     for (const [name, n] of Object.entries(PER_CASE)) expected[verdictOf(name)]! += n;
 
+    // The loopback host has no system dialog: the path is typed.
+    expect(await panel().getByRole('button', { name: 'Choose folder…' }).count()).toBe(0);
     await panel().getByLabel(/Folder of evidence/).fill(batch.folder);
     await chooseFiles(c.page, 'Batch: add TEST anchor…', [join(FIXTURES, 'pki', 'ark.pem')]);
     await startFrameGaps(c.page);

@@ -87,6 +87,14 @@ describe('dispatcher', () => {
   });
 });
 
+describe('dialog:chooseFolder', () => {
+  it('is null without a system dialog (loopback) and the chosen path with one (Electron)', async () => {
+    expect(await dispatch('dialog:chooseFolder', { title: 'x' })).toEqual({ ok: true, value: { path: null } });
+    const withDialog = createDispatcher(createHandlers({ core, batch, version: '1', shell: 'electron', chooseFolder: async (title) => `/picked/for/${title}` }));
+    expect(await withDialog('dialog:chooseFolder', { title: 'evidence' })).toEqual({ ok: true, value: { path: '/picked/for/evidence' } });
+  });
+});
+
 describe('client and codec', () => {
   it('round-trips bytes, Buffers and nested values through the loopback encoding', () => {
     const value = { a: new Uint8Array([0, 1, 255]), b: [Buffer.from('hi')], c: { d: 'x', e: null } };

@@ -59,7 +59,8 @@ const ResultsTable = memo(function ResultsTable({ rows }: { rows: BatchRow[] }) 
   );
 });
 
-export function Batch() {
+/** `shell`: which shell serves the page; only Electron has a folder dialog. */
+export function Batch({ shell }: { shell: 'electron' | 'loopback' | undefined }) {
   const [folder, setFolder] = useState('');
   const [anchors, setAnchors] = useState<NamedFile[]>([]);
   const [settings, setSettings] = useState<Settings>(defaultSettings);
@@ -119,6 +120,11 @@ export function Batch() {
             <Label>Folder of evidence (searched recursively; endorsements beside each file)</Label>
             <Input className="input mono" placeholder="/path/to/captures" />
           </TextField>
+          {shell === 'electron' && (
+            <Button className="button" onPress={() => void call('dialog:chooseFolder', { title: 'Folder of evidence' }).then((r) => r.path && setFolder(r.path), (e: Error) => setError(e.message))}>
+              Choose folder…
+            </Button>
+          )}
           <FileDrop label="Batch: add TEST anchor…" hint="Only for test PKIs." onFiles={(f) => void readFiles(f).then((read) => setAnchors([...anchors, ...read]))} />
           {anchors.length > 0 && (
             <p>

@@ -3,7 +3,7 @@
  * its endorsements, read the verdict and checks, link fields and bytes both ways, change the
  * reference time and the policy, export JSON and the printable report; real vectors where present.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file, T0 } from '../helpers.ts';
 import { chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
@@ -182,6 +182,13 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
       await c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row', { name: label, exact: true }).click();
       expect((await c.page.locator('.hex-byte.sel').allTextContents()).join('')).toBe(claims[id]);
     }
+    // Certificates come from inside the quote (PCK chain) and the collateral; every root is the pinned Intel root.
+    await c.page.getByRole('tab', { name: 'Certificate chain' }).click();
+    const certs = c.page.getByRole('grid', { name: 'Certificates supplied' });
+    expect(await certs.getByRole('row', { name: `${basename(q)}#1`, exact: true }).textContent()).toContain('Intel SGX PCK Certificate');
+    const roots = await certs.locator('[data-pin="pinned"]').allTextContents();
+    expect(roots.length).toBeGreaterThan(0);
+    for (const r of roots) expect(r).toContain('pinned: Intel SGX Root CA');
     await c.screenshot('inspector-real-tdx');
   });
 });

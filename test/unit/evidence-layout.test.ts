@@ -75,4 +75,12 @@ describe.skipIf(!HAVE_VECTORS)('DCAP layout', () => {
     expect(checked).toEqual(expect.arrayContaining(['mr_td', 'rtmr0', 'rtmr1', 'rtmr2', 'rtmr3', 'report_data', 'mr_seam', 'xfam', 'td_attributes', 'qe_vendor_id']));
     if (a.claims.body_type === 'TD 1.5') expect(checked).toContain('tee_tcb_svn2');
   });
+
+  const sgxQuotes = HAVE_VECTORS ? readdirSync(join(VECTORS, 'tdx', 'sgx', 'quotes')) : [];
+  it.each(sgxQuotes)('%s (SGX): MRENCLAVE, MRSIGNER, ATTRIBUTES and REPORTDATA sit where the claims say', (q) => {
+    const bytes = new Uint8Array(readFileSync(join(VECTORS, 'tdx', 'sgx', 'quotes', q)));
+    expect(classify(bytes)).toBe('sgx-quote');
+    const a = core.verify({ evidence: { name: q, bytes }, referenceTime: T0, type: 'sgx' });
+    expect(checkClaims(bytes, 'sgx-quote', a.claims)).toEqual(expect.arrayContaining(['cpu_svn', 'misc_select', 'attributes', 'mr_enclave', 'mr_signer', 'report_data', 'qe_vendor_id', 'user_data']));
+  });
 });

@@ -26,7 +26,11 @@ export interface CertificateInfo {
 
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const iso = (text: string) => new Date(text).toISOString().replace('.000Z', 'Z');
-const dn = (text: string) => text.split('\n').reverse().join(', ');
+/** A distinguished name with its CN first, as the core's messages write them. */
+function dn(text: string): string {
+  const parts = text.split('\n');
+  return (parts.at(-1)?.startsWith('CN=') ? parts.reverse() : parts).join(', ');
+}
 
 /** The DER or PEM certificates in `bytes` (PEM blocks anywhere, e.g. inside a quote or JSON). */
 function certificatesIn(bytes: Uint8Array): Uint8Array[] | string[] {

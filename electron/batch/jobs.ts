@@ -13,6 +13,8 @@ import type { WorkerSettings } from './worker.ts';
 
 /** Tasks per message to a worker: small enough for smooth progress, large enough to amortise messaging. */
 const CHUNK = 16;
+/** Finished or running jobs whose rows are kept; starting another forgets the oldest. */
+const KEEP_JOBS = 4;
 
 interface Job {
   total: number;
@@ -51,6 +53,11 @@ export class BatchJobs {
   async start(request: Request<'batch:start'>): Promise<Response<'batch:start'>> {
     const tasks = await collectTasks(request.folder);
     const jobId = randomUUID();
+    // Keep the results of the last few jobs only (a session rarely looks further back).
+    for (const old of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - KEEP_JOBS + 1))) {
+      for (const w of this.jobs.get(old)!.workers) void w.terminate();
+      this.jobs.delete(old);
+    }
     const job: Job = { total: tasks.length, rows: [], started: performance.now(), finishedAt: null, workers: [] };
     this.jobs.set(jobId, job);
     if (tasks.length === 0) job.finishedAt = job.started;
@@ -69,8 +76,8 @@ export class BatchJobs {
   async cancel(request: Request<'batch:cancel'>): Promise<Response<'batch:cancel'>> {
     const job = this.get(request.jobId);
     if (job.finishedAt !== null) return { cancelled: false };
+    job.finishedAt = performance.now(); // first, so results still in flight are dropped
     await Promise.all(job.workers.map((w) => w.terminate()));
-    job.finishedAt = performance.now();
     return { cancelled: true };
   }
 

@@ -1,6 +1,6 @@
 /** Runs `evidence:inspect` with the user's files, TEST anchors and settings. */
 import { call, type Inspection } from '../api';
-import { parseSettings, type Settings } from '../components/AppraisalSettings';
+import { parseSettings, type Settings } from './settings';
 import type { NamedFile } from '../../../electron/ipc/contract';
 
 /** The inspection, or an error message naming the file and field. */
@@ -12,9 +12,4 @@ export async function runInspect(files: NamedFile[], testAnchors: NamedFile[], s
   } catch (e) {
     return (e as Error).message;
   }
-}
-
-/** Default settings: now, default policy. */
-export function defaultSettings(): Settings {
-  return { referenceTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), policyText: '' };
 }

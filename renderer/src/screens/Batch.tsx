@@ -7,13 +7,14 @@ import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Button, Cell, Column, Input, Label, ProgressBar, Row, Table, TableBody, TableHeader, TextField } from 'react-aria-components';
 import { call, type BatchRow } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
-import { AppraisalSettings, parseSettings, type Settings } from '../components/AppraisalSettings';
+import { AppraisalSettings } from '../components/AppraisalSettings';
+import { parseSettings, type Settings } from '../lib/settings';
 import { Choice } from '../components/Choice';
 import { ErrorNote } from '../components/ErrorNote';
 import { FileDrop } from '../components/FileDrop';
 import { countByVerdict, filterRows, rowsToCsv, VERDICTS } from '../lib/batch';
 import { readFiles, saveText } from '../lib/files';
-import { defaultSettings } from '../lib/inspect';
+import { defaultSettings } from '../lib/settings';
 
 const PAGE = 50;
 const POLL_MS = 200;

@@ -3,12 +3,14 @@ import { useEffect, useState } from 'react';
 import { Cell, Column, Row, Switch, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { Inspection } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
-import { AppraisalSettings, type Settings } from '../components/AppraisalSettings';
+import { AppraisalSettings } from '../components/AppraisalSettings';
+import type { Settings } from '../lib/settings';
 import { ErrorNote } from '../components/ErrorNote';
 import { EvidencePicker } from '../components/EvidencePicker';
 import { VerdictBanner } from '../components/VerdictBanner';
 import { diffClaims } from '../lib/claims';
-import { defaultSettings, runInspect } from '../lib/inspect';
+import { runInspect } from '../lib/inspect';
+import { defaultSettings } from '../lib/settings';
 
 interface Side {
   files: NamedFile[];

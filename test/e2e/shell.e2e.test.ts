@@ -157,5 +157,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Shell: trust, offline, loopback host, keyboard,
         }
       }
     }
+    // The check can fail: an unlabelled button (a critical violation) is found at once.
+    await c.page.evaluate(`document.querySelector('main').append(Object.assign(document.createElement('button'), { id: 'unlabelled' }))`);
+    expect((await seriousViolations(c)).join()).toMatch(/^button-name: #unlabelled/);
+    await c.page.evaluate(`document.getElementById('unlabelled').remove()`);
   });
 });

@@ -59,6 +59,12 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
     await expect.poll(() => fields.getByRole('row', { name: /^CHIP_ID/ }).getAttribute('aria-selected')).toBe('true');
     expect(await c.page.locator('.hex-byte.sel').count()).toBe(64);
 
+    // Keyboard: in the field list, the arrow keys move the selection and its bytes follow.
+    await fields.getByRole('row', { name: 'CHIP_ID', exact: true }).focus();
+    await c.page.keyboard.press('ArrowDown');
+    await expect.poll(() => fields.getByRole('row', { name: 'COMMITTED_TCB', exact: true }).getAttribute('aria-selected')).toBe('true');
+    expect(await c.page.locator('.hex-byte.sel').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-offset'))))).toEqual(Array.from({ length: 8 }, (_, i) => 0x1e0 + i));
+
     // Keyboard: the hex view moves its cursor with the arrow keys and selects the field under it.
     await c.page.getByRole('group', { name: /Evidence bytes/ }).focus();
     await c.page.keyboard.press('ArrowUp'); // 0x195: reserved bytes after CPUID_STEP

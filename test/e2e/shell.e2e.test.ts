@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, core } from '../helpers.ts';
@@ -94,6 +96,16 @@ describe.skipIf(!HAVE_CHROMIUM)('Shell: trust, offline, loopback host, keyboard,
 
   it('the loopback host listens on 127.0.0.1 and refuses calls without the per-start token', async () => {
     expect(c.host.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // Not reachable on this machine's other addresses (where other machines could reach it).
+    const port = Number(new URL(c.host.origin).port);
+    const external = Object.values(networkInterfaces()).flat().filter((i) => i && !i.internal && i.family === 'IPv4').map((i) => i!.address);
+    for (const address of external) {
+      const outcome = await new Promise<string>((resolve) => {
+        const sock = connect({ host: address, port }, () => (sock.destroy(), resolve('connected')));
+        sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      });
+      expect(outcome, address).toBe('ECONNREFUSED');
+    }
     expect(c.host.token).toMatch(/^[0-9a-f]{64}$/);
     const json = { 'content-type': 'application/json', host: new URL(c.host.origin).host };
     const call = (headers: Record<string, string>) => raw(c.host.origin, '/ipc/app%3Ainfo', { method: 'POST', headers: { ...json, ...headers }, body: '{}' });

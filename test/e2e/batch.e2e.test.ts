@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, core, file, T0 } from '../helpers.ts';
-import { ARTIFACTS, chooseFiles, downloadText, HAVE_CHROMIUM, openConsole, startFrameGaps, stopFrameGaps, type Console } from './harness.ts';
+import { applySettings, ARTIFACTS, chooseFiles, downloadText, HAVE_CHROMIUM, openConsole, startFrameGaps, stopFrameGaps, type Console } from './harness.ts';
 import { makeBatchFolder } from './batch-folder.ts';
 
 const PER_CASE = { valid: 700, debug: 200, 'expired-vcek': 100 } as const;
@@ -28,8 +28,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
   beforeAll(async () => {
     c = await openConsole();
     await c.page.getByRole('tab', { name: 'Batch' }).click();
-    await panel().getByLabel('As of (reference time, UTC)').fill('2025-12-01T00:00:00Z');
-    await panel().getByRole('button', { name: 'Use for the next batch' }).click();
+    await applySettings(panel(), '2025-12-01T00:00:00Z', undefined, 'Use for the next batch');
   });
   afterAll(async () => c?.close());
 

@@ -5,7 +5,7 @@
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file as namedByPath, T0 } from '../helpers.ts';
-import { chooseFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
+import { applySettings, chooseFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
 import type { Appraisal } from '../../electron/core/appraisal.ts';
 
 const fx = (...p: string[]) => join(FIXTURES, ...p);
@@ -40,8 +40,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare', () => {
   beforeAll(async () => {
     c = await openConsole();
     await c.page.getByRole('tab', { name: 'Compare' }).click();
-    await panel().getByLabel('As of (reference time, UTC)').fill('2025-12-01T00:00:00Z');
-    await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
+    await applySettings(panel(), '2025-12-01T00:00:00Z');
   });
   afterAll(async () => c?.close());
 
@@ -82,8 +81,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare', () => {
   it.skipIf(!HAVE_VECTORS)('two real TDX quotes: MRTD and RTMRs differ and are highlighted', async () => {
     await panel().getByRole('button', { name: 'Clear' }).first().click();
     await panel().getByRole('button', { name: 'Clear' }).first().click();
-    await panel().getByLabel('As of (reference time, UTC)').fill('2025-06-15T00:00:00Z');
-    await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
+    await applySettings(panel(), '2025-06-15T00:00:00Z');
     const q = (n: string) => join(VECTORS, 'tdx', 'quotes', n);
     const col = join(VECTORS, 'tdx', 'collateral', 'assembled_2023-06_50806F.json');
     const left = [q('tdx_v4_50806f_gotdx_spr_e4.bin'), col];

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startConsoleHost } from '../../electron/loopback/compose.ts';
 import type { LoopbackHost } from '../../electron/loopback/host.ts';
 import { ROOT } from '../helpers.ts';
@@ -124,4 +124,14 @@ export async function stopFrameGaps(page: Page): Promise<{ frames: number; maxFr
   const gaps = ((await page.evaluate('(() => { window.__stop = true; return window.__gaps; })()')) as number[]).sort((a, b) => a - b);
   const at = (q: number) => Math.round(gaps[Math.min(gaps.length - 1, Math.floor(gaps.length * q))] ?? 0);
   return { frames: gaps.length, maxFrameGapMs: at(1), p99FrameGapMs: at(0.99), p50FrameGapMs: at(0.5) };
+}
+
+/**
+ * Fills the "As of" field (and the policy JSON when given) inside `scope` (a screen's tab panel)
+ * and presses its apply button ("Re-run appraisal", or the batch's "Use for the next batch").
+ */
+export async function applySettings(scope: Locator, at: string, policy?: string, button = 'Re-run appraisal'): Promise<void> {
+  await scope.getByLabel('As of (reference time, UTC)').fill(at);
+  if (policy !== undefined) await scope.getByLabel('Policy JSON (empty = default)').fill(policy);
+  await scope.getByRole('button', { name: button }).click();
 }

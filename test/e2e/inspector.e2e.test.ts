@@ -6,18 +6,11 @@
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file, T0 } from '../helpers.ts';
-import { chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
+import { applySettings, chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
 import type { Page } from 'playwright-core';
 
 const fx = (...p: string[]) => join(FIXTURES, ...p);
 const T0_TEXT = '2025-12-01T00:00:00Z';
-
-/** Sets the "As of" field and the policy JSON, then presses "Re-run appraisal" (in `scope`). */
-async function applySettings(page: Page, at: string, policy?: string, scope = page.locator('body')): Promise<void> {
-  await scope.getByLabel('As of (reference time, UTC)').fill(at);
-  if (policy !== undefined) await scope.getByLabel('Policy JSON (empty = default)').fill(policy);
-  await scope.getByRole('button', { name: 'Re-run appraisal' }).click();
-}
 
 const verdictOf = (page: Page) => page.getByRole('region', { name: 'Verdict' }).first();
 const checkRow = (page: Page, id: string) => page.getByRole('grid', { name: 'Checks' }).getByRole('row').filter({ has: page.getByText(id, { exact: true }) });
@@ -27,7 +20,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
   const panel = () => c.page.getByRole('tabpanel', { name: 'Inspect' });
   beforeAll(async () => {
     c = await openConsole();
-    await applySettings(c.page, T0_TEXT, undefined, panel());
+    await applySettings(panel(), T0_TEXT);
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [fx('valid', 'report.bin'), fx('valid', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
     await chooseFiles(c.page, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
   });
@@ -89,13 +82,13 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
   });
 
   it('changing the reference time re-runs the appraisal and the VCEK expiry check fails', async () => {
-    await applySettings(c.page, '2032-01-01T00:00:00Z', undefined, panel());
+    await applySettings(panel(), '2032-01-01T00:00:00Z');
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('contraindicated');
     expect(await c.page.getByRole('grid', { name: 'Certificates supplied' }).getByRole('row', { name: 'vcek.der', exact: true }).getAttribute('data-valid')).toBe('false');
     await c.page.getByRole('tab', { name: 'Checks' }).click();
     expect(await checkRow(c.page, 'chain.vek.validity').getAttribute('data-status')).toBe('fail');
     expect(await checkRow(c.page, 'chain.vek.validity').textContent()).toContain('2032-01-01');
-    await applySettings(c.page, T0_TEXT, undefined, panel());
+    await applySettings(panel(), T0_TEXT);
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('affirming');
   });
 
@@ -134,14 +127,14 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
   });
 
   it('a policy with an unknown option is refused with the field named, and nothing is lost', async () => {
-    await applySettings(c.page, T0_TEXT, '{"snp":{"allow_debugg":true}}', panel());
+    await applySettings(panel(), T0_TEXT, '{"snp":{"allow_debugg":true}}');
     await expect.poll(() => panel().getByRole('alert').textContent()).toMatch(/allow_debugg/);
     expect(await panel().locator('.files').textContent()).toContain('report.bin');
   });
 
   it('files dropped on the drop area are opened like chosen ones', async () => {
     await panel().getByRole('button', { name: 'Clear' }).click();
-    await applySettings(c.page, T0_TEXT, '', panel());
+    await applySettings(panel(), T0_TEXT, '');
     await dropFiles(c, 'Inspect: open evidence and endorsements…', [fx('valid', 'report.bin'), fx('valid', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
     await dropFiles(c, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('affirming');
@@ -164,7 +157,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
   afterAll(async () => c?.close());
 
   it('Milan routex-v3 with its chain and no CRL: no failing check, pinned AMD root, revocation a warning', async () => {
-    await applySettings(c.page, T0_TEXT, undefined, panel());
+    await applySettings(panel(), T0_TEXT);
     const v = (p: string) => join(SNP, 'milan', 'routex-v3', p);
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [v('report.bin'), v('vcek_chain.pem'), v('vcek.der')]);
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('warning');
@@ -178,7 +171,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
 
   it('a TDX quote with its collateral: RTMR fields map to the claimed bytes', async () => {
     await panel().getByRole('button', { name: 'Clear' }).click();
-    await applySettings(c.page, '2025-06-15T00:00:00Z', undefined, panel());
+    await applySettings(panel(), '2025-06-15T00:00:00Z');
     const q = join(VECTORS, 'tdx', 'quotes', 'tdx_v4_b0c06f_dcapqvl.bin');
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [q, join(VECTORS, 'tdx', 'collateral', 'dcapqvl_2025-06_B0C06F.json')]);
     await verdictOf(c.page).waitFor();

@@ -110,7 +110,14 @@ async function startServices(): Promise<void> {
 
 void app.whenReady().then(async () => {
   hardenSession();
-  await startServices();
+  try {
+    await startServices();
+  } catch (e) {
+    // E.g. the wasm core is not built: say so and stop, rather than show a console that cannot verify.
+    dialog.showErrorBox('Custodian cannot start', (e as Error).message);
+    app.quit();
+    return;
+  }
   createMainWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow();

@@ -15,7 +15,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: resolve(rootDir, 'out/main'),
-      lib: { entry: { index: resolve(rootDir, 'electron/main/index.ts') } },
+      lib: {
+        entry: {
+          index: resolve(rootDir, 'electron/main/index.ts'),
+          // Batch verification runs in worker threads (electron/batch/jobs.ts loads ./batch-worker.js).
+          'batch-worker': resolve(rootDir, 'electron/batch/worker.ts'),
+        },
+      },
     },
   },
   preload: {
@@ -30,9 +36,19 @@ export default defineConfig({
   renderer: {
     root: resolve(rootDir, 'renderer'),
     plugins: [react()],
+    define: { __CUSTODIAN_VERSION__: JSON.stringify(pkg.version) },
     build: {
       outDir: resolve(rootDir, 'out/renderer'),
-      rolldownOptions: { input: resolve(rootDir, 'renderer/index.html') },
+      rolldownOptions: {
+        input: {
+          index: resolve(rootDir, 'renderer/index.html'),
+          // Only the loopback host serves this (it defines window.custodian over HTTP); Electron never loads it.
+          'loopback-bridge': resolve(rootDir, 'electron/loopback/bridge.ts'),
+        },
+        output: {
+          entryFileNames: (chunk) => (chunk.name === 'loopback-bridge' ? 'loopback-bridge.js' : 'assets/[name]-[hash].js'),
+        },
+      },
     },
   },
 });

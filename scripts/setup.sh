@@ -22,6 +22,19 @@ if ! have_wasm_toolchain; then
   fi
 fi
 
+# The console's end-to-end tests drive Debian's Chromium through playwright-core (Playwright's own
+# browser download does not work offline); without it they skip with a visible message.
+if [ ! -x /usr/bin/chromium ] && [ -z "${CUSTODIAN_CHROMIUM:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium for the end-to-end tests"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+  else
+    say "chromium missing: the end-to-end tests will be skipped (apt-get install -y chromium)" >&2
+  fi
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   # The Electron binary cannot be downloaded on air-gapped build machines; its types are enough here.

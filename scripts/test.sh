@@ -14,3 +14,8 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifac
 node -e '
 const r = require("./test-artifacts/vitest.json");
 console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);'
+if [ -f test-artifacts/batch-timing.json ]; then
+  node -e '
+const b = require("./test-artifacts/batch-timing.json");
+console.log(`console batch: ${b.files} files in ${(b.hostMs / 1000).toFixed(1)} s (${b.filesPerSecond} files/s, ${b.threads} worker threads); p99 frame gap ${b.p99FrameGapMs} ms`);'
+fi

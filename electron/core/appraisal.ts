@@ -64,3 +64,13 @@ export interface VerifyRequest {
   /** NVIDIA: further serialized-evidence files appraised together (e.g. a node's switches). */
   moreEvidence?: NamedBytes[];
 }
+
+/** A vendor root embedded in the core (`wasm/src/pins.rs`). */
+export interface PinnedRoot {
+  vendor: string;
+  name: string;
+  /** Evidence types whose chains end at this root. */
+  platforms: EvidenceType[];
+  /** Lowercase hex SHA-256 of the root's SubjectPublicKeyInfo DER. */
+  spki_sha256: string;
+}

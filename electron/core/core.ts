@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Appraisal, NamedBytes, VerifyRequest } from './appraisal.ts';
+import type { Appraisal, NamedBytes, PinnedRoot, VerifyRequest } from './appraisal.ts';
 import { CoreTrap, InputError } from './errors.ts';
 
 interface Exports {
@@ -15,6 +15,7 @@ interface Exports {
   custodian_alloc(len: number): number;
   custodian_free(ptr: number, len: number): void;
   custodian_verify(ptr: number, len: number): bigint;
+  custodian_pinned_roots(): bigint;
 }
 
 type Response = { ok: true; appraisal: Appraisal } | { ok: false; error: { file: string; field: string; message: string } };
@@ -70,6 +71,11 @@ export class Core {
     return response.appraisal;
   }
 
+  /** The vendor roots embedded in the core (the pins every chain is checked against). */
+  pinnedRoots(): PinnedRoot[] {
+    return JSON.parse(this.takeText(this.exports.custodian_pinned_roots())) as PinnedRoot[];
+  }
+
   /** Runs `custodian_verify` on raw request bytes; exposed for the wrapper's own tests. */
   call(request: Uint8Array, overridePtr?: number): string {
     const x = this.exports;
@@ -78,16 +84,22 @@ export class Core {
       new Uint8Array(x.memory.buffer, ptr, request.length).set(request);
       const packed = x.custodian_verify(overridePtr ?? ptr, request.length);
       x.custodian_free(ptr, request.length);
-      const outPtr = Number(packed >> 32n);
-      const outLen = Number(packed & 0xffffffffn);
-      const text = new TextDecoder().decode(new Uint8Array(x.memory.buffer, outPtr, outLen));
-      x.custodian_free(outPtr, outLen);
-      return text;
+      return this.takeText(packed);
     } catch (e) {
       // After a trap the instance's memory may be inconsistent: start a fresh instance.
       this.exports = Core.instantiate(this.module);
       throw new CoreTrap(e);
     }
+  }
+
+  /** Reads and frees a `(ptr << 32) | len` UTF-8 response. */
+  private takeText(packed: bigint): string {
+    const x = this.exports;
+    const outPtr = Number(packed >> 32n);
+    const outLen = Number(packed & 0xffffffffn);
+    const text = new TextDecoder().decode(new Uint8Array(x.memory.buffer, outPtr, outLen));
+    x.custodian_free(outPtr, outLen);
+    return text;
   }
 }
 

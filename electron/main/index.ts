@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, protocol, session, type WebContents, type WebPreferences } from 'electron';
+import { app, BrowserWindow, dialog, protocol, session, type WebContents, type WebPreferences } from 'electron';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -16,9 +16,15 @@ import {
   appResponseHeaders,
   contentTypeFor,
   hardenedWebPreferences,
+  isAllowedRequest,
   isAppUrl,
   resolveAppPath,
 } from './security';
+import { loadCore } from '../core/core';
+import { BatchJobs } from '../batch/jobs';
+import { createDispatcher } from '../ipc/dispatch';
+import { createHandlers } from '../ipc/handlers';
+import { registerIpc } from './ipc';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Built renderer (out/renderer) and preload (out/preload), relative to out/main. */
@@ -52,7 +58,7 @@ async function serveAppRequest(request: Request): Promise<Response> {
 function hardenSession(): void {
   const ses = session.defaultSession;
   protocol.handle(APP_SCHEME, serveAppRequest);
-  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAppUrl(details.url) }));
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url) }));
   ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
 }
@@ -89,8 +95,29 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-void app.whenReady().then(() => {
+/** The same handlers the loopback host uses, behind Electron IPC. */
+async function startServices(): Promise<void> {
+  const core = await loadCore();
+  const batch = new BatchJobs({ workerUrl: new URL('./batch-worker.js', import.meta.url) });
+  const chooseFolder = async (title: string) => {
+    const owner = BrowserWindow.getFocusedWindow();
+    const options = { title, properties: ['openDirectory' as const] };
+    const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  };
+  registerIpc(createDispatcher(createHandlers({ core, batch, version: app.getVersion(), shell: 'electron', chooseFolder })));
+}
+
+void app.whenReady().then(async () => {
   hardenSession();
+  try {
+    await startServices();
+  } catch (e) {
+    // E.g. the wasm core is not built: say so and stop, rather than show a console that cannot verify.
+    dialog.showErrorBox('Custodian cannot start', (e as Error).message);
+    app.quit();
+    return;
+  }
   createMainWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow();

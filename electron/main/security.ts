@@ -94,6 +94,24 @@ export function isAppUrl(url: string): boolean {
   return parsed.protocol === `${APP_SCHEME}:` && parsed.host.toLowerCase() === APP_HOST;
 }
 
+/**
+ * True when an IPC call may be answered: it comes from the app origin's top-level frame, never from
+ * a subframe, another origin, or a frame that has navigated away.
+ *
+ * @param frame the sender frame's URL and whether it is the top-level frame
+ */
+export function isTrustedSender(frame: { url: string; isTopLevel: boolean }): boolean {
+  return frame.isTopLevel && isAppUrl(frame.url);
+}
+
+/**
+ * True for requests the session lets through: app:// URLs and blob: URLs the app itself created
+ * (exports are saved as blob downloads). Everything else — http(s), ws, file, data — is cancelled.
+ */
+export function isAllowedRequest(url: string): boolean {
+  return isAppUrl(url) || (url.startsWith('blob:') && isAppUrl(url.slice('blob:'.length)));
+}
+
 /** Raw (un-normalised) path part of an app URL: after the origin, before `?`/`#`. */
 const RAW_APP_PATH = new RegExp(`^${APP_SCHEME}://${APP_HOST}(/[^?#]*)?(?:[?#].*)?$`, 'i');
 

@@ -1,8 +1,8 @@
-import type { CustodianApi } from '../../electron/preload/api';
+import type { CustodianApi } from '../../electron/ipc/client';
 
 declare global {
   interface Window {
-    /** Exposed by the preload script; absent when the page runs outside Electron. */
+    /** Exposed by the preload script (Electron) or the loopback bridge (browser). */
     readonly custodian?: CustodianApi;
   }
 }

@@ -2,6 +2,7 @@
 //! request JSON, calls `custodian_verify`, reads the response and frees both buffers.
 //!
 //! `custodian_verify(ptr, len) -> u64` returns `(out_ptr << 32) | out_len`. All lengths in bytes.
+//! `custodian_pinned_roots() -> u64` returns the pinned vendor roots as JSON the same way.
 
 use crate::request::run_json;
 
@@ -32,7 +33,18 @@ pub unsafe extern "C" fn custodian_free(ptr: *mut u8, len: usize) {
 #[no_mangle]
 pub unsafe extern "C" fn custodian_verify(ptr: *const u8, len: usize) -> u64 {
     let request = std::slice::from_raw_parts(ptr, len);
-    let mut out = run_json(request).into_bytes();
+    hand_over(run_json(request))
+}
+
+/// The pinned vendor roots, `[{"vendor","name","platforms","spki_sha256"}]`; free like a response.
+#[no_mangle]
+pub extern "C" fn custodian_pinned_roots() -> u64 {
+    hand_over(serde_json::to_string(&crate::pins::pinned_roots()).expect("pins serialise"))
+}
+
+/// Leaks `text` to the host as `(ptr << 32) | len`; the host frees it with [`custodian_free`].
+fn hand_over(text: String) -> u64 {
+    let mut out = text.into_bytes();
     out.shrink_to_fit();
     let (p, n) = (out.as_mut_ptr(), out.len());
     std::mem::forget(out);

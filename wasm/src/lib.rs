@@ -10,6 +10,7 @@ pub mod azure_hcl;
 pub mod composite;
 pub mod error;
 pub mod nvidia;
+pub mod pins;
 pub mod policy_util;
 pub mod request;
 pub mod snp;

@@ -1,0 +1,77 @@
+/**
+ * Finds the work of a batch: every evidence file under a folder (recursively), each with the
+ * endorsements found beside it in the same directory. Files are recognised by content.
+ */
+import { open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../core/errors.ts';
+import type { FileKind } from '../ipc/contract.ts';
+import { classify } from '../evidence/classify.ts';
+import { endorses, isEvidence } from '../evidence/select.ts';
+
+/** One unit of batch work. Paths are absolute; `rel` is relative to the batch folder. */
+export interface BatchTask {
+  path: string;
+  rel: string;
+  kind: FileKind;
+  endorsements: string[];
+}
+
+/** Bytes read to recognise a file: enough for an SNP report in hex text (2,368 characters). */
+const HEAD_BYTES = 8192;
+
+async function head(file: string): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = new Uint8Array(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Lists the regular files of every directory under `root`, directory by directory. */
+async function directories(root: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const pending = [root];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    const entries = await readdir(dir, { withFileTypes: true });
+    const files: string[] = [];
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) pending.push(full);
+      else if (e.isFile()) files.push(full);
+    }
+    files.sort();
+    out.set(dir, files);
+  }
+  return out;
+}
+
+/**
+ * The tasks for `folder`, sorted by path. Throws {@link InputError} (file = the folder) when it
+ * cannot be read.
+ */
+export async function collectTasks(folder: string): Promise<BatchTask[]> {
+  const root = path.resolve(folder);
+  let dirs: Map<string, string[]>;
+  try {
+    dirs = await directories(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new InputError(folder, 'folder', code === 'ENOENT' ? 'no such folder' : `cannot read (${code})`);
+  }
+  const tasks: BatchTask[] = [];
+  for (const files of dirs.values()) {
+    const kinds = await Promise.all(files.map(async (f) => classify(await head(f))));
+    files.forEach((file, i) => {
+      const kind = kinds[i]!;
+      if (!isEvidence(kind, kinds)) return;
+      const endorsements = files.filter((_, j) => j !== i && endorses(kind, kinds[j]!));
+      tasks.push({ path: file, rel: path.relative(root, file), kind, endorsements });
+    });
+  }
+  return tasks.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}

@@ -1,0 +1,77 @@
+/**
+ * Batch worker thread: loads the wasm core once, then verifies the tasks it is sent and posts one
+ * {@link BatchRow} per task. Messages: in {@link WorkerJob}, out `{ rows: BatchRow[] }`.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadCore } from '../core/core.ts';
+import { InputError } from '../core/errors.ts';
+import type { BatchRow } from '../ipc/contract.ts';
+import type { NamedBytes } from '../core/appraisal.ts';
+import type { BatchTask } from './collect.ts';
+import { evidenceType } from '../evidence/inspect.ts';
+
+/** Fixed for the whole job (sent as `workerData`). */
+export interface WorkerSettings {
+  testAnchors: NamedBytes[];
+  policy: unknown;
+  /** RFC 3339. */
+  referenceTime: string;
+  wasmPath?: string;
+}
+
+/** A chunk of tasks to verify. */
+export interface WorkerJob {
+  tasks: BatchTask[];
+}
+
+const settings = workerData as WorkerSettings;
+const core = await loadCore(settings.wasmPath);
+const at = new Date(settings.referenceTime);
+/** Endorsements are usually shared by many reports in a directory: read each once. */
+const cache = new Map<string, Promise<Uint8Array>>();
+
+function read(file: string): Promise<Uint8Array> {
+  let bytes = cache.get(file);
+  if (!bytes) {
+    bytes = readFile(file).then((b) => new Uint8Array(b));
+    cache.set(file, bytes);
+  }
+  return bytes;
+}
+
+async function verifyTask(task: BatchTask): Promise<BatchRow> {
+  const endorsements = task.endorsements.map((p) => path.basename(p));
+  try {
+    const appraisal = core.verify({
+      evidence: { name: task.rel, bytes: await readFile(task.path) },
+      endorsements: await Promise.all(task.endorsements.map(async (p) => ({ name: path.basename(p), bytes: await read(p) }))),
+      testAnchors: settings.testAnchors,
+      policy: settings.policy ?? undefined,
+      referenceTime: at,
+      type: evidenceType(task.kind),
+    });
+    const failing = appraisal.checks.filter((c) => c.status === 'fail');
+    return {
+      path: task.rel,
+      platform: appraisal.platform,
+      verdict: appraisal.verdict,
+      failing: failing.map((c) => c.id),
+      warnings: appraisal.checks.filter((c) => c.status === 'warn').length,
+      detail: failing[0]?.detail ?? '',
+      endorsements,
+    };
+  } catch (e) {
+    const field = e instanceof InputError ? e.field : 'verify';
+    const message = e instanceof InputError ? `${e.file}: ${e.detail}` : (e as Error).message;
+    return { path: task.rel, platform: evidenceType(task.kind) ?? null, verdict: 'error', failing: [field], warnings: 0, detail: message, endorsements };
+  }
+}
+
+parentPort!.on('message', async (job: WorkerJob) => {
+  const rows: BatchRow[] = [];
+  for (const task of job.tasks) rows.push(await verifyTask(task));
+  parentPort!.postMessage({ rows });
+});
+parentPort!.postMessage({ ready: true });

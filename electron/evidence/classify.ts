@@ -1,0 +1,78 @@
+/**
+ * Recognises what a file is from its bytes (never from its name): SEV-SNP report (binary or hex
+ * text), DCAP quote (TDX or SGX), certificate, CRL, TDX collateral JSON, Azure HCL report.
+ */
+import type { FileKind } from '../ipc/contract.ts';
+import { u16, u32 } from './le.ts';
+
+/** Size of an SEV-SNP ATTESTATION_REPORT in bytes. */
+export const SNP_REPORT_SIZE = 0x4a0;
+/** Kinds that are evidence; everything recognised else is an endorsement. */
+export const EVIDENCE_KINDS: ReadonlySet<FileKind> = new Set(['sev-snp-report', 'tdx-quote', 'sgx-quote']);
+
+const ascii = (bytes: Uint8Array, n = 256) => new TextDecoder('latin1').decode(bytes.subarray(0, n));
+
+/** The bytes of a hex-text file (whitespace allowed), or null if it is not pure hex. */
+export function decodeHexText(bytes: Uint8Array): Uint8Array | null {
+  const text = new TextDecoder('latin1').decode(bytes).replace(/\s+/g, '');
+  if (text.length === 0 || text.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(text)) return null;
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** A DCAP quote header: version 3–5, attestation key type 2 or 3 (ECDSA P-256/P-384), TEE type 0 or 0x81. */
+function dcapKind(b: Uint8Array): FileKind | null {
+  if (b.length < 48) return null;
+  const version = u16(b, 0);
+  const keyType = u16(b, 2);
+  const tee = u32(b, 4);
+  if (version < 3 || version > 5 || (keyType !== 2 && keyType !== 3)) return null;
+  if (tee === 0x81) return 'tdx-quote';
+  if (tee === 0) return 'sgx-quote';
+  return null;
+}
+
+/** An SEV-SNP report: at least 0x4A0 bytes, VERSION 2–5, SIGNATURE_ALGO 1 (ECDSA P-384/SHA-384). */
+function isSnpReport(b: Uint8Array): boolean {
+  return b.length >= SNP_REPORT_SIZE && u32(b, 0) >= 2 && u32(b, 0) <= 5 && u32(b, 0x34) === 1;
+}
+
+/** DER certificate vs CRL: the TBS of a certificate starts with `[0] version`, a v2 CRL's with INTEGER 1. */
+function derKind(b: Uint8Array): FileKind | null {
+  if (b[0] !== 0x30) return null;
+  const skipHeader = (o: number) => (b[o + 1]! < 0x80 ? o + 2 : o + 2 + (b[o + 1]! & 0x7f));
+  const tbs = skipHeader(0);
+  if (b[tbs] !== 0x30) return null;
+  const first = skipHeader(tbs);
+  if (b[first] === 0xa0) return 'certificate';
+  if (b[first] === 0x02 && b[first + 1] === 0x01 && b[first + 2] === 0x01) return 'crl';
+  return 'der-endorsement';
+}
+
+/**
+ * The kind of a file, decided from its content.
+ *
+ * @param bytes the whole file
+ */
+export function classify(bytes: Uint8Array): FileKind {
+  const dcap = dcapKind(bytes);
+  if (dcap) return dcap;
+  if (ascii(bytes, 4) === 'HCLA') return 'azure-hcl-report';
+  if (isSnpReport(bytes)) return 'sev-snp-report';
+  const head = ascii(bytes);
+  // JSON first: collateral carries PEM chains inside its strings.
+  if (/^\s*\{/.test(head)) return 'tdx-collateral';
+  if (head.includes('-----BEGIN X509 CRL')) return 'crl';
+  if (head.includes('-----BEGIN CERTIFICATE')) return 'certificate';
+  // Before DER: hex text often starts with "30", which is also a DER SEQUENCE tag.
+  const hex = bytes.length < 1 << 16 ? decodeHexText(bytes) : null;
+  if (hex && isSnpReport(hex)) return 'sev-snp-report';
+  return derKind(bytes) ?? 'unknown';
+}
+
+/** The binary evidence the layout indexes: hex-text SNP reports decoded, everything else as is. */
+export function evidenceBytes(bytes: Uint8Array): Uint8Array {
+  if (isSnpReport(bytes) || dcapKind(bytes)) return bytes;
+  return decodeHexText(bytes) ?? bytes;
+}

@@ -1,0 +1,46 @@
+/**
+ * "As of" reference time and policy (preset picker + JSON editor). Applying re-runs the appraisal.
+ */
+import { useState } from 'react';
+import { Button, FieldError, Input, Label, Text, TextArea, TextField } from 'react-aria-components';
+import { Choice } from './Choice';
+import { parseSettings, POLICY_PRESETS, type Settings } from '../lib/settings';
+
+
+export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run appraisal' }: { value: Settings; onApply(next: Settings): void; applyLabel?: string }) {
+  const [draft, setDraft] = useState(value);
+  const preset = Object.entries(POLICY_PRESETS).find(([, text]) => text === draft.policyText)?.[0] ?? 'Custom';
+  const parsed = parseSettings(draft);
+  return (
+    <form
+      className="settings"
+      aria-label="Appraisal settings"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (typeof parsed !== 'string') onApply(draft);
+      }}
+    >
+      <TextField className="field" value={draft.referenceTime} onChange={(referenceTime) => setDraft({ ...draft, referenceTime })} isInvalid={typeof parsed === 'string' && parsed.startsWith('reference')}>
+        <Label>As of (reference time, UTC)</Label>
+        <Input className="input" />
+        <Text slot="description" className="muted">
+          Every validity check uses this instant.
+        </Text>
+        <FieldError />
+      </TextField>
+      <Choice label="Policy" value={preset} options={[...Object.keys(POLICY_PRESETS), 'Custom']} disabled={['Custom']} onChange={(name) => setDraft({ ...draft, policyText: POLICY_PRESETS[name] ?? '' })} />
+      <TextField className="field policy-editor" value={draft.policyText} onChange={(policyText) => setDraft({ ...draft, policyText })}>
+        <Label>Policy JSON (empty = default)</Label>
+        <TextArea className="input mono" rows={4} />
+      </TextField>
+      {typeof parsed === 'string' && (
+        <p role="alert" className="error">
+          {parsed}
+        </p>
+      )}
+      <Button type="submit" className="button primary" isDisabled={typeof parsed === 'string'}>
+        {applyLabel}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * The certificate chain as the appraisal saw it: one card per certificate (root, intermediate,
+ * leaf) with its checks (pin, signature, validity at the reference time) and, for the leaf, the
+ * subject, issuer, validity and decoded vendor extensions the core reports; then revocation; then
+ * every certificate supplied, with its validity at the reference time and pin status.
+ */
+import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
+import type { Appraisal, Inspection } from '../api';
+
+interface Link {
+  title: string;
+  /** Check id prefixes that belong to this certificate. */
+  prefixes: string[];
+  /** Claims describing this certificate, if the core reports them. */
+  details?: Record<string, unknown>;
+}
+
+function linksFor(a: Appraisal): Link[] {
+  const c = a.claims;
+  if (a.platform === 'sev-snp') {
+    const vek = c.vek as Record<string, unknown> | undefined;
+    return [
+      { title: `Root (ARK) — ${a.trust_anchor.kind === 'pinned' ? 'pinned AMD root' : a.trust_anchor.kind === 'test' ? 'TEST anchor' : 'not anchored'}`, prefixes: ['chain.ark.'] },
+      { title: 'Intermediate (ASK / ASVK)', prefixes: ['chain.intermediate.'] },
+      { title: `Report signing key (${String(c.signing_key ?? 'VEK')})`, prefixes: ['chain.vek.'], details: vek },
+      { title: 'Revocation', prefixes: ['crl.'] },
+    ];
+  }
+  return [
+    { title: `Root — ${a.trust_anchor.kind === 'pinned' ? 'pinned Intel SGX Root CA' : 'not anchored'}`, prefixes: ['chain.root.'] },
+    { title: 'Intermediate (PCK Platform/Processor CA)', prefixes: ['chain.intermediate.'] },
+    { title: 'PCK certificate', prefixes: ['chain.pck.', 'pck.'], details: { ...(c.pck_certificate as object | undefined), extensions: c.pck, fmspc: c.fmspc } },
+    { title: 'TCB signing', prefixes: ['tcb_signing.'] },
+    { title: 'Revocation', prefixes: ['crl.'] },
+  ];
+}
+
+function Details({ details }: { details: Record<string, unknown> }) {
+  return (
+    <dl className="details">
+      {Object.entries(details)
+        .filter(([, v]) => v !== undefined && v !== null)
+        .map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>
+              <code>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</code>
+            </dd>
+          </div>
+        ))}
+    </dl>
+  );
+}
+
+function Certificates({ certificates, at }: { certificates: Inspection['certificates']; at: string }) {
+  return (
+    <Table aria-label="Certificates supplied" className="table certs">
+      <TableHeader>
+        <Column isRowHeader>Source</Column>
+        <Column>Subject / issuer</Column>
+        <Column>Validity</Column>
+        <Column>SPKI SHA-256 and pin</Column>
+      </TableHeader>
+      <TableBody items={certificates.map((c) => ({ ...c, key: `${c.source}:${c.spki_sha256}` }))}>
+        {(c) => (
+          <Row id={c.key} data-pin={c.pin} data-valid={c.valid_at_reference_time ? 'true' : 'false'}>
+            <Cell>
+              <code>{c.source}</code>
+            </Cell>
+            <Cell>
+              {c.subject}
+              <br />
+              <span className="muted">issued by {c.self_issued ? 'itself' : c.issuer}</span>
+            </Cell>
+            <Cell>
+              {c.not_before} .. {c.not_after}
+              <br />
+              <span className={`status status-${c.valid_at_reference_time ? 'pass' : 'fail'}`}>{c.valid_at_reference_time ? 'VALID' : 'NOT VALID'}</span> at {at}
+            </Cell>
+            <Cell>
+              <code className="value">{c.spki_sha256}</code>
+              <br />
+              {c.pin === 'pinned' && <span className="badge badge-ok">pinned: {c.pinned_as}</span>}
+              {c.pin === 'test anchor' && <span className="badge badge-warn">TEST anchor</span>}
+            </Cell>
+          </Row>
+        )}
+      </TableBody>
+    </Table>
+  );
+}
+
+export function ChainView({ appraisal, certificates }: { appraisal: Appraisal; certificates: Inspection['certificates'] }) {
+  return (
+    <div className="chain">
+      <p>
+        Trust anchor: <strong>{appraisal.trust_anchor.name || 'none'}</strong> ({appraisal.trust_anchor.kind}), SPKI SHA-256 <code>{appraisal.trust_anchor.spki_sha256 || '—'}</code>
+      </p>
+      {linksFor(appraisal).map((link) => {
+        const checks = appraisal.checks.filter((c) => link.prefixes.some((p) => c.id.startsWith(p)));
+        return (
+          <section key={link.title} className="card" aria-label={link.title}>
+            <h4>{link.title}</h4>
+            <ul className="plain">
+              {checks.map((c) => (
+                <li key={c.id}>
+                  <span className={`status status-${c.status}`}>{c.status.toUpperCase()}</span> <code>{c.id}</code> {c.detail}
+                </li>
+              ))}
+              {checks.length === 0 && <li className="muted">No checks reported.</li>}
+            </ul>
+            {link.details && <Details details={link.details} />}
+          </section>
+        );
+      })}
+      <h4>Certificates supplied</h4>
+      <Certificates certificates={certificates} at={appraisal.reference_time} />
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * Hex view of the evidence bytes. The selected field's bytes are highlighted; clicking a byte (or
+ * moving the cursor with the arrow keys while the view has focus) selects the field that holds it.
+ */
+import { useMemo, useState, type KeyboardEvent } from 'react';
+import type { LayoutField } from '../api';
+
+const PER_ROW = 16;
+/** Bytes shown at most (quotes with large certification data are cut, with a note). */
+const MAX_BYTES = 64 * 1024;
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/** The field containing byte `offset`, if any. */
+export function fieldAt(layout: readonly LayoutField[], offset: number): LayoutField | undefined {
+  return layout.find((f) => offset >= f.offset && offset < f.offset + f.length);
+}
+
+export interface HexViewProps {
+  bytes: Uint8Array;
+  layout: readonly LayoutField[];
+  selected: string | null;
+  onSelect(id: string | null): void;
+}
+
+export function HexView({ bytes, layout, selected, onSelect }: HexViewProps) {
+  const [cursor, setCursor] = useState(0);
+  const field = layout.find((f) => f.id === selected);
+  const shown = Math.min(bytes.length, MAX_BYTES);
+  const rows = useMemo(() => Array.from({ length: Math.ceil(shown / PER_ROW) }, (_, r) => r * PER_ROW), [shown]);
+
+  const moveTo = (offset: number) => {
+    const o = Math.max(0, Math.min(shown - 1, offset));
+    setCursor(o);
+    onSelect(fieldAt(layout, o)?.id ?? null);
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: PER_ROW, ArrowUp: -PER_ROW }[e.key];
+    if (step === undefined) return;
+    e.preventDefault();
+    moveTo(cursor + step);
+  };
+
+  return (
+    <div className="hex" role="group" aria-label="Evidence bytes (arrow keys move the cursor and select the field under it)" tabIndex={0} onKeyDown={onKey}>
+      <p className="muted" aria-live="polite">
+        {field ? `${field.label}: bytes 0x${field.offset.toString(16)}–0x${(field.offset + field.length - 1).toString(16)} (${field.length} bytes)` : 'Select a field or a byte.'}
+      </p>
+      <pre className="hex-grid">
+        {rows.map((start) => (
+          <div key={start} className="hex-row">
+            <span className="hex-offset">{start.toString(16).padStart(6, '0')}</span>
+            {Array.from({ length: Math.min(PER_ROW, shown - start) }, (_, i) => {
+              const o = start + i;
+              const inField = field !== undefined && o >= field.offset && o < field.offset + field.length;
+              return (
+                <span key={o} data-offset={o} className={`hex-byte${inField ? ' sel' : ''}${o === cursor ? ' cursor' : ''}`} onClick={() => moveTo(o)}>
+                  {hex2(bytes[o]!)}
+                </span>
+              );
+            })}
+          </div>
+        ))}
+      </pre>
+      {bytes.length > shown && <p className="muted">Showing the first {MAX_BYTES} of {bytes.length} bytes.</p>}
+    </div>
+  );
+}

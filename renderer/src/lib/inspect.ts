@@ -1,0 +1,15 @@
+/** Runs `evidence:inspect` with the user's files, TEST anchors and settings. */
+import { call, type Inspection } from '../api';
+import { parseSettings, type Settings } from './settings';
+import type { NamedFile } from '../../../electron/ipc/contract';
+
+/** The inspection, or an error message naming the file and field. */
+export async function runInspect(files: NamedFile[], testAnchors: NamedFile[], settings: Settings): Promise<Inspection | string> {
+  const parsed = parseSettings(settings);
+  if (typeof parsed === 'string') return parsed;
+  try {
+    return await call('evidence:inspect', { files, testAnchors, ...parsed });
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

@@ -1,0 +1,36 @@
+/** The settings an appraisal runs with: reference time and policy, as typed, and their parsing. */
+
+/** What the appraisal is run with. `policyText` is JSON ('' = the core's default policy). */
+export interface Settings {
+  referenceTime: string;
+  policyText: string;
+}
+
+/** Policy presets: name → JSON text. */
+export const POLICY_PRESETS: Record<string, string> = {
+  'Default policy': '',
+  'Allow debug guests': JSON.stringify({ snp: { allow_debug: true }, tdx: { allow_debug: true } }, null, 2),
+  'Strict revocation (SNP)': JSON.stringify({ snp: { strict_crl: true } }, null, 2),
+  'Production (TDX: UpToDate only)': JSON.stringify({ tdx: { accepted_tcb_statuses: ['UpToDate'] } }, null, 2),
+};
+
+/** Parses the settings for the contract; returns an error message instead when they are invalid. */
+export function parseSettings(s: Settings): { referenceTime: string; policy: Record<string, unknown> | null } | string {
+  const at = new Date(s.referenceTime);
+  if (Number.isNaN(at.getTime()) || !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(s.referenceTime.trim())) {
+    return `reference time: "${s.referenceTime}" is not an RFC 3339 instant such as 2025-12-01T00:00:00Z`;
+  }
+  if (s.policyText.trim() === '') return { referenceTime: at.toISOString().replace('.000Z', 'Z'), policy: null };
+  try {
+    const policy = JSON.parse(s.policyText) as unknown;
+    if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) return 'policy: must be a JSON object';
+    return { referenceTime: at.toISOString().replace('.000Z', 'Z'), policy: policy as Record<string, unknown> };
+  } catch (e) {
+    return `policy: not JSON: ${(e as Error).message}`;
+  }
+}
+
+/** Default settings: now, default policy. */
+export function defaultSettings(): Settings {
+  return { referenceTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), policyText: '' };
+}

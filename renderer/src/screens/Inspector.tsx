@@ -1,0 +1,95 @@
+/**
+ * Inspector: open evidence with its endorsements, see the verdict, every check, the decoded fields
+ * linked to their bytes, the certificate chain; change the reference time or policy; export.
+ */
+import { useEffect, useState } from 'react';
+import { Button, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
+import type { Inspection } from '../api';
+import type { NamedFile } from '../../../electron/ipc/contract';
+import { AppraisalSettings } from '../components/AppraisalSettings';
+import type { Settings } from '../lib/settings';
+import { ChainView } from '../components/ChainView';
+import { ChecksTable } from '../components/ChecksTable';
+import { ErrorNote } from '../components/ErrorNote';
+import { EvidencePicker } from '../components/EvidencePicker';
+import { FieldsTable } from '../components/FieldsTable';
+import { HexView } from '../components/HexView';
+import { VerdictBanner } from '../components/VerdictBanner';
+import { saveText } from '../lib/files';
+import { runInspect } from '../lib/inspect';
+import { defaultSettings } from '../lib/settings';
+import { appraisalHtml, appraisalJson } from '../lib/report';
+
+const base = (name: string) => name.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
+
+export function Inspector() {
+  const [files, setFiles] = useState<NamedFile[]>([]);
+  const [anchors, setAnchors] = useState<NamedFile[]>([]);
+  const [settings, setSettings] = useState<Settings>(defaultSettings);
+  const [result, setResult] = useState<Inspection | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (files.length === 0) {
+      setResult(null);
+      setError(null);
+      return;
+    }
+    let live = true;
+    void runInspect(files, anchors, settings).then((r) => {
+      if (!live) return;
+      if (typeof r === 'string') {
+        setError(r);
+        setResult(null);
+      } else {
+        setError(null);
+        setResult(r);
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [files, anchors, settings]);
+
+  const a = result?.appraisal;
+  return (
+    <div className="screen">
+      <div className="columns">
+        <EvidencePicker title="Inspect" files={files} anchors={anchors} recognised={result?.files} onChange={(f, t) => (setFiles(f), setAnchors(t), setSelected(null))} />
+        <AppraisalSettings value={settings} onApply={setSettings} />
+      </div>
+      <ErrorNote error={error} />
+      {result && a && (
+        <>
+          <VerdictBanner appraisal={a} evidenceName={result.evidence.name} />
+          <div className="toolbar" role="toolbar" aria-label="Export">
+            <Button className="button" onPress={() => saveText(`${base(result.evidence.name)}-appraisal.json`, 'application/json', appraisalJson(result.evidence.name, a))}>
+              Export JSON
+            </Button>
+            <Button className="button" onPress={() => saveText(`${base(result.evidence.name)}-report.html`, 'text/html', appraisalHtml(result.evidence.name, a, new Date()))}>
+              Export printable report
+            </Button>
+          </div>
+          <Tabs className="tabs">
+            <TabList aria-label="Appraisal views" className="tablist">
+              <Tab id="checks" className="tab">Checks</Tab>
+              <Tab id="fields" className="tab">Fields and bytes</Tab>
+              <Tab id="chain" className="tab">Certificate chain</Tab>
+            </TabList>
+            <TabPanel id="checks">
+              <ChecksTable checks={a.checks} />
+            </TabPanel>
+            <TabPanel id="fields" className="fields-panel">
+              <FieldsTable layout={result.evidence.layout} claims={a.claims} bytes={result.evidence.bytes} selected={selected} onSelect={setSelected} />
+              <HexView bytes={result.evidence.bytes} layout={result.evidence.layout} selected={selected} onSelect={setSelected} />
+            </TabPanel>
+            <TabPanel id="chain">
+              <ChainView appraisal={a} certificates={result.certificates} />
+            </TabPanel>
+          </Tabs>
+        </>
+      )}
+    </div>
+  );
+}

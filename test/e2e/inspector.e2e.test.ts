@@ -1,0 +1,193 @@
+/**
+ * Inspector, end to end in Chromium against the loopback host (real wasm core): open evidence with
+ * its endorsements, read the verdict and checks, link fields and bytes both ways, change the
+ * reference time and the policy, export JSON and the printable report; real vectors where present.
+ */
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file, T0 } from '../helpers.ts';
+import { applySettings, chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
+import type { Page } from 'playwright-core';
+
+const fx = (...p: string[]) => join(FIXTURES, ...p);
+const T0_TEXT = '2025-12-01T00:00:00Z';
+
+const verdictOf = (page: Page) => page.getByRole('region', { name: 'Verdict' }).first();
+const checkRow = (page: Page, id: string) => page.getByRole('grid', { name: 'Checks' }).getByRole('row').filter({ has: page.getByText(id, { exact: true }) });
+
+describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
+  let c: Console;
+  const panel = () => c.page.getByRole('tabpanel', { name: 'Inspect' });
+  beforeAll(async () => {
+    c = await openConsole();
+    await applySettings(panel(), T0_TEXT);
+    await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [fx('valid', 'report.bin'), fx('valid', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
+    await chooseFiles(c.page, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
+  });
+  afterAll(async () => c?.close());
+
+  it('shows the verdict, the TEST anchor, what each file was recognised as, and every check', async () => {
+    await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('affirming');
+    await expect(verdictOf(c.page).textContent()).resolves.toContain('TEST anchor');
+    await expect(panel().getByText('report.bin — sev-snp-report (evidence)')).toBeTruthy();
+    expect(await panel().locator('.files').textContent()).toContain('crl-empty.der — crl (endorsement)');
+    const expected = core.verify({ evidence: file(fx('valid', 'report.bin')), endorsements: [file(fx('valid', 'vcek.der')), file(fx('pki', 'cert_chain.pem')), file(fx('pki', 'crl-empty.der'))], testAnchors: [file(fx('pki', 'ark.pem'))], referenceTime: T0 });
+    const rows = c.page.getByRole('grid', { name: 'Checks' }).getByRole('row');
+    expect(await rows.count()).toBe(expected.checks.length + 1);
+    expect(await checkRow(c.page, 'report.signature').getAttribute('data-status')).toBe('pass');
+    await c.screenshot('inspector-checks');
+  });
+
+  it('selecting a field highlights exactly its bytes; selecting a byte selects its field', async () => {
+    await c.page.getByRole('tab', { name: 'Fields and bytes' }).click();
+    const fields = c.page.getByRole('grid', { name: 'Decoded fields' });
+    await fields.getByRole('row', { name: /^MEASUREMENT/ }).click();
+    const selected = c.page.locator('.hex-byte.sel');
+    const offsets = await selected.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-offset'))));
+    expect(offsets).toEqual(Array.from({ length: 48 }, (_, i) => 0x90 + i));
+    const shown = (await selected.allTextContents()).join('');
+    expect(shown).toBe('370feea0f7175c4296e8d8379b23b250216a948f5031dbd0e173c347753d7baf99afe0aeac90d8e1763c2f606a80a032');
+
+    await c.page.locator('.hex-byte[data-offset="421"]').click(); // 0x1a5, inside CHIP_ID (0x1a0 + 64)
+    await expect.poll(() => fields.getByRole('row', { name: /^CHIP_ID/ }).getAttribute('aria-selected')).toBe('true');
+    expect(await c.page.locator('.hex-byte.sel').count()).toBe(64);
+
+    // Keyboard: in the field list, the arrow keys move the selection and its bytes follow.
+    await fields.getByRole('row', { name: 'CHIP_ID', exact: true }).focus();
+    await c.page.keyboard.press('ArrowDown');
+    await expect.poll(() => fields.getByRole('row', { name: 'COMMITTED_TCB', exact: true }).getAttribute('aria-selected')).toBe('true');
+    expect(await c.page.locator('.hex-byte.sel').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-offset'))))).toEqual(Array.from({ length: 8 }, (_, i) => 0x1e0 + i));
+
+    // Keyboard: the hex view moves its cursor with the arrow keys and selects the field under it.
+    await c.page.getByRole('group', { name: /Evidence bytes/ }).focus();
+    await c.page.keyboard.press('ArrowUp'); // 0x195: reserved bytes after CPUID_STEP
+    await expect.poll(() => c.page.locator('.hex-byte.sel').first().getAttribute('data-offset')).toBe(String(0x18b));
+    await c.screenshot('inspector-hex');
+  });
+
+  it('shows the certificate chain with the anchor, validity at the reference time and VCEK extensions', async () => {
+    await c.page.getByRole('tab', { name: 'Certificate chain' }).click();
+    const leaf = c.page.getByRole('region', { name: /Report signing key/ });
+    const text = (await leaf.textContent()) ?? '';
+    expect(text).toContain('VCEK is valid at 2025-12-01T00:00:00Z');
+    expect(text).toContain('product_name');
+    expect(text).toContain('Milan-B0');
+    expect(await c.page.getByRole('region', { name: /Root \(ARK\) — TEST anchor/ }).count()).toBe(1);
+    const certs = c.page.getByRole('grid', { name: 'Certificates supplied' });
+    const ark = certs.getByRole('row', { name: 'ark.pem', exact: true });
+    expect(await ark.getAttribute('data-pin')).toBe('test anchor');
+    expect(await ark.textContent()).toContain('38edec395a5c064976a414f7ccfffd04050359df376ddcea1ef87037473798b3');
+    expect(await certs.getByRole('row', { name: 'vcek.der', exact: true }).getAttribute('data-valid')).toBe('true');
+    await c.screenshot('inspector-chain');
+  });
+
+  it('changing the reference time re-runs the appraisal and the VCEK expiry check fails', async () => {
+    await applySettings(panel(), '2032-01-01T00:00:00Z');
+    await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('contraindicated');
+    expect(await c.page.getByRole('grid', { name: 'Certificates supplied' }).getByRole('row', { name: 'vcek.der', exact: true }).getAttribute('data-valid')).toBe('false');
+    await c.page.getByRole('tab', { name: 'Checks' }).click();
+    expect(await checkRow(c.page, 'chain.vek.validity').getAttribute('data-status')).toBe('fail');
+    expect(await checkRow(c.page, 'chain.vek.validity').textContent()).toContain('2032-01-01');
+    await applySettings(panel(), T0_TEXT);
+    await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('affirming');
+  });
+
+  it('exports the appraisal as JSON and as a printable HTML report', async () => {
+    const json = await downloadText(c.page, 'Export JSON');
+    expect(json.name).toBe('report-appraisal.json');
+    const a = JSON.parse(json.text);
+    expect(a.verdict).toBe('affirming');
+    expect(a.evidence).toBe('report.bin');
+    expect(a.claims.measurement).toMatch(/^370feea0/);
+    const html = await downloadText(c.page, 'Export printable report');
+    expect(html.name).toBe('report-report.html');
+    expect(html.text).toContain('<td id="verdict"><strong>AFFIRMING</strong>');
+    for (const check of a.checks) expect(html.text).toContain(`<code>${check.id}</code>`);
+    expect(html.text).toContain('TEST anchor (not a vendor root)');
+    expect(html.text).not.toMatch(/<script/i);
+  });
+
+  it('a policy preset chosen with the keyboard re-runs the appraisal (debug guest)', async () => {
+    await panel().getByRole('button', { name: 'Clear' }).click();
+    await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [fx('debug', 'report.bin'), fx('debug', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
+    await chooseFiles(c.page, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
+    await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('contraindicated');
+    expect(await checkRow(c.page, 'policy.debug').getAttribute('data-status')).toBe('fail');
+
+    const policy = panel().getByRole('button', { name: /Default policy/ });
+    await policy.focus();
+    await c.page.keyboard.press('Enter');
+    await c.page.getByRole('option', { name: 'Allow debug guests' }).waitFor();
+    await c.page.keyboard.press('ArrowDown');
+    await c.page.keyboard.press('Enter');
+    expect(await panel().getByLabel('Policy JSON (empty = default)').inputValue()).toContain('"allow_debug": true');
+    await panel().getByRole('button', { name: 'Re-run appraisal' }).press('Enter');
+    await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('affirming');
+    expect(await checkRow(c.page, 'policy.debug').getAttribute('data-status')).toBe('pass');
+  });
+
+  it('a policy with an unknown option is refused with the field named, and nothing is lost', async () => {
+    await applySettings(panel(), T0_TEXT, '{"snp":{"allow_debugg":true}}');
+    await expect.poll(() => panel().getByRole('alert').textContent()).toMatch(/allow_debugg/);
+    expect(await panel().locator('.files').textContent()).toContain('report.bin');
+  });
+
+  it('files dropped on the drop area are opened like chosen ones', async () => {
+    await panel().getByRole('button', { name: 'Clear' }).click();
+    await applySettings(panel(), T0_TEXT, '');
+    await dropFiles(c, 'Inspect: open evidence and endorsements…', [fx('valid', 'report.bin'), fx('valid', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
+    await dropFiles(c, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
+    await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('affirming');
+    expect(await panel().locator('.files').textContent()).toContain('vcek.der — certificate (endorsement)');
+  });
+
+  it('made no request outside the loopback host and logged no CSP violation', () => {
+    expect(c.requests.filter((u) => !u.startsWith(`${c.host.origin}/`) && !u.startsWith('blob:'))).toEqual([]);
+    expect(c.escaped).toEqual([]);
+    expect(c.errors.filter((e) => !e.includes("'frame-ancestors' is ignored when delivered via a <meta>"))).toEqual([]);
+  });
+});
+
+describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () => {
+  let c: Console;
+  const panel = () => c.page.getByRole('tabpanel', { name: 'Inspect' });
+  beforeAll(async () => {
+    c = await openConsole();
+  });
+  afterAll(async () => c?.close());
+
+  it('Milan routex-v3 with its chain and no CRL: no failing check, pinned AMD root, revocation a warning', async () => {
+    await applySettings(panel(), T0_TEXT);
+    const v = (p: string) => join(SNP, 'milan', 'routex-v3', p);
+    await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [v('report.bin'), v('vcek_chain.pem'), v('vcek.der')]);
+    await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('warning');
+    expect(await c.page.getByRole('grid', { name: 'Checks' }).locator('[data-status="fail"]').count()).toBe(0);
+    await c.page.getByRole('tab', { name: 'Certificate chain' }).click();
+    expect(await c.page.getByRole('region', { name: /Root \(ARK\) — pinned AMD root/ }).count()).toBe(1);
+    const ark = c.page.getByRole('grid', { name: 'Certificates supplied' }).locator('[data-pin="pinned"]');
+    expect(await ark.textContent()).toContain('pinned: AMD ARK-Milan');
+    await c.screenshot('inspector-real-snp');
+  });
+
+  it('a TDX quote with its collateral: RTMR fields map to the claimed bytes', async () => {
+    await panel().getByRole('button', { name: 'Clear' }).click();
+    await applySettings(panel(), '2025-06-15T00:00:00Z');
+    const q = join(VECTORS, 'tdx', 'quotes', 'tdx_v4_b0c06f_dcapqvl.bin');
+    await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [q, join(VECTORS, 'tdx', 'collateral', 'dcapqvl_2025-06_B0C06F.json')]);
+    await verdictOf(c.page).waitFor();
+    const claims = core.verify({ evidence: file(q), endorsements: [file(join(VECTORS, 'tdx', 'collateral', 'dcapqvl_2025-06_B0C06F.json'))], referenceTime: new Date('2025-06-15T00:00:00Z') }).claims;
+    await c.page.getByRole('tab', { name: 'Fields and bytes' }).click();
+    for (const [label, id] of [['RTMR1', 'rtmr1'], ['MRTD', 'mr_td']] as const) {
+      await c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row', { name: label, exact: true }).click();
+      expect((await c.page.locator('.hex-byte.sel').allTextContents()).join('')).toBe(claims[id]);
+    }
+    // Certificates come from inside the quote (PCK chain) and the collateral; every root is the pinned Intel root.
+    await c.page.getByRole('tab', { name: 'Certificate chain' }).click();
+    const certs = c.page.getByRole('grid', { name: 'Certificates supplied' });
+    expect(await certs.getByRole('row', { name: `${basename(q)}#1`, exact: true }).textContent()).toContain('Intel SGX PCK Certificate');
+    const roots = await certs.locator('[data-pin="pinned"]').allTextContents();
+    expect(roots.length).toBeGreaterThan(0);
+    for (const r of roots) expect(r).toContain('pinned: Intel SGX Root CA');
+    await c.screenshot('inspector-real-tdx');
+  });
+});

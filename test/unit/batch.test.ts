@@ -1,0 +1,70 @@
+/** Batch collection and jobs in Node: endorsements found beside evidence, counts, cancel. */
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { collectTasks } from '../../electron/batch/collect.ts';
+import { BatchJobs } from '../../electron/batch/jobs.ts';
+import { FIXTURES } from '../helpers.ts';
+import { readFileSync } from 'node:fs';
+
+function folder(): string {
+  const root = mkdtempSync(join(tmpdir(), 'custodian-batch-unit-'));
+  for (const name of ['valid', 'debug']) {
+    mkdirSync(join(root, name, 'nested'), { recursive: true });
+    copyFileSync(join(FIXTURES, name, 'report.bin'), join(root, name, 'report.bin'));
+    copyFileSync(join(FIXTURES, name, 'vcek.der'), join(root, name, 'vcek.der'));
+    copyFileSync(join(FIXTURES, 'pki', 'cert_chain.pem'), join(root, name, 'chain.pem'));
+    copyFileSync(join(FIXTURES, name, 'report.bin'), join(root, name, 'nested', 'again.bin'));
+  }
+  writeFileSync(join(root, 'notes.txt'), 'hello');
+  return root;
+}
+
+describe('collectTasks', () => {
+  it('finds every evidence file recursively, each with the endorsements in its own directory', async () => {
+    const tasks = await collectTasks(folder());
+    expect(tasks.map((t) => t.rel)).toEqual(['debug/nested/again.bin', 'debug/report.bin', 'valid/nested/again.bin', 'valid/report.bin']);
+    expect(tasks.find((t) => t.rel === 'valid/report.bin')!.endorsements.map((p) => p.split('/').at(-1))).toEqual(['chain.pem', 'vcek.der']);
+    expect(tasks.find((t) => t.rel === 'valid/nested/again.bin')!.endorsements).toEqual([]);
+  });
+
+  it('names the folder when it cannot be read', async () => {
+    await expect(collectTasks('/no/such/folder')).rejects.toMatchObject({ file: '/no/such/folder', field: 'folder' });
+  });
+});
+
+describe('BatchJobs', () => {
+  it('verifies in a worker and reports one row per file', async () => {
+    const jobs = new BatchJobs({ workerUrl: new URL('../../electron/batch/worker.ts', import.meta.url), threads: 1 });
+    const anchors = [{ name: 'ark.pem', bytes: new Uint8Array(readFileSync(join(FIXTURES, 'pki', 'ark.pem'))) }];
+    const { jobId, total } = await jobs.start({ folder: folder(), testAnchors: anchors, policy: null, referenceTime: '2025-12-01T00:00:00Z' });
+    expect(total).toBe(4);
+    let p = jobs.poll({ jobId, from: 0 });
+    while (!p.finished) {
+      await new Promise((r) => setTimeout(r, 50));
+      p = jobs.poll({ jobId, from: 0 });
+    }
+    const byPath = Object.fromEntries(p.rows.map((r) => [r.path, r]));
+    expect(byPath['debug/report.bin']).toMatchObject({ verdict: 'contraindicated', failing: ['policy.debug'], platform: 'sev-snp' });
+    // No CRL beside: a warning, not an affirmation; no VCEK beside the nested copies: contraindicated.
+    expect(byPath['valid/report.bin']!.verdict).toBe('warning');
+    expect(byPath['valid/nested/again.bin']!.verdict).toBe('contraindicated');
+    expect(jobs.poll({ jobId, from: 3 }).rows).toHaveLength(1);
+    expect(await jobs.cancel({ jobId })).toEqual({ cancelled: false });
+  });
+
+  it('cancel stops a running job; what was verified stays, the rest is not reported', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'custodian-batch-cancel-'));
+    for (let i = 0; i < 300; i++) copyFileSync(join(FIXTURES, 'valid', 'report.bin'), join(root, `r${i}.bin`));
+    const jobs = new BatchJobs({ workerUrl: new URL('../../electron/batch/worker.ts', import.meta.url), threads: 1 });
+    const { jobId, total } = await jobs.start({ folder: root, testAnchors: [], policy: null, referenceTime: '2025-12-01T00:00:00Z' });
+    expect(total).toBe(300);
+    expect(await jobs.cancel({ jobId })).toEqual({ cancelled: true });
+    const p = jobs.poll({ jobId, from: 0 });
+    expect(p.finished).toBe(true);
+    expect(p.done).toBeLessThan(300);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(jobs.poll({ jobId, from: 0 }).done).toBe(p.done);
+  });
+});

@@ -1,0 +1,53 @@
+/** The renderer's pure helpers: CSV quoting, HTML escaping, settings parsing, claims diff. */
+import { describe, expect, it } from 'vitest';
+import { rowsToCsv, countByVerdict, filterRows } from '../../renderer/src/lib/batch.ts';
+import { appraisalHtml, escapeHtml } from '../../renderer/src/lib/report.ts';
+import { parseSettings } from '../../renderer/src/lib/settings.ts';
+import { diffClaims, flattenClaims } from '../../renderer/src/lib/claims.ts';
+import type { BatchRow } from '../../electron/ipc/contract.ts';
+
+const row = (over: Partial<BatchRow>): BatchRow => ({ path: 'a.bin', platform: 'sev-snp', verdict: 'affirming', failing: [], warnings: 0, detail: '', endorsements: [], ...over });
+
+describe('batch CSV', () => {
+  it('quotes commas, quotes and newlines (RFC 4180) and joins lists with ;', () => {
+    const csv = rowsToCsv([row({ path: 'x,y.bin', detail: 'say "no"\nnow', failing: ['a', 'b'] })]);
+    expect(csv).toBe('path,platform,verdict,failing,warnings,detail,endorsements\r\n"x,y.bin",sev-snp,affirming,a;b,0,"say ""no""\nnow",\r\n');
+  });
+
+  it('counts and filters by verdict and platform', () => {
+    const rows = [row({}), row({ verdict: 'error', platform: null }), row({ verdict: 'contraindicated', platform: 'tdx' })];
+    expect(countByVerdict(rows)).toEqual({ affirming: 1, warning: 0, contraindicated: 1, error: 1 });
+    expect(filterRows(rows, 'all', 'unknown')).toHaveLength(1);
+    expect(filterRows(rows, 'contraindicated', 'tdx')).toHaveLength(1);
+    expect(filterRows(rows, 'affirming', 'tdx')).toHaveLength(0);
+  });
+});
+
+describe('printable report', () => {
+  it('escapes every value, so evidence cannot inject markup', () => {
+    expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe('&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');
+    const html = appraisalHtml('<b>.bin', { platform: 'sev-snp', verdict: 'warning', reference_time: 'T', trust_anchor: { kind: 'none', name: '', spki_sha256: '' }, checks: [{ id: 'x', status: 'warn', detail: '<script>alert(1)</script>' }], claims: { k: '<i>' } }, new Date(0));
+    expect(html).not.toMatch(/<script>|<b>\.bin|<i>/);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
+
+describe('settings', () => {
+  it('accepts RFC 3339 instants and JSON objects; names what is wrong otherwise', () => {
+    expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '' })).toEqual({ referenceTime: '2025-12-01T00:00:00Z', policy: null });
+    expect(parseSettings({ referenceTime: '2025-12-01T01:00:00+01:00', policyText: '{"snp":{}}' })).toEqual({ referenceTime: '2025-12-01T00:00:00Z', policy: { snp: {} } });
+    expect(parseSettings({ referenceTime: 'yesterday', policyText: '' })).toMatch(/^reference time: "yesterday"/);
+    expect(parseSettings({ referenceTime: '2025-12-01', policyText: '' })).toMatch(/^reference time/);
+    expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '[1]' })).toBe('policy: must be a JSON object');
+    expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '{' })).toMatch(/^policy: not JSON/);
+  });
+});
+
+describe('claims diff', () => {
+  it('flattens nested claims and marks exactly the differing leaves, including one-sided ones', () => {
+    expect(flattenClaims({ a: { b: 1, c: [true] }, d: null, e: {} })).toEqual([['a.b', '1'], ['a.c.0', 'true'], ['d', 'null'], ['e', '{}']]);
+    const d = diffClaims({ m: 'aa', t: { snp: 1 }, only: 'l' }, { m: 'aa', t: { snp: 2 } });
+    expect(d.filter((x) => x.differs).map((x) => x.path)).toEqual(['only', 't.snp']);
+    expect(d.find((x) => x.path === 'only')).toEqual({ path: 'only', left: 'l', right: undefined, differs: true });
+  });
+});

@@ -1,4 +1,4 @@
-//! Composite evidence: a CPU TEE report (SEV-SNP) and NVIDIA GPU/NVSwitch evidence appraised together,
+//! Composite evidence: a CPU TEE report (SEV-SNP report, TDX or SGX quote) and NVIDIA GPU/NVSwitch evidence appraised together,
 //! one EAR submodule per attester (draft-ietf-rats-ear §3.3 `submods`: `cpu0`, `gpu0`, `switch0`, …),
 //! so that a key release can require both in one verdict.
 //!

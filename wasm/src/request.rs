@@ -99,10 +99,9 @@ pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputEr
 pub fn run(req: &Request) -> Result<Appraisal, InputError> {
     let policy = parse_policy(req.policy.as_ref())?;
     let bytes = req.evidence.bytes()?;
-    let name = &req.evidence.name;
     let forced = req.evidence_type.as_deref();
     if forced == Some("nvidia") || (forced.is_none() && nvidia::evidence::looks_like(&bytes)) {
-        return run_nvidia(req, Some(&bytes), policy.nvidia);
+        return run_nvidia(req, Some(&bytes), &req.endorsements, policy.nvidia);
     }
     let quote = match forced {
         None => tdx::looks_like_quote(&bytes),
@@ -110,18 +109,33 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
         Some("tdx" | "sgx") => true,
         Some(other) => return Err(InputError::new("request", "type", format!("unknown evidence type \"{other}\" (sev-snp, tdx, sgx, nvidia)"))),
     };
-    if quote {
-        if let Some(b) = req.rims.iter().chain(&req.ocsp).chain(&req.more_evidence).next() {
-            return Err(InputError::new(&b.name, "request", "RIMs, OCSP responses and further evidence are not used with a TDX/SGX quote (composite TDX + GPU evidence is not implemented yet)"));
-        }
-        return run_tdx(req, &bytes, policy.tdx);
-    }
     if req.more_evidence.is_empty() {
         if let Some(b) = req.rims.iter().chain(&req.ocsp).next() {
             return Err(InputError::new(&b.name, "request", "RIMs and OCSP responses apply to NVIDIA evidence only"));
         }
     }
-    let evidence = snp::evidence::parse(&bytes, name)?;
+    let cpu = if quote { run_tdx(req, &bytes, policy.tdx)? } else { run_snp(req, &bytes, policy.snp)? };
+    if req.more_evidence.is_empty() {
+        return Ok(cpu);
+    }
+    // Composite: this CPU report plus the NVIDIA evidence in `more_evidence`, bound through the CPU
+    // report's REPORT_DATA claim (the same 64 bytes for SEV-SNP, a TD and an enclave).
+    let report_data: [u8; 64] = cpu
+        .claims
+        .get("report_data")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| b.try_into().ok())
+        .unwrap_or([0; 64]);
+    let binding = policy.nvidia.require_cpu_binding;
+    // A quote's endorsements are Intel collateral; an SNP report's may carry the GPU CRLs too.
+    let gpu_endorsements: &[Blob] = if quote { &[] } else { &req.endorsements };
+    let gpu = run_nvidia(req, None, gpu_endorsements, policy.nvidia)?;
+    Ok(crate::composite::compose(cpu, &report_data, gpu, binding))
+}
+
+fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy) -> Result<Appraisal, InputError> {
+    let evidence = snp::evidence::parse(bytes, &req.evidence.name)?;
     let mut endorsements = Vec::new();
     for b in &req.endorsements {
         endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
@@ -135,15 +149,7 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
             }
         }
     }
-    let report_data = evidence.report.report_data;
-    let cpu = snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy: policy.snp, reference_time: req.reference_time });
-    if req.more_evidence.is_empty() {
-        return Ok(cpu);
-    }
-    // Composite: this CPU report plus the NVIDIA evidence in `more_evidence`.
-    let binding = policy.nvidia.require_cpu_binding;
-    let gpu = run_nvidia(req, None, policy.nvidia)?;
-    Ok(crate::composite::compose(cpu, &report_data, gpu, binding))
+    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy, reference_time: req.reference_time }))
 }
 
 fn blobs_of<T>(blobs: &[Blob], parse: impl Fn(&[u8], &str) -> Result<T, InputError>) -> Result<Vec<T>, InputError> {
@@ -153,10 +159,11 @@ fn blobs_of<T>(blobs: &[Blob], parse: impl Fn(&[u8], &str) -> Result<T, InputErr
 /// NVIDIA: split the evidence into devices, read RIMs, OCSP responses, CRLs and the chain. `primary`
 /// is the request's own evidence when it is NVIDIA's (its device chain, if a bare report, and the
 /// test anchors come from the request); `None` for the GPU side of a composite request, whose
-/// certificates and test anchors belong to the CPU report.
-fn run_nvidia(req: &Request, primary: Option<&[u8]>, policy: nvidia::policy::NvidiaPolicy) -> Result<Appraisal, InputError> {
+/// certificates and test anchors belong to the CPU report. `endorsement_blobs` are the certificates
+/// and CRLs to read (none when the CPU side is a DCAP quote, whose endorsements are Intel collateral).
+fn run_nvidia(req: &Request, primary: Option<&[u8]>, endorsement_blobs: &[Blob], policy: nvidia::policy::NvidiaPolicy) -> Result<Appraisal, InputError> {
     let mut endorsements = Vec::new();
-    for b in &req.endorsements {
+    for b in endorsement_blobs {
         endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
     }
     let mut devices = match primary {

@@ -674,3 +674,34 @@ fn composite_snp_report_with_gpu_evidence() {
     let a = run(&req).unwrap();
     assert_eq!(failing(&a), ["binding.gpu_nonce"]);
 }
+
+#[test]
+fn composite_tdx_quote_with_gpu_evidence() {
+    let Some(d) = dir() else { return };
+    let tdx = d.join("../tdx");
+    if !tdx.exists() {
+        eprintln!("*** ../shared/vectors/tdx absent: composite TDX test SKIPPED ***");
+        return;
+    }
+    let nonce = "e97b23a1718095a0e9e35edca810768c70a6a5a389b705e753b197912bc11576";
+    let req = Request {
+        evidence: blob(&tdx, "quotes/tdx_v5_td15_90c06f_gotdx.bin"),
+        endorsements: vec![blob(&tdx, "collateral/dcapqvl_2026-02_90C06F.json")],
+        policy: Some(json!({ "nvidia": { "nonce": nonce, "require_rims": false } })),
+        reference_time: 1_772_323_200, // 2026-03-01, tdx-03's verify time
+        more_evidence: vec![blob(&d, "evidence-json/hopper-590.12-single-nonce-e97b.json")],
+        ..Default::default()
+    };
+    let a = run(&req).unwrap();
+    assert_eq!(a.platform, "composite");
+    assert!(failing(&a).is_empty(), "{:?}", failing(&a));
+    assert_eq!(status(&a, "cpu0.quote.signature"), Status::Pass);
+    assert_eq!(status(&a, "cpu0.tcb.status"), Status::Pass);
+    assert_eq!(status(&a, "gpu0.report.signature"), Status::Pass);
+    assert_eq!(status(&a, "binding.gpu_nonce"), Status::Warn, "real evidence from unrelated machines is not bound");
+    assert_eq!(a.claims["submods"]["cpu0"]["platform"], "tdx");
+    assert_eq!(a.claims["submods"]["cpu0"]["claims"]["tcb_status"], "UpToDate");
+    // RIMs or OCSP responses without GPU evidence are still refused for a quote.
+    let lone = Request { more_evidence: vec![], rims: vec![blob(&d, "evidence-json/hopper-590.12-single-nonce-e97b.json")], ..req };
+    assert_eq!(run(&lone).unwrap_err().field, "request");
+}

@@ -8,6 +8,7 @@ pub mod abi;
 pub mod appraisal;
 pub mod azure_hcl;
 pub mod composite;
+pub mod cursor;
 pub mod error;
 pub mod nvidia;
 pub mod pins;

@@ -19,6 +19,7 @@
 //! before as the signed message; the *structural* reading takes the 96 bytes right after OpaqueData.
 //! They agree unless bytes follow the signature ([`Report::trailing`]), which the C++ SDK rejects.
 
+use crate::cursor::Cursor;
 use crate::error::InputError;
 
 /// Request length (DSP0274 1.1 GET_MEASUREMENTS with signature requested).
@@ -73,34 +74,6 @@ pub struct Report {
     pub trailing: usize,
 }
 
-struct Cursor<'a> {
-    b: &'a [u8],
-    pos: usize,
-    file: &'a str,
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize, field: &str) -> Result<&'a [u8], InputError> {
-        let end = self.pos.checked_add(n).filter(|e| *e <= self.b.len()).ok_or_else(|| {
-            InputError::new(
-                self.file,
-                field,
-                format!("report is cut off: {n} bytes needed at offset {} but only {} remain", self.pos, self.b.len().saturating_sub(self.pos)),
-            )
-        })?;
-        let s = &self.b[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
-    fn u8(&mut self, field: &str) -> Result<u8, InputError> {
-        Ok(self.take(1, field)?[0])
-    }
-    fn u16(&mut self, field: &str) -> Result<u16, InputError> {
-        let s = self.take(2, field)?;
-        Ok(u16::from_le_bytes([s[0], s[1]]))
-    }
-}
-
 /// Decodes report bytes given either raw or as hex text (whitespace ignored), as NVML and the
 /// nvtrust samples store them. Raw reports start with `11 E0`.
 pub fn decode_report_bytes(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -120,7 +93,7 @@ impl Report {
     /// field. Bytes after the structural signature are not an error here: they are counted in
     /// [`Report::trailing`] so the appraisal can report them.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Report, InputError> {
-        let mut c = Cursor { b: bytes, pos: 0, file };
+        let mut c = Cursor::new(bytes, file, "report");
         let (version, code) = (c.u8("request.SPDMVersion")?, c.u8("request.RequestResponseCode")?);
         if version != 0x11 || code != 0xE0 {
             return Err(InputError::new(
@@ -192,7 +165,7 @@ impl Report {
 }
 
 fn parse_record(record: &[u8], base: usize, count: u8, file: &str) -> Result<Vec<Block>, InputError> {
-    let mut c = Cursor { b: record, pos: 0, file };
+    let mut c = Cursor::new(record, file, "report");
     let mut blocks = Vec::with_capacity(count as usize);
     for n in 0..count {
         let at = base + c.pos;

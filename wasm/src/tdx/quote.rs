@@ -6,6 +6,7 @@
 //! declared signature data are counted (`trailing_bytes`) and never signed over; every length is
 //! checked against the buffer, so hostile values give an error naming the field.
 
+use crate::cursor::Cursor;
 use crate::error::InputError;
 
 /// Header length in bytes.
@@ -58,44 +59,10 @@ pub struct Quote {
     pub trailing_bytes: usize,
 }
 
-struct Cursor<'a> {
-    b: &'a [u8],
-    pos: usize,
-    file: &'a str,
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize, field: &str) -> Result<&'a [u8], InputError> {
-        let end = self.pos.checked_add(n).filter(|e| *e <= self.b.len()).ok_or_else(|| {
-            InputError::new(
-                self.file,
-                field,
-                format!("needs {n} bytes at offset {} but the quote has {} bytes", self.pos, self.b.len()),
-            )
-        })?;
-        let s = &self.b[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
-    fn u16(&mut self, field: &str) -> Result<u16, InputError> {
-        let s = self.take(2, field)?;
-        Ok(u16::from_le_bytes([s[0], s[1]]))
-    }
-    fn u32(&mut self, field: &str) -> Result<u32, InputError> {
-        let s = self.take(4, field)?;
-        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    }
-    fn arr<const N: usize>(&mut self, field: &str) -> Result<[u8; N], InputError> {
-        let mut out = [0u8; N];
-        out.copy_from_slice(self.take(N, field)?);
-        Ok(out)
-    }
-}
-
 impl Quote {
     /// Parses a quote. Errors name the field (e.g. `signature data`, `QE certification data`).
     pub fn parse(b: &[u8], file: &str) -> Result<Quote, InputError> {
-        let mut c = Cursor { b, pos: 0, file };
+        let mut c = Cursor::new(b, file, "quote");
         let version = c.u16("header.version")?;
         let att_key_type = c.u16("header.att_key_type")?;
         let tee_type = c.u32("header.tee_type")?;
@@ -132,7 +99,7 @@ impl Quote {
         let sig_start = c.pos;
         let sig_data = c.take(sig_len, "signature data")?;
         let trailing_bytes = b.len() - c.pos;
-        let mut s = Cursor { b: sig_data, pos: 0, file };
+        let mut s = Cursor::new(sig_data, file, "quote");
         let signature = s.arr::<64>("signature data.ecdsa_signature")?;
         let attestation_key = s.arr::<64>("signature data.attestation_key")?;
         // v4/v5 wrap the QE material in certification data type 6; v3 carries it directly.
@@ -147,7 +114,7 @@ impl Quote {
             let off = s.pos;
             (s.take(len, "certification data (type 6)")?, off)
         };
-        let mut q = Cursor { b: qe, pos: 0, file };
+        let mut q = Cursor::new(qe, file, "quote");
         let field = |f: &str| format!("QE certification data.{f} (signature data offset {})", sig_start + 4 + qe_off);
         let qe_report = q.take(ENCLAVE_REPORT_LEN, &field("qe_report"))?.to_vec();
         let qe_report_signature = q.arr::<64>(&field("qe_report_signature"))?;

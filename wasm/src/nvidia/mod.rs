@@ -631,14 +631,8 @@ pub fn verify(input: &NvidiaInput) -> Appraisal {
 
 #[cfg(test)]
 mod tests {
+    use super::opaque::tests::tlv;
     use super::*;
-
-    fn tlv(t: u16, v: &[u8]) -> Vec<u8> {
-        let mut b = t.to_le_bytes().to_vec();
-        b.extend((v.len() as u16).to_le_bytes());
-        b.extend(v);
-        b
-    }
 
     #[test]
     fn rim_ids_follow_nvidia() {

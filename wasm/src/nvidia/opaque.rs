@@ -184,10 +184,11 @@ fn chunks8(v: &[u8]) -> Vec<[u8; 8]> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn tlv(t: u16, v: &[u8]) -> Vec<u8> {
+    /// One opaque-data TLV: type u16 LE, length u16 LE, value.
+    pub(crate) fn tlv(t: u16, v: &[u8]) -> Vec<u8> {
         let mut b = t.to_le_bytes().to_vec();
         b.extend((v.len() as u16).to_le_bytes());
         b.extend(v);

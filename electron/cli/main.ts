@@ -8,9 +8,10 @@ import { loadCore } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
 import { Refused } from '../vault/errors.ts';
 import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
-import { readJson, readNamed } from './files.ts';
+import { readJson, readNamed } from '../io/files.ts';
 import { renderText } from './render.ts';
-import { defaultActor, runVaultCommand, type Globals } from './vault.ts';
+import { defaultActor } from '../io/actor.ts';
+import { runVaultCommand, type Globals } from './vault.ts';
 import { rehearseCmd, unwrapCmd } from './workload.ts';
 
 /** `--nonce` sets `nvidia.nonce` in the policy (over any value the policy file holds). */

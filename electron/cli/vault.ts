@@ -4,20 +4,19 @@
  * print ids and results. Refusals surface as {@link Refused} (exit 1), bad input as InputError /
  * UsageError (exit 2).
  */
-import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
 import { loadCore } from '../core/core.ts';
-import { appendAudit, checkAgainstCheckpoint, exportAudit, verifyDbChain, type AuditExport } from '../vault/audit.ts';
+import { checkAgainstCheckpoint, verifyDbChain, type AuditExport } from '../vault/audit.ts';
+import { exportWithCustodian } from '../vault/audit-export.ts';
 import { parseTeePublicKey, HASH_ALGS, type HashAlg } from '../vault/binding.ts';
-import { abort, approve, challenge, closeReleased, listCeremonies, openCeremony, release, show, submitEvidence, type Ceremony, type Ctx } from '../vault/ceremony.ts';
-import { initVault, signingKeyFromCustodian, vaultInfo } from '../vault/custodians.ts';
-import { openDb, SCHEMA_VERSION, tx, type Db } from '../vault/db.ts';
-import { Refused } from '../vault/errors.ts';
+import { abort, approve, challenge, listCeremonies, openCeremony, releaseToFiles, show, submitEvidence, type Ceremony, type Ctx } from '../vault/ceremony.ts';
+import { initVault, vaultInfo } from '../vault/custodians.ts';
+import { openDb, SCHEMA_VERSION, type Db } from '../vault/db.ts';
 import { generateAesKey, listKeys, parseKeyFile, storeKey } from '../vault/keys.ts';
 import { checkAppraisalPolicy, parseReleasePolicy } from '../vault/policy.ts';
 import { int, need, parseCommand as parse, parseRfc3339, UsageError } from './args.ts';
-import { readJson, readNamed, writeAtomic } from './files.ts';
+import { readJson, readNamed, writeAtomic } from '../io/files.ts';
 import { getPassphrase, passphraseFromFile, promptPassphrase } from './passphrase.ts';
 
 /** Options given before the command: `--vault FILE`, `--actor NAME` (the audit log's actor; default: the OS user). */
@@ -187,10 +186,7 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
       const bundleFile = need(values.out, cmd, '--out BUNDLE');
       const receiptFile = need(values.receipt, cmd, '--receipt RECEIPT');
       return withDb(g, async (ctx) => {
-        const r = await release(ctx, positionals[0]!);
-        writeAtomic(bundleFile, `${JSON.stringify(r.bundle)}\n`);
-        writeAtomic(receiptFile, `${r.receipt}\n`);
-        await closeReleased(ctx, positionals[0]!, { bundle: bundleFile, receipt: receiptFile });
+        const r = await releaseToFiles(ctx, positionals[0]!, { bundle: bundleFile, receipt: receiptFile });
         out(`released${r.again ? ' (re-exported the stored bundle)' : ''}: bundle ${bundleFile}, receipt ${receiptFile}`);
         return 0;
       });
@@ -247,12 +243,7 @@ async function auditCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
     const name = need(values.custodian, 'audit export', '--custodian NAME (whose passphrase unseals the vault signing key)');
     return withDb(g, async ({ db, actor }) => {
       const passphrase = await getPassphrase({ file: values['passphrase-file'], fd: values['passphrase-fd'] }, name);
-      const key = await signingKeyFromCustodian(db, name, passphrase).catch((e: unknown) => {
-        if (e instanceof Refused) tx(db, () => appendAudit(db, actor, 'audit.export.refused', { custodian: name, reason: e.reason, message: e.message }));
-        throw e;
-      });
-      const v = vaultInfo(db);
-      const exp = await exportAudit(db, key, v.signingPublicJwk as JWK, v.vaultId, actor);
+      const { export: exp } = await exportWithCustodian(db, name, passphrase, actor);
       const text = `${JSON.stringify(exp, null, 2)}\n`;
       if (file === undefined) process.stdout.write(text);
       else writeAtomic(file, text);
@@ -269,12 +260,3 @@ export function runVaultCommand(g: Globals, group: string, argv: string[]): Prom
   if (!run) throw new UsageError(`unknown command "${group}"`);
   return run(g, argv);
 }
-
-/** The default audit actor: the OS user name. */
-export const defaultActor = (): string => {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'operator';
-  }
-};

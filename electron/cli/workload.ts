@@ -10,7 +10,7 @@ import { Refused } from '../vault/errors.ts';
 import { fingerprint } from '../vault/keys.ts';
 import { decryptBundle } from '../vault/release.ts';
 import { need, parseCommand as parse, UsageError } from './args.ts';
-import { readJson, readNamed, writeAtomic } from './files.ts';
+import { readJson, readNamed, writeAtomic } from '../io/files.ts';
 
 /** `custodian unwrap --tee-key JWK_FILE BUNDLE --out FILE`: decrypts a release bundle with the TEE private key. */
 export async function unwrapCmd(argv: string[]): Promise<number> {

@@ -9,41 +9,13 @@
  *   validation in main, so nothing (in particular no key material) slips through to the renderer;
  * - errors travel as {@link IpcError} values naming the file and field, never as thrown objects.
  *
- * Later rooms (vault, ceremony, audit) add their channels to {@link CONTRACT} under their own prefix.
+ * The vault room's channels (vault, key, ceremony, audit) live in contract-vault.ts and are merged here.
  */
 import { z } from 'zod';
 
-/** Raw bytes (Electron's structured clone keeps Uint8Array; the loopback transport encodes them). */
-const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (Uint8Array)');
-
-/** A file the user opened or dropped: its name (for messages only) and its bytes. */
-export const NamedFile = z.strictObject({ name: z.string().min(1).max(4096), bytes: Bytes });
-export type NamedFile = z.infer<typeof NamedFile>;
-
-const EvidenceType = z.enum(['sev-snp', 'tdx', 'sgx', 'nvidia']);
-/** An appraisal's platform: one evidence type, or `composite` (a CPU report with GPU evidence). */
-const Platform = z.union([EvidenceType, z.literal('composite')]);
-/** RFC 3339 instant, e.g. `2025-12-01T00:00:00Z`. */
-const Instant = z.iso.datetime({ offset: true });
-/** An appraisal policy document (validated in depth by the core, which names unknown keys). */
-const Policy = z.record(z.string(), z.unknown()).nullable();
-
-const Check = z.strictObject({
-  id: z.string(),
-  status: z.enum(['pass', 'fail', 'warn', 'skip']),
-  detail: z.string(),
-});
-const Verdict = z.enum(['affirming', 'warning', 'contraindicated']);
-
-/** The core's appraisal (see electron/core/appraisal.ts). Claims stay open: they are the vendor's fields. */
-export const AppraisalSchema = z.strictObject({
-  platform: Platform,
-  verdict: Verdict,
-  reference_time: z.string(),
-  trust_anchor: z.strictObject({ kind: z.enum(['pinned', 'test', 'none']), name: z.string(), spki_sha256: z.string() }),
-  checks: z.array(Check),
-  claims: z.record(z.string(), z.unknown()),
-});
+export { AppraisalSchema, NamedFile } from './contract-shared.ts';
+import { AppraisalSchema, Bytes, EvidenceType, Instant, NamedFile, Platform, Policy, Verdict } from './contract-shared.ts';
+import { VAULT_CONTRACT } from './contract-vault.ts';
 
 /** What a file was recognised as (electron/evidence/classify.ts). */
 export const FileKind = z.enum([
@@ -150,6 +122,14 @@ export const CONTRACT = {
     request: z.strictObject({ title: z.string().max(200) }),
     response: z.strictObject({ path: z.string().nullable() }),
   },
+  /**
+   * Asks the user for a file with the system dialog (Electron only): an existing one (`save: false`)
+   * or a new one to create (`save: true`). `path` is null when cancelled or in the loopback host.
+   */
+  'dialog:chooseFile': {
+    request: z.strictObject({ title: z.string().max(200), save: z.boolean() }),
+    response: z.strictObject({ path: z.string().nullable() }),
+  },
   /** Starts verifying every evidence file under `folder` (recursively) off the UI thread. */
   'batch:start': {
     request: z.strictObject({
@@ -177,6 +157,7 @@ export const CONTRACT = {
     request: z.strictObject({ jobId: z.string() }),
     response: z.strictObject({ cancelled: z.boolean() }),
   },
+  ...VAULT_CONTRACT,
 } as const;
 
 export type Channel = keyof typeof CONTRACT;

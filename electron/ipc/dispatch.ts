@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { InputError } from '../core/errors.ts';
+import { Refused } from '../vault/errors.ts';
 import { CONTRACT, isChannel, type Channel, type IpcError, type Response, type Result } from './contract.ts';
 
 /** One handler per channel, receiving the validated request. */
@@ -15,9 +16,13 @@ function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
 }
 
-/** A handler error as an {@link IpcError}; unknown errors keep only their message. */
+/**
+ * A handler error as an {@link IpcError}: bad input names its file and field; a vault refusal is
+ * field `refused (<reason>)`; unknown errors keep only their message.
+ */
 export function toIpcError(e: unknown, channel: string): IpcError {
   if (e instanceof InputError) return { file: e.file, field: e.field, message: e.detail };
+  if (e instanceof Refused) return { file: channel, field: `refused (${e.reason})`, message: e.message };
   return { file: channel, field: 'handler', message: e instanceof Error ? e.message : String(e) };
 }
 

@@ -6,6 +6,7 @@ import type { Core } from '../core/core.ts';
 import type { BatchJobs } from '../batch/jobs.ts';
 import { inspect } from '../evidence/inspect.ts';
 import type { Handlers } from './dispatch.ts';
+import { createVaultHandlers } from './vault-handlers.ts';
 
 export interface HandlerDeps {
   core: Core;
@@ -14,16 +15,24 @@ export interface HandlerDeps {
   shell: 'electron' | 'loopback';
   /** The system folder dialog (Electron's main process); absent in the loopback host. */
   chooseFolder?: (title: string) => Promise<string | null>;
+  /** The system file dialog, for an existing file or a new one (`save`); absent in the loopback host. */
+  chooseFile?: (title: string, save: boolean) => Promise<string | null>;
+  /** The audit log's actor for operator steps (the OS user). */
+  actor: string;
 }
 
-/** The handlers for {@link CONTRACT}'s channels. */
-export function createHandlers({ core, batch, version, shell, chooseFolder }: HandlerDeps): Handlers {
-  return {
+/** The handlers for {@link CONTRACT}'s channels, and `close()` to release what they hold (the open vault). */
+export function createHandlers({ core, batch, version, shell, chooseFolder, chooseFile, actor }: HandlerDeps): { handlers: Handlers; close(): void } {
+  const vault = createVaultHandlers({ core, actor });
+  const handlers: Handlers = {
+    ...vault.handlers,
     'app:info': async () => ({ version, pinnedRoots: core.pinnedRoots(), shell }),
     'evidence:inspect': async (request) => inspect(core, request),
     'dialog:chooseFolder': async ({ title }) => ({ path: chooseFolder ? await chooseFolder(title) : null }),
+    'dialog:chooseFile': async ({ title, save }) => ({ path: chooseFile ? await chooseFile(title, save) : null }),
     'batch:start': (request) => batch.start(request),
     'batch:poll': async (request) => batch.poll(request),
     'batch:cancel': (request) => batch.cancel(request),
   };
+  return { handlers, close: vault.close };
 }

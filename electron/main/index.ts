@@ -24,6 +24,7 @@ import { loadCore } from '../core/core';
 import { BatchJobs } from '../batch/jobs';
 import { createDispatcher } from '../ipc/dispatch';
 import { createHandlers } from '../ipc/handlers';
+import { defaultActor } from '../io/actor';
 import { registerIpc } from './ipc';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -105,7 +106,19 @@ async function startServices(): Promise<void> {
     const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
     return r.canceled ? null : (r.filePaths[0] ?? null);
   };
-  registerIpc(createDispatcher(createHandlers({ core, batch, version: app.getVersion(), shell: 'electron', chooseFolder })));
+  const chooseFile = async (title: string, save: boolean) => {
+    const owner = BrowserWindow.getFocusedWindow() ?? undefined;
+    if (save) {
+      const r = owner ? await dialog.showSaveDialog(owner, { title }) : await dialog.showSaveDialog({ title });
+      return r.canceled ? null : (r.filePath ?? null);
+    }
+    const options = { title, properties: ['openFile' as const] };
+    const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  };
+  const handlers = createHandlers({ core, batch, version: app.getVersion(), shell: 'electron', chooseFolder, chooseFile, actor: defaultActor() });
+  app.on('will-quit', handlers.close);
+  registerIpc(createDispatcher(handlers.handlers));
 }
 
 void app.whenReady().then(async () => {

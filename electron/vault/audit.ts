@@ -132,8 +132,8 @@ export async function exportAudit(db: Db, signingKey: KeyObject, publicJwk: JWK,
 
 /**
  * Checks the vault's chain against an earlier export: the checkpoint signature (under `publicJwk`,
- * the vault's own key, not the one in the file), then that the vault still holds at least `size`
- * entries and entry `size` still has the signed head hash (no truncation, no rewrite since).
+ * the vault's own key, not the one in the file), that the first `size` entries still verify as a
+ * chain, and that entry `size` still has the signed head hash (no truncation, no rewrite since).
  */
 export async function checkAgainstCheckpoint(db: Db, exp: AuditExport, publicJwk: JWK): Promise<Checkpoint> {
   let cp: Checkpoint;
@@ -141,6 +141,10 @@ export async function checkAgainstCheckpoint(db: Db, exp: AuditExport, publicJwk
     cp = await verifyClaims<Checkpoint>(exp.checkpoint, publicJwk);
   } catch {
     throw new Refused('authentication', 'the checkpoint signature does not verify under this vault\'s signing key');
+  }
+  const chain = verifyDbChain(db);
+  if (chain.firstBad && chain.firstBad.seq <= cp.size) {
+    throw new Refused('authentication', `entry ${chain.firstBad.seq}, within the checkpoint's ${cp.size} entries, no longer verifies (${chain.firstBad.reason}): the log was rewritten`);
   }
   const at = db.prepare('SELECT hash FROM audit WHERE seq = ?').get(cp.size) as { hash: string } | undefined;
   if (!at) throw new Refused('authentication', `the vault's audit log is shorter than the checkpoint's ${cp.size} entries: entries were removed`);

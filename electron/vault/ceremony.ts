@@ -26,6 +26,7 @@
 import type { Core } from '../core/core.ts';
 import type { Appraisal, NamedBytes } from '../core/appraisal.ts';
 import { calculateJwkThumbprint, type FlattenedJWE, type JWK } from 'jose';
+import { writeAtomic } from '../io/files.ts';
 import { appendAudit } from './audit.ts';
 import { expectedReportData, type Challenge, type HashAlg, type TeePublicJwk } from './binding.ts';
 import { recoverMaster, unsealShare, vaultInfo, vaultPrivateKey } from './custodians.ts';
@@ -443,6 +444,18 @@ export function closeReleased(ctx: Ctx, cid: string, files: { bundle: string; re
       save(ctx, cid, 'closed', JSON.parse(r.data) as CeremonyData, 'ceremony.closed', { bundle_file: files.bundle, receipt_file: files.receipt });
     });
   });
+}
+
+/**
+ * {@link release}, then writes the bundle (flattened JWE, JSON) and the receipt (compact JWS) to the
+ * given paths atomically and closes the ceremony. `again`: the stored bundle was re-exported.
+ */
+export async function releaseToFiles(ctx: Ctx, cid: string, files: { bundle: string; receipt: string }): Promise<{ again: boolean }> {
+  const r = await release(ctx, cid);
+  writeAtomic(files.bundle, `${JSON.stringify(r.bundle)}\n`);
+  writeAtomic(files.receipt, `${r.receipt}\n`);
+  await closeReleased(ctx, cid, files);
+  return { again: r.again };
 }
 
 /** Aborts a live ceremony (any state before closed); the escrowed shares are wiped. */

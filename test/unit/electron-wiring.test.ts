@@ -27,7 +27,7 @@ describe('main: registerIpc', () => {
   beforeAll(async () => {
     const { registerIpc } = await import('../../electron/main/ipc.ts');
     const batch = new BatchJobs({ workerUrl: new URL('../../electron/batch/worker.ts', import.meta.url), threads: 1 });
-    registerIpc(createDispatcher(createHandlers({ core, batch, version: '1', shell: 'electron' })));
+    registerIpc(createDispatcher(createHandlers({ core, batch, version: '1', shell: 'electron', actor: 'test' }).handlers));
   });
 
   it('registers exactly the contract channels', () => {

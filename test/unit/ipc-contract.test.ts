@@ -15,7 +15,7 @@ import { BatchJobs } from '../../electron/batch/jobs.ts';
 import { core, FIXTURES } from '../helpers.ts';
 
 const batch = new BatchJobs({ workerUrl: new URL('../../electron/batch/worker.ts', import.meta.url), threads: 1 });
-const handlers = createHandlers({ core, batch, version: '9.9.9', shell: 'loopback' });
+const { handlers } = createHandlers({ core, batch, version: '9.9.9', shell: 'loopback', actor: 'test' });
 const dispatch = createDispatcher(handlers);
 const fx = (...p: string[]) => ({ name: p.at(-1)!, bytes: new Uint8Array(readFileSync(join(FIXTURES, ...p))) });
 const AT = '2025-12-01T00:00:00Z';
@@ -90,7 +90,7 @@ describe('dispatcher', () => {
 describe('dialog:chooseFolder', () => {
   it('is null without a system dialog (loopback) and the chosen path with one (Electron)', async () => {
     expect(await dispatch('dialog:chooseFolder', { title: 'x' })).toEqual({ ok: true, value: { path: null } });
-    const withDialog = createDispatcher(createHandlers({ core, batch, version: '1', shell: 'electron', chooseFolder: async (title) => `/picked/for/${title}` }));
+    const withDialog = createDispatcher(createHandlers({ core, batch, version: '1', shell: 'electron', actor: 'test', chooseFolder: async (title) => `/picked/for/${title}` }).handlers);
     expect(await withDialog('dialog:chooseFolder', { title: 'evidence' })).toEqual({ ok: true, value: { path: '/picked/for/evidence' } });
   });
 });

@@ -8,7 +8,7 @@
 import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCore } from '../../electron/core/core.ts';
-import { writeAtomic } from '../../electron/cli/files.ts';
+import { writeAtomic } from '../../electron/io/files.ts';
 import { rehearsalEvidence, rehearseSnp } from '../../electron/rehearse/snp.ts';
 import { approve, challenge, closeReleased, listCeremonies, openCeremony, release, show, submitEvidence, TERMINAL } from '../../electron/vault/ceremony.ts';
 import { openDb } from '../../electron/vault/db.ts';

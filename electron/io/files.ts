@@ -1,4 +1,4 @@
-/** File input and output for the CLI: errors name the file and its role; outputs are written atomically. */
+/** File input and output for the CLI and the main process: errors name the file and its role; outputs are written atomically. */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { NamedBytes } from '../core/appraisal.ts';

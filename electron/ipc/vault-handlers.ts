@@ -1,0 +1,194 @@
+/**
+ * The vault room's handlers (contract-vault.ts) over the services in electron/vault: one open vault
+ * per console, ceremony steps as the CLI runs them, outputs written by main into a folder the user
+ * chose. Nothing secret is returned: views are built field by field from public records, and the
+ * strict response schemas refuse anything else.
+ */
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { Core } from '../core/core.ts';
+import { InputError } from '../core/errors.ts';
+import { readNamed, writeAtomic } from '../io/files.ts';
+import { checkAgainstCheckpoint, readAudit, verifyDbChain, type AuditEntry, type AuditExport } from '../vault/audit.ts';
+import { exportWithCustodian } from '../vault/audit-export.ts';
+import { parseTeePublicKey } from '../vault/binding.ts';
+import { abort, approve, challenge, listCeremonies, openCeremony, releaseToFiles, show, submitEvidence, type Ctx } from '../vault/ceremony.ts';
+import { jcsHash } from '../vault/crypto.ts';
+import { initVault, vaultInfo } from '../vault/custodians.ts';
+import { getMeta, openDb, SCHEMA_VERSION, type Db } from '../vault/db.ts';
+import { generateAesKey, listKeys, parseKeyFile, storeKey, type KeyRecord } from '../vault/keys.ts';
+import { checkAppraisalPolicy, parseReleasePolicy } from '../vault/policy.ts';
+import type { Channel, Response } from './contract.ts';
+import type { VAULT_CONTRACT } from './contract-vault.ts';
+import type { Handlers } from './dispatch.ts';
+
+type VaultChannel = keyof typeof VAULT_CONTRACT & Channel;
+
+export interface VaultDeps {
+  core: Core;
+  /** Who the audit log names for operator steps (the OS user); approvals name the custodian. */
+  actor: string;
+}
+
+/** The key's public view: metadata, fingerprint, policy and its hash. */
+export function keyView(k: KeyRecord): Response<'key:list'>['keys'][number] {
+  const { kind, bits, format, source, fingerprint, created_at } = k.meta;
+  return { id: k.id, name: k.name, kind, bits, format, source, fingerprint, createdAt: created_at, policy: k.policy, policySha256: jcsHash(k.policy) };
+}
+
+async function summary(db: Db, path: string): Promise<Response<'vault:status'>['vault'] & object> {
+  const v = vaultInfo(db);
+  return {
+    path,
+    vaultId: v.vaultId,
+    schema: SCHEMA_VERSION,
+    threshold: v.threshold,
+    createdAt: getMeta(db, 'created_at'),
+    custodians: v.custodians.map((c) => ({ name: c.name, kdf: { alg: c.kdf.alg, memoryKiB: c.kdf.memoryKiB, iterations: c.kdf.iterations, parallelism: c.kdf.parallelism } })),
+    signingKeyThumbprint: await calculateJwkThumbprint(v.signingPublicJwk as JWK),
+  };
+}
+
+/** `folder` must be an existing directory (InputError naming it otherwise). */
+function outputFolder(folder: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(folder).isDirectory();
+  } catch {
+    /* reported below */
+  }
+  if (!isDir) throw new InputError(folder, 'output folder', 'no such folder');
+  return folder;
+}
+
+/** Audit entries matching every filter of an `audit:read` request. */
+function matches(e: AuditEntry, f: { event?: string; actor?: string; ceremony?: string; text?: string; from?: string; to?: string }): boolean {
+  if (f.event && !e.event.startsWith(f.event)) return false;
+  if (f.actor && e.actor !== f.actor) return false;
+  if (f.ceremony && e.payload.ceremony !== f.ceremony) return false;
+  if (f.text && !JSON.stringify(e.payload).toLowerCase().includes(f.text.toLowerCase())) return false;
+  if (f.from && new Date(e.time) < new Date(f.from)) return false;
+  if (f.to && new Date(e.time) > new Date(f.to)) return false;
+  return true;
+}
+
+/** The handlers of the vault room, holding the one open vault. `close()` closes it (on quit). */
+export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pick<Handlers, VaultChannel>; close(): void } {
+  let open: { db: Db; path: string } | null = null;
+  const ctx = (): Ctx => {
+    if (!open) throw new InputError('vault', 'vault', 'no vault is open: open or create one first');
+    return { db: open.db, actor };
+  };
+  const close = () => {
+    open?.db.close();
+    open = null;
+  };
+  const use = async (path: string) => {
+    const db = openDb(path);
+    try {
+      const vault = await summary(db, path);
+      close();
+      open = { db, path };
+      return { vault };
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  };
+  const ceremony = (id: string) => ({ ceremony: show(ctx(), id) });
+
+  const handlers: Pick<Handlers, VaultChannel> = {
+    'vault:status': async () => ({ vault: open ? await summary(open.db, open.path) : null }),
+    'vault:open': ({ path }) => use(path),
+    'vault:create': async ({ path, threshold, custodians }) => {
+      await initVault(path, custodians, { threshold, actor });
+      return use(path);
+    },
+    'vault:close': async () => {
+      const was = open !== null;
+      close();
+      return { closed: was };
+    },
+    'key:list': async () => ({ keys: listKeys(ctx().db).map(keyView) }),
+    'key:add': async ({ name, source, policy }) => {
+      const { db } = ctx();
+      const v = vaultInfo(db);
+      const parsed = parseReleasePolicy(policy, 'release policy', v.threshold, v.custodians.length);
+      checkAppraisalPolicy(core, parsed.appraisal_policy, 'release policy');
+      const material = 'generate' in source ? generateAesKey(source.generate) : parseKeyFile(readNamed(source.importPath, 'key file').bytes, source.importPath);
+      try {
+        return { key: keyView(await storeKey(db, name, material, parsed, actor)) };
+      } finally {
+        material.bytes.fill(0);
+      }
+    },
+    'ceremony:list': async () => {
+      const { db } = ctx();
+      const names = new Map(listKeys(db).map((k) => [k.id, k.name]));
+      return { ceremonies: listCeremonies(db).map((c) => ({ ...c, key_name: names.get(c.key_id) ?? c.key_id })) };
+    },
+    'ceremony:show': async ({ id }) => ceremony(id),
+    'ceremony:open': async ({ key, participants, ttlSeconds }) => ceremony(await openCeremony(ctx(), key, { participants, ttlSeconds })),
+    'ceremony:challenge': async ({ id, hashAlg, folder }) => {
+      const dir = outputFolder(folder);
+      const c = await challenge(ctx(), id, { hashAlg });
+      const file = join(dir, `${id}-challenge.json`);
+      writeAtomic(file, `${JSON.stringify(c, null, 2)}\n`);
+      return { ...ceremony(id), file };
+    },
+    'ceremony:evidence': async ({ id, evidence, endorsements, testAnchors, teePubkey, referenceTime }) => {
+      let jwk: unknown;
+      try {
+        jwk = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(teePubkey.bytes));
+      } catch {
+        throw new InputError(teePubkey.name, 'tee-pubkey', 'not a JSON Web Key (JSON text)');
+      }
+      const tee = { file: teePubkey, jwk: parseTeePublicKey(jwk, teePubkey.name) };
+      return { ceremony: await submitEvidence(ctx(), core, id, { evidence, endorsements, testAnchors, teePubkey: tee, referenceTime: new Date(referenceTime) }) };
+    },
+    'ceremony:approve': async ({ id, custodian, passphrase, requestSha256 }) => ({ ceremony: await approve(ctx(), id, custodian, passphrase, { requestSha256 }) }),
+    'ceremony:release': async ({ id, folder }) => {
+      const dir = outputFolder(folder);
+      const files = { bundle: join(dir, `${id}-bundle.jwe.json`), receipt: join(dir, `${id}-receipt.jws`) };
+      const { again } = await releaseToFiles(ctx(), id, files);
+      return { ...ceremony(id), bundleFile: files.bundle, receiptFile: files.receipt, again };
+    },
+    'ceremony:abort': async ({ id, reason }) => {
+      await abort(ctx(), id, reason);
+      return ceremony(id);
+    },
+    'audit:read': async ({ offset, limit, ...filters }) => {
+      const { db } = ctx();
+      const all = readAudit(db);
+      const hits = all.filter((e) => matches(e, filters)).reverse();
+      return {
+        total: all.length,
+        matched: hits.length,
+        entries: hits.slice(offset, offset + limit),
+        chain: verifyDbChain(db),
+        events: [...new Set(all.map((e) => e.event))].sort(),
+        actors: [...new Set(all.map((e) => e.actor))].sort(),
+      };
+    },
+    'audit:export': async ({ custodian, passphrase, folder }) => {
+      const dir = outputFolder(folder);
+      const { export: exp, checkpoint } = await exportWithCustodian(ctx().db, custodian, passphrase, actor);
+      const file = join(dir, `audit-${exp.vault_id}-${exp.entries.length}.json`);
+      writeAtomic(file, `${JSON.stringify(exp, null, 2)}\n`);
+      return { file, entries: exp.entries.length, checkpoint };
+    },
+    'audit:checkpoint': async ({ file }) => {
+      const { db } = ctx();
+      let exp: AuditExport;
+      try {
+        exp = JSON.parse(new TextDecoder().decode(file.bytes)) as AuditExport;
+      } catch {
+        throw new InputError(basename(file.name), 'audit export', 'not JSON');
+      }
+      if (typeof exp?.checkpoint !== 'string') throw new InputError(basename(file.name), 'checkpoint', 'missing: not an audit export');
+      return { checkpoint: await checkAgainstCheckpoint(db, exp, vaultInfo(db).signingPublicJwk as JWK) };
+    },
+  };
+  return { handlers, close };
+}

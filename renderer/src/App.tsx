@@ -1,12 +1,20 @@
-/** The console: trust/offline status bar always on top, then the Inspect, Compare and Batch screens. */
+/**
+ * The console: trust/offline status bar always on top, then the screens: Inspect, Compare, Batch, and
+ * the vault room (Vault, Ceremony, Audit), which share the open vault and a revision counter bumped
+ * after every change so each reloads what it shows.
+ */
 import { useEffect, useState } from 'react';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { call, type AppInfo } from './api';
 import { ErrorNote } from './components/ErrorNote';
 import { StatusBar } from './components/StatusBar';
+import type { VaultSummary } from './lib/vault';
+import { Audit } from './screens/Audit';
 import { Batch } from './screens/Batch';
+import { Ceremony } from './screens/Ceremony';
 import { Compare } from './screens/Compare';
 import { Inspector } from './screens/Inspector';
+import { Vault } from './screens/Vault';
 
 const prefersDark = () => window.matchMedia?.('(prefers-color-scheme: dark)').matches ?? false;
 
@@ -14,9 +22,13 @@ export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dark, setDark] = useState(prefersDark);
+  const [vault, setVault] = useState<VaultSummary | null>(null);
+  const [revision, setRevision] = useState(0);
+  const changed = () => setRevision((n) => n + 1);
 
   useEffect(() => {
     call('app:info', {}).then(setInfo, (e: Error) => setError(e.message));
+    call('vault:status', {}).then((r) => setVault(r.vault), (e: Error) => setError(e.message));
   }, []);
   useEffect(() => {
     document.documentElement.dataset.theme = dark ? 'dark' : 'light';
@@ -32,6 +44,9 @@ export function App() {
             <Tab id="inspect" className="tab">Inspect</Tab>
             <Tab id="compare" className="tab">Compare</Tab>
             <Tab id="batch" className="tab">Batch</Tab>
+            <Tab id="vault" className="tab">Vault</Tab>
+            <Tab id="ceremony" className="tab">Ceremony</Tab>
+            <Tab id="audit" className="tab">Audit</Tab>
           </TabList>
           <TabPanel id="inspect" className="panel" shouldForceMount>
             <Inspector />
@@ -41,6 +56,15 @@ export function App() {
           </TabPanel>
           <TabPanel id="batch" className="panel" shouldForceMount>
             <Batch shell={info?.shell} />
+          </TabPanel>
+          <TabPanel id="vault" className="panel" shouldForceMount>
+            <Vault shell={info?.shell} vault={vault} onVault={setVault} revision={revision} onChanged={changed} />
+          </TabPanel>
+          <TabPanel id="ceremony" className="panel" shouldForceMount>
+            <Ceremony shell={info?.shell} vault={vault} revision={revision} onChanged={changed} />
+          </TabPanel>
+          <TabPanel id="audit" className="panel" shouldForceMount>
+            <Audit shell={info?.shell} vault={vault} revision={revision} onChanged={changed} />
           </TabPanel>
         </Tabs>
       </main>

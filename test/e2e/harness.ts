@@ -3,7 +3,8 @@
  * serving the built renderer, driven in Debian's Chromium through playwright-core. Records every
  * request the page issues and every console error, and saves screenshots to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startConsoleHost } from '../../electron/loopback/compose.ts';
@@ -31,7 +32,7 @@ export interface Console {
   escaped: string[];
   /** Failed requests with Chromium's reason, e.g. `csp` for what the page's CSP blocked. */
   failed: Map<string, string>;
-  /** Console errors and uncaught page errors (CSP violations show up here). */
+  /** Console errors and uncaught page errors (CSP violations show up here), but the meta frame-ancestors notice. */
   errors: string[];
   /** Saves a full-page screenshot as test-artifacts/<name>.png. */
   screenshot(name: string): Promise<void>;
@@ -56,7 +57,8 @@ export async function openConsole(options: { colorScheme?: 'light' | 'dark' } = 
   });
   page.on('request', (r) => requests.push(r.url()));
   page.on('requestfailed', (r) => failed.set(r.url(), r.failure()?.errorText ?? ''));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  // Chromium notes that a <meta> CSP cannot carry frame-ancestors; the HTTP header carries it too.
+  page.on('console', (m) => m.type() === 'error' && !m.text().includes("'frame-ancestors' is ignored when delivered via a <meta>") && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(host.url);
   await page.getByRole('button', { name: /Pinned roots \([1-9]/ }).waitFor();
@@ -135,3 +137,16 @@ export async function applySettings(scope: Locator, at: string, policy?: string,
   if (policy !== undefined) await scope.getByLabel('Policy JSON (empty = default)').fill(policy);
   await scope.getByRole('button', { name: button }).click();
 }
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core violations of impact serious or critical on the current page. */
+export async function seriousViolations(c: Console): Promise<string[]> {
+  await c.page.evaluate(AXE_SOURCE); // evaluated over the devtools protocol: not subject to the page's CSP
+  const result = await c.page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return axe.run({ resultTypes: ['violations'] });
+  });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+

@@ -1,0 +1,153 @@
+/**
+ * Before a vault is open: open an existing vault file, or create one with the initialisation wizard
+ * (file and custodians → each custodian types their passphrase in turn → review → create).
+ */
+import { useState } from 'react';
+import { Button, Heading, Input, Label, NumberField, TextField } from 'react-aria-components';
+import { call } from '../api';
+import { ErrorNote } from '../components/ErrorNote';
+import { PassphraseField } from '../components/PassphraseField';
+import { PathField } from '../components/PathField';
+import type { VaultSummary } from '../lib/vault';
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+type Shell = 'electron' | 'loopback' | undefined;
+
+export function VaultSetup({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSummary): void }) {
+  const [path, setPath] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const open = () => call('vault:open', { path: path.trim() }).then((r) => onOpened(r.vault), (e: Error) => setError(e.message));
+  return (
+    <div className="columns">
+      <section className="card" aria-labelledby="open-vault">
+        <Heading level={2} id="open-vault">
+          Open a vault
+        </Heading>
+        <PathField label="Vault file" kind="open" value={path} onChange={setPath} shell={shell} placeholder="/path/to/vault.db" onError={setError} />
+        <ErrorNote error={error} />
+        <Button className="button primary" isDisabled={path.trim() === ''} onPress={() => void open()}>
+          Open vault
+        </Button>
+      </section>
+      <CreateWizard shell={shell} onOpened={onOpened} />
+    </div>
+  );
+}
+
+function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSummary): void }) {
+  const [path, setPath] = useState('');
+  const [namesText, setNamesText] = useState('');
+  const [threshold, setThreshold] = useState(2);
+  /** 0: setup; 1..N: custodian N's passphrase; N+1: review. */
+  const [step, setStep] = useState(0);
+  const [passphrases, setPassphrases] = useState<string[]>([]);
+  const [typed, setTyped] = useState({ first: '', again: '' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const names = namesText.split(/[\s,]+/).filter(Boolean);
+  const setupProblem =
+    path.trim() === '' ? 'Give the path of the new vault file.'
+    : names.length === 0 ? 'Name at least one custodian.'
+    : names.find((n) => !NAME.test(n)) ? `"${names.find((n) => !NAME.test(n))}": a name is 1–64 characters of A-Z a-z 0-9 . _ -`
+    : new Set(names).size !== names.length ? 'Each custodian is named once.'
+    : threshold < 1 || threshold > names.length ? `The threshold M must be between 1 and ${names.length}.`
+    : null;
+  const current = names[step - 1];
+  const passProblem = typed.first.length < 8 ? 'At least 8 characters.' : typed.first !== typed.again ? 'The two entries differ.' : null;
+
+  const reset = () => {
+    setPassphrases([]);
+    setTyped({ first: '', again: '' });
+    setStep(0);
+  };
+  const create = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await call('vault:create', { path: path.trim(), threshold, custodians: names.map((name, i) => ({ name, passphrase: passphrases[i]! })) });
+      reset();
+      onOpened(r.vault);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="create-vault">
+      <Heading level={2} id="create-vault">
+        Create a vault
+      </Heading>
+      {step === 0 && (
+        <>
+          <PathField label="New vault file" kind="save" value={path} onChange={setPath} shell={shell} placeholder="/path/to/new-vault.db" onError={setError} />
+          <TextField className="field" value={namesText} onChange={setNamesText}>
+            <Label>Custodians (names, separated by spaces or commas)</Label>
+            <Input className="input" placeholder="alice bob carol" />
+          </TextField>
+          <NumberField className="field" value={threshold} onChange={setThreshold} minValue={1} maxValue={Math.max(1, names.length)}>
+            <Label>Approvals needed to release a key (threshold M)</Label>
+            <Input className="input" />
+          </NumberField>
+          <p className="muted">
+            The master key is split {threshold} of {names.length || 'N'} (Shamir); each custodian's share is sealed under their passphrase (Argon2id, 64 MiB, 3 passes).
+          </p>
+          {setupProblem && <p className="muted">{setupProblem}</p>}
+          <Button className="button primary" isDisabled={setupProblem !== null} onPress={() => setStep(1)}>
+            Next: custodians' passphrases
+          </Button>
+        </>
+      )}
+      {current !== undefined && (
+        <form
+          className="settings"
+          aria-label={`Passphrase of ${current}`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (passProblem) return;
+            setPassphrases([...passphrases.slice(0, step - 1), typed.first]);
+            setTyped({ first: '', again: '' });
+            setStep(step + 1);
+          }}
+        >
+          <p>
+            <strong>
+              Custodian {step} of {names.length}: {current}
+            </strong>{' '}
+            — hand the keyboard to {current}; nobody else looks at the screen.
+          </p>
+          <PassphraseField label={`Passphrase for ${current}`} value={typed.first} onChange={(first) => setTyped({ ...typed, first })} autoFocus />
+          <PassphraseField label={`Repeat the passphrase for ${current}`} value={typed.again} onChange={(again) => setTyped({ ...typed, again })} />
+          {typed.first !== '' && passProblem && <p className="muted">{passProblem}</p>}
+          <div className="toolbar">
+            <Button className="button" onPress={reset}>
+              Start over
+            </Button>
+            <Button type="submit" className="button primary" isDisabled={passProblem !== null}>
+              {step < names.length ? `Next: ${names[step]}` : 'Next: review'}
+            </Button>
+          </div>
+        </form>
+      )}
+      {step === names.length + 1 && step > 1 && (
+        <>
+          <p>
+            Create <code>{path}</code> with {names.length} custodians ({names.join(', ')}); releasing a key needs {threshold} of them.
+          </p>
+          <ErrorNote error={error} />
+          <div className="toolbar">
+            <Button className="button" onPress={reset} isDisabled={busy}>
+              Start over
+            </Button>
+            <Button className="button primary" onPress={() => void create()} isDisabled={busy}>
+              {busy ? 'Creating (Argon2id for each custodian)…' : 'Create vault'}
+            </Button>
+          </div>
+        </>
+      )}
+      {step === 0 && <ErrorNote error={error} />}
+    </section>
+  );
+}

@@ -3,7 +3,8 @@
  * serving the built renderer, driven in Debian's Chromium through playwright-core. Records every
  * request the page issues and every console error, and saves screenshots to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startConsoleHost } from '../../electron/loopback/compose.ts';
@@ -134,4 +135,16 @@ export async function applySettings(scope: Locator, at: string, policy?: string,
   await scope.getByLabel('As of (reference time, UTC)').fill(at);
   if (policy !== undefined) await scope.getByLabel('Policy JSON (empty = default)').fill(policy);
   await scope.getByRole('button', { name: button }).click();
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core violations of impact serious or critical on the current page, as `id: first targets`. */
+export async function seriousViolations(c: Console): Promise<string[]> {
+  await c.page.evaluate(AXE_SOURCE); // evaluated over the devtools protocol: not subject to the page's CSP
+  const result = await c.page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return axe.run({ resultTypes: ['violations'] });
+  });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 }

@@ -3,18 +3,14 @@
  * request (and cannot: CSP); the loopback host answers only 127.0.0.1 with the per-start token;
  * keyboard operation; axe-core finds no serious or critical violation in light or dark.
  */
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, core } from '../helpers.ts';
-import { chooseFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
+import { chooseFiles, HAVE_CHROMIUM, openConsole, seriousViolations, type Console } from './harness.ts';
 import { TOKEN_HEADER } from '../../electron/loopback/host.ts';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** A raw HTTP call to the host (as another local process would make it). */
 function raw(origin: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
@@ -29,16 +25,6 @@ function raw(origin: string, path: string, init: { method?: string; headers?: Re
     req.on('error', reject);
     req.end(init.body);
   });
-}
-
-/** axe-core violations of impact serious or critical on the current page. */
-async function seriousViolations(c: Console): Promise<string[]> {
-  await c.page.evaluate(AXE_SOURCE); // evaluated over the devtools protocol: not subject to the page's CSP
-  const result = await c.page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    return axe.run({ resultTypes: ['violations'] });
-  });
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('Shell: trust, offline, loopback host, keyboard, accessibility', () => {

@@ -1,7 +1,7 @@
 /**
  * The NVIDIA measurement comparison of one device: per RIM index (SPDM block = index + 1) the measured
- * value, the RIM's golden value(s) and the core's finding, with a summary line. Mismatches first in
- * reading order is not imposed: rows stay in index order so they line up with the RIM.
+ * value, the RIM's golden value(s) (the one equal to the measurement underlined) and the core's
+ * finding, in RIM index order, with a summary line.
  */
 import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { Inspection } from '../api';

@@ -11,6 +11,8 @@ import type { BatchRow } from '../ipc/contract.ts';
 import type { NamedBytes } from '../core/appraisal.ts';
 import type { BatchTask } from './collect.ts';
 import { evidenceType } from '../evidence/inspect.ts';
+import { classify } from '../evidence/classify.ts';
+import { requestInputs, slotFor } from '../evidence/select.ts';
 
 /** Fixed for the whole job (sent as `workerData`). */
 export interface WorkerSettings {
@@ -44,9 +46,11 @@ function read(file: string): Promise<Uint8Array> {
 async function verifyTask(task: BatchTask): Promise<BatchRow> {
   const endorsements = task.endorsements.map((p) => path.basename(p));
   try {
+    const files = await Promise.all(task.endorsements.map(async (p) => ({ name: path.basename(p), bytes: await read(p) })));
     const appraisal = core.verify({
       evidence: { name: task.rel, bytes: await readFile(task.path) },
-      endorsements: await Promise.all(task.endorsements.map(async (p) => ({ name: path.basename(p), bytes: await read(p) }))),
+      // Certificates and CRLs as endorsements; NVIDIA RIMs and OCSP responses in their own fields.
+      ...requestInputs(files, files.map((f) => slotFor(task.kind, classify(f.bytes)))),
       testAnchors: settings.testAnchors,
       policy: settings.policy ?? undefined,
       referenceTime: at,

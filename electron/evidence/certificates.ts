@@ -1,10 +1,12 @@
 /**
  * Describes the certificates among the files of an inspection, for the chain view: subject, issuer,
- * serial, validity and whether it holds at the reference time, SPKI SHA-256 and pin status. Display
- * only — the core decides what is trusted; this never changes a verdict.
+ * serial, validity and whether it holds at the reference time, SPKI SHA-256, pin status and the
+ * decoded extensions of each (vendor ones included, see cert-extensions.ts). Display only — the core
+ * decides what is trusted; this never changes a verdict.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { PinnedRoot } from '../core/appraisal.ts';
+import { decodeExtensions, type DecodedExtension } from './cert-extensions.ts';
 import type { NamedFile } from '../ipc/contract.ts';
 
 /** One certificate: `source` is `file` or `file#n` (n-th of a PEM bundle, from 1); times RFC 3339. */
@@ -22,6 +24,8 @@ export interface CertificateInfo {
   pin: 'pinned' | 'test anchor' | 'none';
   /** The pinned root's name when `pin` is `pinned`. */
   pinned_as: string;
+  /** Every extension, decoded (vendor extensions by their vendor's field names). */
+  extensions: DecodedExtension[];
 }
 
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -73,6 +77,7 @@ export function describeCertificates(files: NamedFile[], testAnchors: NamedFile[
         spki_sha256: spki,
         pin: pinned ? 'pinned' : anchorKeys.has(spki) ? 'test anchor' : 'none',
         pinned_as: pinned?.name ?? '',
+        extensions: decodeExtensions(new Uint8Array(cert.raw)),
       });
     });
   };

@@ -1,59 +1,108 @@
 /**
  * The inspector's service: recognises the files the user opened, verifies the evidence among them
- * with the others as endorsements, and returns the appraisal with the evidence's byte layout.
+ * with the others in their request roles (endorsements, RIMs, OCSP responses, more NVIDIA evidence),
+ * and returns the appraisal with the evidence's byte layouts (one view per report), the NVIDIA
+ * measurement comparison and the certificates found.
+ *
+ * Composite evidence (an SEV-SNP report or a DCAP quote with NVIDIA serialized evidence) is appraised
+ * as one: the CPU report's view comes first, then one view per GPU; a bare NVIDIA report beside a CPU
+ * report is refused (it carries no device chain to verify it by).
  */
 import type { Core } from '../core/core.ts';
-import { InputError } from '../core/errors.ts';
-import type { EvidenceType } from '../core/appraisal.ts';
+import type { Appraisal, EvidenceType, NamedBytes } from '../core/appraisal.ts';
 import type { FileKind, NamedFile, Request, Response } from '../ipc/contract.ts';
 import { describeCertificates } from './certificates.ts';
 import { classify, evidenceBytes } from './classify.ts';
+import { spdmLayout } from './layout-nvidia.ts';
 import { dcapLayout } from './layout-tdx.ts';
 import { snpLayout } from './layout-snp.ts';
-import { endorses, isEvidence } from './select.ts';
+import { nvidiaParts } from './nvidia-evidence.ts';
+import { checkPrefix, deviceFieldValues, isSwitch, measurementRows, nvidiaDevices } from './nvidia-view.ts';
+import { planAppraisal, requestInputs } from './select.ts';
 
-/** The byte layout for evidence of `kind` (empty for kinds without one, e.g. an HCL report). */
-export function layoutFor(kind: FileKind, bytes: Uint8Array) {
+type Inspection = Response<'evidence:inspect'>;
+
+/** The byte layout for evidence of `kind` (empty for kinds without one, e.g. an HCL report or NVIDIA JSON). */
+export function layoutFor(kind: FileKind, bytes: Uint8Array, name = 'evidence') {
   if (kind === 'sev-snp-report') return snpLayout(bytes.length);
   if (kind === 'tdx-quote' || kind === 'sgx-quote') return dcapLayout(bytes);
+  if (kind === 'nvidia-report') return spdmLayout(bytes, name).fields;
   return [];
 }
 
 /** The core's evidence type for a kind, forcing what the classifier saw. */
 export function evidenceType(kind: FileKind): EvidenceType | undefined {
-  return kind === 'tdx-quote' ? 'tdx' : kind === 'sgx-quote' ? 'sgx' : kind === 'sev-snp-report' ? 'sev-snp' : undefined;
+  const types: Partial<Record<FileKind, EvidenceType>> = { 'tdx-quote': 'tdx', 'sgx-quote': 'sgx', 'sev-snp-report': 'sev-snp', 'nvidia-report': 'nvidia', 'nvidia-evidence': 'nvidia' };
+  return types[kind];
+}
+
+const isNvidia = (k: FileKind) => k === 'nvidia-report' || k === 'nvidia-evidence';
+
+/**
+ * One view per NVIDIA device report in `files` (the evidence and more-evidence ones), matched to the
+ * core's device by its `source` claim; the device chains of serialized evidence, as files, for the
+ * certificate list.
+ */
+function nvidiaViews(files: NamedBytes[], kinds: FileKind[], appraisal: Appraisal) {
+  const devices = nvidiaDevices(appraisal);
+  const views: Inspection['views'] = [];
+  const chains: NamedBytes[] = [];
+  files.forEach((file, i) => {
+    const { parts, error } = nvidiaParts(file, kinds[i] === 'nvidia-evidence');
+    for (const part of parts) {
+      const [key, claims] = devices.find(([, d]) => d.source === part.source) ?? [part.source, {}];
+      const layout = spdmLayout(part.report, part.source, isSwitch(claims) ? 'switch' : 'gpu');
+      const note = layout.error ? `${layout.error.file}: ${layout.error.field}: ${layout.error.message}` : '';
+      views.push({ id: key, label: key === part.source ? part.source : `${key} — ${part.source}`, bytes: part.report, layout: layout.fields, values: deviceFieldValues(claims), note });
+      if (part.chain) chains.push({ name: `${part.source}.certificate`, bytes: part.chain });
+    }
+    if (error) views.push({ id: error.file, label: error.file, bytes: new Uint8Array(), layout: [], values: {}, note: `${error.file}: ${error.field}: ${error.message}` });
+  });
+  return { views, chains };
 }
 
 /**
- * Verifies one evidence file among `request.files`. Throws {@link InputError} naming the files when
- * none or several are evidence, and whatever the core throws for unparsable input.
+ * Verifies the evidence among `request.files` (see {@link planAppraisal} for how files combine).
+ * Throws {@link InputError} naming the files when none is evidence or they cannot form one appraisal,
+ * and whatever the core throws for unparsable input.
  */
-export function inspect(core: Core, request: Request<'evidence:inspect'> & { files: NamedFile[] }): Response<'evidence:inspect'> {
-  const kinds = request.files.map((f) => classify(f.bytes));
-  const evidenceIdx = kinds.flatMap((k, i) => (isEvidence(k, kinds) ? [i] : []));
-  const names = request.files.map((f) => f.name).join(', ');
-  if (evidenceIdx.length === 0) throw new InputError(names, 'evidence', 'none of these files is an SEV-SNP report or a DCAP quote');
-  if (evidenceIdx.length > 1) {
-    throw new InputError(evidenceIdx.map((i) => request.files[i]!.name).join(', '), 'evidence', 'several files are evidence; open one at a time (use Compare for two)');
-  }
-  const ei = evidenceIdx[0]!;
-  const evidence = request.files[ei]!;
-  const kind = kinds[ei]!;
-  const roles = kinds.map((k, i) => (i === ei ? 'evidence' : endorses(kind, k) ? 'endorsement' : 'ignored') as 'evidence' | 'endorsement' | 'ignored');
+export function inspect(core: Core, request: Request<'evidence:inspect'> & { files: NamedFile[] }): Inspection {
+  const files = request.files;
+  const kinds = files.map((f) => classify(f.bytes));
+  const { primary, slots } = planAppraisal(kinds, files.map((f) => f.name));
+  const evidence = files[primary]!;
+  const kind = kinds[primary]!;
   const appraisal = core.verify({
     evidence,
-    endorsements: request.files.filter((_, i) => roles[i] === 'endorsement'),
+    ...requestInputs(files, slots),
     testAnchors: request.testAnchors,
     policy: request.policy ?? undefined,
     referenceTime: new Date(request.referenceTime),
     type: evidenceType(kind),
   });
   const bytes = evidenceBytes(evidence.bytes);
-  const used = request.files.filter((_, i) => roles[i] !== 'ignored');
+  const layout = layoutFor(kind, bytes, evidence.name);
+  const deviceFiles = files.flatMap((f, i) => (isNvidia(kinds[i]!) && (slots[i] === 'evidence' || slots[i] === 'moreEvidence') ? [i] : []));
+  const nv = nvidiaViews(deviceFiles.map((i) => files[i]!), deviceFiles.map((i) => kinds[i]!), appraisal);
+  const cpuClaims = appraisal.platform === 'composite' ? (((appraisal.claims.submods as Record<string, { claims?: Record<string, unknown> }>)?.cpu0?.claims ?? {}) as Record<string, unknown>) : appraisal.claims;
+  const views = isNvidia(kind) ? nv.views : [{ id: 'evidence', label: evidence.name, bytes, layout, values: cpuClaims, note: '' }, ...nv.views];
+  const rims = files.filter((_, i) => slots[i] === 'rims');
+  const used = files.filter((_, i) => slots[i] !== null);
   return {
-    files: request.files.map((f, i) => ({ name: f.name, kind: kinds[i]!, role: roles[i]! })),
-    evidence: { name: evidence.name, kind, bytes, layout: layoutFor(kind, bytes) },
+    files: files.map((f, i) => ({ name: f.name, kind: kinds[i]!, role: slots[i] === 'evidence' || slots[i] === 'moreEvidence' ? 'evidence' : slots[i] === null ? 'ignored' : 'endorsement' })),
+    evidence: { name: evidence.name, kind, bytes, layout },
+    views,
+    devices: nvidiaDevices(appraisal).map(([key, d]) => ({
+      key,
+      checks: checkPrefix(key),
+      source: String(d.source ?? ''),
+      hwmodel: String(d.hwmodel ?? ''),
+      ueid: String(d.ueid ?? ''),
+      status: String(d['ear.status'] ?? ''),
+      measres: String(d.measres ?? ''),
+      rows: measurementRows(d, rims),
+    })),
     appraisal,
-    certificates: describeCertificates(used, request.testAnchors, new Date(request.referenceTime), core.pinnedRoots()),
+    certificates: describeCertificates([...used, ...nv.chains], request.testAnchors, new Date(request.referenceTime), core.pinnedRoots()),
   };
 }

@@ -27,6 +27,14 @@ export const FileKind = z.enum([
   'der-endorsement',
   'tdx-collateral',
   'azure-hcl-report',
+  /** NVIDIA attestation report: SPDM 1.1 GET_MEASUREMENTS request ‖ MEASUREMENTS response, binary or hex text. */
+  'nvidia-report',
+  /** NVIDIA SDK serialized evidence JSON: `[{arch, nonce, evidence, certificate}, …]`, one entry per device. */
+  'nvidia-evidence',
+  /** NVIDIA reference integrity manifest (signed SWID tag XML, or the RIM service's `{id, rim}` JSON). */
+  'nvidia-rim',
+  /** RFC 6960 OCSPResponse (DER), imported for offline revocation of NVIDIA chains. */
+  'ocsp-response',
   'unknown',
 ]);
 export type FileKind = z.infer<typeof FileKind>;
@@ -43,6 +51,51 @@ export const LayoutField = z.strictObject({
   meaning: z.string(),
 });
 export type LayoutField = z.infer<typeof LayoutField>;
+
+/**
+ * One piece of binary evidence shown in the hex view: the CPU report or quote, or one NVIDIA device's
+ * attestation report (a serialized-evidence file holds several).
+ */
+const EvidenceView = z.strictObject({
+  /** `evidence` for the opened file itself, else the core's device key (`GPU-0`, `SWITCH-1`, composite `gpu0`). */
+  id: z.string(),
+  /** What the user picks it by, e.g. `GPU-0 — evidence.json[0]`. */
+  label: z.string(),
+  bytes: Bytes,
+  layout: z.array(LayoutField),
+  /** Display values by layout field id (decoded claims); fields without one show their raw bytes. */
+  values: z.record(z.string(), z.unknown()),
+  /** Why the layout stops early (file: field: message), or ''. */
+  note: z.string(),
+});
+
+/** One RIM golden-value comparison (electron/evidence/nvidia-view.ts MeasurementRow). */
+const MeasurementRow = z.strictObject({
+  rim_index: z.number().int().nonnegative(),
+  spdm_index: z.number().int().positive(),
+  rim_role: z.string(),
+  rim: z.string(),
+  measured: z.string().nullable(),
+  golden: z.array(z.string()),
+  status: z.enum(['match', 'mismatch', 'not compared']),
+});
+
+/** An NVIDIA device of the appraisal with its measurement comparison. */
+const NvidiaDevice = z.strictObject({
+  /** The core's device key, e.g. `GPU-0`. */
+  key: z.string(),
+  /** Prefix of this device's check ids, e.g. `gpu0`. */
+  checks: z.string(),
+  /** Where its report came from (file, or `file[i]`). */
+  source: z.string(),
+  hwmodel: z.string(),
+  ueid: z.string(),
+  /** The device's EAR status. */
+  status: z.string(),
+  /** NVIDIA's measurement result: `success`, `fail`, `not-run`. */
+  measres: z.string(),
+  rows: z.array(MeasurementRow),
+});
 
 /** A failure the user can act on: which file, which field, what is wrong. */
 export const IpcError = z.strictObject({ file: z.string(), field: z.string(), message: z.string() });
@@ -95,6 +148,10 @@ export const CONTRACT = {
         bytes: Bytes,
         layout: z.array(LayoutField),
       }),
+      /** The binary evidence to show, one per report (CPU report first, then NVIDIA devices). */
+      views: z.array(EvidenceView),
+      /** NVIDIA devices (empty for CPU-only evidence), with their RIM measurement comparison. */
+      devices: z.array(NvidiaDevice),
       appraisal: AppraisalSchema,
       /** Certificates found in the files, described for display (electron/evidence/certificates.ts). */
       certificates: z.array(
@@ -110,6 +167,16 @@ export const CONTRACT = {
           spki_sha256: z.string(),
           pin: z.enum(['pinned', 'test anchor', 'none']),
           pinned_as: z.string(),
+          /** Decoded extensions (electron/evidence/cert-extensions.ts): vendor ones under their vendor's names. */
+          extensions: z.array(
+            z.strictObject({
+              oid: z.string(),
+              name: z.string(),
+              vendor: z.enum(['amd', 'intel', 'nvidia', 'tcg', 'dmtf', 'x509', 'other']),
+              critical: z.boolean(),
+              value: z.string(),
+            }),
+          ),
         }),
       ),
     }),

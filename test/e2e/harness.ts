@@ -140,7 +140,7 @@ export async function applySettings(scope: Locator, at: string, policy?: string,
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** axe-core violations of impact serious or critical on the current page. */
+/** axe-core violations of impact serious or critical on the current page, as `id: first targets`. */
 export async function seriousViolations(c: Console): Promise<string[]> {
   await c.page.evaluate(AXE_SOURCE); // evaluated over the devtools protocol: not subject to the page's CSP
   const result = await c.page.evaluate(async () => {
@@ -149,4 +149,3 @@ export async function seriousViolations(c: Console): Promise<string[]> {
   });
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 }
-

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectTasks } from '../../electron/batch/collect.ts';
 import { BatchJobs } from '../../electron/batch/jobs.ts';
-import { FIXTURES } from '../helpers.ts';
+import { FIXTURES, VECTORS } from '../helpers.ts';
+import { existsSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 
 function folder(): string {
@@ -66,5 +67,27 @@ describe('BatchJobs', () => {
     expect(p.done).toBeLessThan(300);
     await new Promise((r) => setTimeout(r, 300));
     expect(jobs.poll({ jobId, from: 0 }).done).toBe(p.done);
+  });
+});
+
+const NV = join(VECTORS, 'nvidia');
+describe.skipIf(!existsSync(join(NV, 'manifest.json')))('batch with NVIDIA evidence (real vectors, read in place)', () => {
+  it('a report with its chain and RIMs beside it: the RIMs go to the core as RIMs, and the row matches the inspector', async () => {
+    // A temporary folder holding only the reference set (copied to tmp at run time, never into the project).
+    const root = mkdtempSync(join(tmpdir(), 'custodian-batch-nv-'));
+    const ref = join(NV, 'gpu-hopper', 'h100-545.00-nonce4cff');
+    for (const f of ['report.hex', 'cert-chain.pem', 'rim-driver-545.00.swidtag']) copyFileSync(join(ref, f), join(root, f));
+    copyFileSync(join(NV, 'rims', 'vbios', '1010_0200_882_96005E0001_PROD.swidtag'), join(root, 'vbios.swidtag'));
+    const tasks = await collectTasks(root);
+    expect(tasks.map((t) => [t.rel, t.kind, t.endorsements.map((p) => p.split('/').at(-1))])).toEqual([['report.hex', 'nvidia-report', ['cert-chain.pem', 'rim-driver-545.00.swidtag', 'vbios.swidtag']]]);
+    const jobs = new BatchJobs({ workerUrl: new URL('../../electron/batch/worker.ts', import.meta.url), threads: 1 });
+    const { jobId } = await jobs.start({ folder: root, testAnchors: [], policy: null, referenceTime: '2025-06-01T00:00:00Z' });
+    let p = jobs.poll({ jobId, from: 0 });
+    while (!p.finished) {
+      await new Promise((r) => setTimeout(r, 50));
+      p = jobs.poll({ jobId, from: 0 });
+    }
+    expect(p.rows).toHaveLength(1);
+    expect(p.rows[0]).toMatchObject({ path: 'report.hex', platform: 'nvidia', verdict: 'contraindicated', failing: ['gpu0.measurements'] });
   });
 });

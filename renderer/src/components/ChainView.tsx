@@ -1,11 +1,13 @@
 /**
  * The certificate chain as the appraisal saw it: one card per certificate (root, intermediate,
- * leaf) with its checks (pin, signature, validity at the reference time) and, for the leaf, the
- * subject, issuer, validity and decoded vendor extensions the core reports; then revocation; then
- * every certificate supplied, with its validity at the reference time and pin status.
+ * leaf) with its checks (pin, signature, validity at the reference time) and, for the leaf, what the
+ * core decoded; for NVIDIA, one device chain and the RIM signing chains per device (composite: the
+ * CPU chain first); then revocation; then every certificate supplied, with its validity at the
+ * reference time, pin status and decoded extensions (vendor ones for every certificate, not only the leaf).
  */
 import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { Appraisal, Inspection } from '../api';
+import { ExtensionList } from './ExtensionList';
 
 interface Link {
   title: string;
@@ -15,24 +17,46 @@ interface Link {
   details?: Record<string, unknown>;
 }
 
-function linksFor(a: Appraisal): Link[] {
-  const c = a.claims;
-  if (a.platform === 'sev-snp') {
+/** The CPU chain's cards; `prefix` is `cpu0.` inside composite evidence. */
+function cpuLinks(platform: string, c: Record<string, unknown>, anchor: Appraisal['trust_anchor'], prefix = ''): Link[] {
+  const p = (ids: string[]) => ids.map((id) => prefix + id);
+  if (platform === 'sev-snp') {
     const vek = c.vek as Record<string, unknown> | undefined;
     return [
-      { title: `Root (ARK) — ${a.trust_anchor.kind === 'pinned' ? 'pinned AMD root' : a.trust_anchor.kind === 'test' ? 'TEST anchor' : 'not anchored'}`, prefixes: ['chain.ark.'] },
-      { title: 'Intermediate (ASK / ASVK)', prefixes: ['chain.intermediate.'] },
-      { title: `Report signing key (${String(c.signing_key ?? 'VEK')})`, prefixes: ['chain.vek.'], details: vek },
-      { title: 'Revocation', prefixes: ['crl.'] },
+      { title: `Root (ARK) — ${anchor.kind === 'pinned' ? 'pinned AMD root' : anchor.kind === 'test' ? 'TEST anchor' : 'not anchored'}`, prefixes: p(['chain.ark.']) },
+      { title: 'Intermediate (ASK / ASVK)', prefixes: p(['chain.intermediate.']) },
+      { title: `Report signing key (${String(c.signing_key ?? 'VEK')})`, prefixes: p(['chain.vek.']), details: vek },
+      { title: 'Revocation', prefixes: p(['crl.']) },
     ];
   }
   return [
-    { title: `Root — ${a.trust_anchor.kind === 'pinned' ? 'pinned Intel SGX Root CA' : 'not anchored'}`, prefixes: ['chain.root.'] },
-    { title: 'Intermediate (PCK Platform/Processor CA)', prefixes: ['chain.intermediate.'] },
-    { title: 'PCK certificate', prefixes: ['chain.pck.', 'pck.'], details: { ...(c.pck_certificate as object | undefined), extensions: c.pck, fmspc: c.fmspc } },
-    { title: 'TCB signing', prefixes: ['tcb_signing.'] },
-    { title: 'Revocation', prefixes: ['crl.'] },
+    { title: `Root — ${anchor.kind === 'pinned' ? 'pinned Intel SGX Root CA' : 'not anchored'}`, prefixes: p(['chain.root.']) },
+    { title: 'Intermediate (PCK Platform/Processor CA)', prefixes: p(['chain.intermediate.']) },
+    { title: 'PCK certificate', prefixes: p(['chain.pck.', 'pck.']), details: { ...(c.pck_certificate as object | undefined), extensions: c.pck, fmspc: c.fmspc } },
+    { title: 'TCB signing', prefixes: p(['tcb_signing.']) },
+    { title: 'Revocation', prefixes: p(['crl.']) },
   ];
+}
+
+/** Per NVIDIA device: its device chain (with the FWID check) and the signing chains of its RIMs. */
+function nvidiaLinks(devices: Record<string, Record<string, unknown>>): Link[] {
+  return Object.entries(devices).flatMap(([key, d]) => {
+    const p = key.toLowerCase().replace(/-/g, '');
+    return [
+      { title: `${key} device chain (${String(d.hwmodel ?? '?')}) — NVIDIA Device Identity CA`, prefixes: [`${p}.chain.`, `${p}.fwid`], details: { ueid: d.ueid, hwmodel: d.hwmodel } },
+      { title: `${key} RIM signing chains — NVIDIA CoRIM signing Root CA`, prefixes: ['driver', 'vbios', 'bios'].map((r) => `${p}.rim.${r}.chain.`) },
+    ];
+  });
+}
+
+function linksFor(a: Appraisal): Link[] {
+  const c = a.claims;
+  if (a.platform === 'nvidia') return nvidiaLinks((c.devices ?? {}) as Record<string, Record<string, unknown>>);
+  if (a.platform === 'composite') {
+    const { cpu0, ...gpus } = (c.submods ?? {}) as Record<string, Record<string, unknown>>;
+    return [...cpuLinks(String(cpu0?.platform ?? ''), (cpu0?.claims ?? {}) as Record<string, unknown>, a.trust_anchor, 'cpu0.'), ...nvidiaLinks(gpus)];
+  }
+  return cpuLinks(a.platform, c, a.trust_anchor);
 }
 
 function Details({ details }: { details: Record<string, unknown> }) {
@@ -60,6 +84,7 @@ function Certificates({ certificates, at }: { certificates: Inspection['certific
         <Column>Subject / issuer</Column>
         <Column>Validity</Column>
         <Column>SPKI SHA-256 and pin</Column>
+        <Column>Extensions</Column>
       </TableHeader>
       <TableBody items={certificates.map((c) => ({ ...c, key: `${c.source}:${c.spki_sha256}` }))}>
         {(c) => (
@@ -82,6 +107,9 @@ function Certificates({ certificates, at }: { certificates: Inspection['certific
               <br />
               {c.pin === 'pinned' && <span className="badge badge-ok">pinned: {c.pinned_as}</span>}
               {c.pin === 'test anchor' && <span className="badge badge-warn">TEST anchor</span>}
+            </Cell>
+            <Cell>
+              <ExtensionList extensions={c.extensions} />
             </Cell>
           </Row>
         )}

@@ -17,7 +17,7 @@ export function EvidencePicker({ title, files, anchors, recognised, onChange }: 
   const kindOf = (name: string) => recognised?.find((f) => f.name === name);
   return (
     <section className="picker" aria-label={title}>
-      <FileDrop label={`${title}: open evidence and endorsements…`} hint="Drop an SEV-SNP report or TDX/SGX quote with its certificates, CRLs or collateral." onFiles={(f) => void readFiles(f).then((read) => onChange(read, anchors))} />
+      <FileDrop label={`${title}: open evidence and endorsements…`} hint="Drop an SEV-SNP report, a TDX/SGX quote or NVIDIA GPU/NVSwitch evidence with its certificates, CRLs, collateral, RIMs or OCSP responses." onFiles={(f) => void readFiles(f).then((read) => onChange(read, anchors))} />
       <FileDrop label={`${title}: add TEST anchor…`} hint="Only for test PKIs: a root to trust explicitly. The appraisal will say TEST anchor." onFiles={(f) => void readFiles(f).then((read) => onChange(files, [...anchors, ...read]))} />
       <ul className="plain files">
         {files.map((f) => {

@@ -1,6 +1,8 @@
 /**
  * Inspector: open evidence with its endorsements, see the verdict, every check, the decoded fields
- * linked to their bytes, the certificate chain; change the reference time or policy; export.
+ * linked to their bytes (one report at a time when the evidence holds several: NVIDIA devices,
+ * composite CPU + GPU evidence), the NVIDIA measurement comparison, the certificate chain; change the
+ * reference time or policy; export.
  */
 import { useEffect, useState } from 'react';
 import { Button, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
@@ -10,6 +12,8 @@ import { AppraisalSettings } from '../components/AppraisalSettings';
 import type { Settings } from '../lib/settings';
 import { ChainView } from '../components/ChainView';
 import { ChecksTable } from '../components/ChecksTable';
+import { Choice } from '../components/Choice';
+import { MeasurementsTable } from '../components/MeasurementsTable';
 import { ErrorNote } from '../components/ErrorNote';
 import { EvidencePicker } from '../components/EvidencePicker';
 import { FieldsTable } from '../components/FieldsTable';
@@ -29,6 +33,8 @@ export function Inspector() {
   const [result, setResult] = useState<Inspection | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
+  const [viewId, setViewId] = useState<string | null>(null);
+  const [deviceKey, setDeviceKey] = useState<string | null>(null);
 
   useEffect(() => {
     if (files.length === 0) {
@@ -53,10 +59,14 @@ export function Inspector() {
   }, [files, anchors, settings]);
 
   const a = result?.appraisal;
+  const views = result?.views ?? [];
+  const view = views.find((v) => v.id === viewId) ?? views[0];
+  const devices = result?.devices ?? [];
+  const device = devices.find((d) => d.key === deviceKey) ?? devices[0];
   return (
     <div className="screen">
       <div className="columns">
-        <EvidencePicker title="Inspect" files={files} anchors={anchors} recognised={result?.files} onChange={(f, t) => (setFiles(f), setAnchors(t), setSelected(null))} />
+        <EvidencePicker title="Inspect" files={files} anchors={anchors} recognised={result?.files} onChange={(f, t) => (setFiles(f), setAnchors(t), setSelected(null), setViewId(null), setDeviceKey(null))} />
         <AppraisalSettings value={settings} onApply={setSettings} />
       </div>
       <ErrorNote error={error} />
@@ -75,15 +85,34 @@ export function Inspector() {
             <TabList aria-label="Appraisal views" className="tablist">
               <Tab id="checks" className="tab">Checks</Tab>
               <Tab id="fields" className="tab">Fields and bytes</Tab>
+              {devices.length > 0 && <Tab id="measurements" className="tab">GPU measurements</Tab>}
               <Tab id="chain" className="tab">Certificate chain</Tab>
             </TabList>
             <TabPanel id="checks">
               <ChecksTable checks={a.checks} />
             </TabPanel>
-            <TabPanel id="fields" className="fields-panel">
-              <FieldsTable layout={result.evidence.layout} claims={a.claims} bytes={result.evidence.bytes} selected={selected} onSelect={setSelected} />
-              <HexView bytes={result.evidence.bytes} layout={result.evidence.layout} selected={selected} onSelect={setSelected} />
+            <TabPanel id="fields">
+              {views.length > 1 && view && (
+                <Choice label="Report" value={view.label} options={views.map((v) => v.label)} onChange={(label) => (setViewId(views.find((v) => v.label === label)?.id ?? null), setSelected(null))} />
+              )}
+              {view?.note && (
+                <p className="error" role="note">
+                  {view.note}
+                </p>
+              )}
+              {view && (
+                <div className="fields-panel">
+                  <FieldsTable layout={view.layout} claims={view.values} bytes={view.bytes} selected={selected} onSelect={setSelected} />
+                  <HexView bytes={view.bytes} layout={view.layout} selected={selected} onSelect={setSelected} />
+                </div>
+              )}
             </TabPanel>
+            {devices.length > 0 && device && (
+              <TabPanel id="measurements">
+                {devices.length > 1 && <Choice label="Device" value={device.key} options={devices.map((d) => d.key)} onChange={setDeviceKey} />}
+                <MeasurementsTable device={device} />
+              </TabPanel>
+            )}
             <TabPanel id="chain">
               <ChainView appraisal={a} certificates={result.certificates} />
             </TabPanel>

@@ -1,0 +1,87 @@
+/**
+ * What the inspector shows of NVIDIA devices beyond the appraisal itself: which devices the core
+ * reported, the values of their report fields, and the measurement comparison — per RIM index, the
+ * measured value, the golden value(s) and whether they match — as its own table.
+ *
+ * The match status is the core's (claim `x-nvidia-mismatch-measurement-records`, NVIDIA's name, and
+ * `measres`); the golden values are read from the same RIM files for display (rim-values.ts).
+ */
+import type { Appraisal, NamedBytes } from '../core/appraisal.ts';
+import { rimResources } from './rim-values.ts';
+
+type Claims = Record<string, unknown>;
+
+/** One row of the measurement comparison. */
+export interface MeasurementRow {
+  /** RIM `Resource` index (0-based). */
+  rim_index: number;
+  /** SPDM measurement block index (1-based) = `rim_index + 1`. */
+  spdm_index: number;
+  /** Which RIM: `driver`, `vbios` (GPUs) or `bios` (switches), as the core names it. */
+  rim_role: string;
+  /** The RIM's file name. */
+  rim: string;
+  /** The device's measurement (lowercase hex); null when the report has no such block. */
+  measured: string | null;
+  /** The RIM's golden value(s), lowercase hex; several when the RIM allows alternatives. */
+  golden: string[];
+  /** The core's finding; `not compared` when the core did not compare (e.g. a RIM failed its signature). */
+  status: 'match' | 'mismatch' | 'not compared';
+}
+
+/**
+ * The NVIDIA devices in an appraisal, as `[key, claims]`: `claims.devices` (`GPU-0`, `SWITCH-1`, …)
+ * for NVIDIA evidence, the submodules other than `cpu0` (`gpu0`, …) for composite evidence.
+ */
+export function nvidiaDevices(a: Appraisal): [string, Claims][] {
+  if (a.platform === 'nvidia') return Object.entries((a.claims.devices ?? {}) as Record<string, Claims>);
+  if (a.platform === 'composite') return Object.entries((a.claims.submods ?? {}) as Record<string, Claims>).filter(([k]) => k !== 'cpu0');
+  return [];
+}
+
+/** The prefix of a device's check ids: `GPU-0` → `gpu0`, `SWITCH-1` → `switch1`, `gpu2` → `gpu2`. */
+export const checkPrefix = (key: string) => key.toLowerCase().replace(/-/g, '');
+
+/** True for an NVSwitch (its opaque-data types differ from a GPU's). */
+export const isSwitch = (d: Claims) => d['x-nvidia-device-type'] === 'nvswitch' || d.arch === 'LS10';
+
+/**
+ * The comparison rows of device `d` for every active Resource of the RIMs the core used for it
+ * (`<role>_rim.source` names the file among `rims`), sorted by RIM index then role.
+ */
+export function measurementRows(d: Claims, rims: readonly NamedBytes[]): MeasurementRow[] {
+  const measured = (d.measurements ?? {}) as Record<string, string>;
+  const records = (d['x-nvidia-mismatch-measurement-records'] ?? []) as { index: number; source: string }[];
+  const compared = d.measres === 'success' || d.measres === 'fail';
+  const rows: MeasurementRow[] = [];
+  for (const [key, value] of Object.entries(d)) {
+    const role = /^(\w+)_rim$/.exec(key)?.[1];
+    const name = (value as { source?: unknown } | null)?.source;
+    const file = role && typeof name === 'string' ? rims.find((r) => r.name === name) : undefined;
+    if (!role || !file) continue;
+    for (const r of rimResources(file.bytes).filter((x) => x.active)) {
+      const mismatch = records.some((m) => m.index === r.index && m.source === role);
+      rows.push({
+        rim_index: r.index,
+        spdm_index: r.index + 1,
+        rim_role: role,
+        rim: file.name,
+        measured: measured[String(r.index + 1)] ?? null,
+        golden: r.golden,
+        status: !compared ? 'not compared' : mismatch ? 'mismatch' : 'match',
+      });
+    }
+  }
+  return rows.sort((a, b) => a.rim_index - b.rim_index || a.rim_role.localeCompare(b.rim_role));
+}
+
+/**
+ * Display values of a device's report fields, keyed by the ids of electron/evidence/layout-nvidia.ts:
+ * nonces, decoded opaque data (`opaque_<name>`, e.g. `opaque_vbios_version`), measurements.
+ */
+export function deviceFieldValues(d: Claims): Claims {
+  const out: Claims = { request_nonce: d.request_nonce, responder_nonce: d.responder_nonce };
+  for (const [k, v] of Object.entries((d.opaque ?? {}) as Claims)) out[`opaque_${k}`] = v;
+  for (const [i, v] of Object.entries((d.measurements ?? {}) as Claims)) out[`measurement_${i}`] = v;
+  return out;
+}

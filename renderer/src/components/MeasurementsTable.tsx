@@ -1,0 +1,69 @@
+/**
+ * The NVIDIA measurement comparison of one device: per RIM index (SPDM block = index + 1) the measured
+ * value, the RIM's golden value(s) (the one equal to the measurement underlined) and the core's
+ * finding, in RIM index order, with a summary line.
+ */
+import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
+import type { Inspection } from '../api';
+
+type Device = Inspection['devices'][number];
+
+const STATUS_CLASS = { match: 'pass', mismatch: 'fail', 'not compared': 'skip' } as const;
+
+/** "33 golden values: 29 match, 4 MISMATCH at RIM indices 1, 2, 3, 9". */
+export function comparisonSummary(rows: Device['rows']): string {
+  if (rows.length === 0) return 'No RIM golden values to compare (no RIM supplied, or none applies): see the checks.';
+  const mismatch = rows.filter((r) => r.status === 'mismatch');
+  const match = rows.filter((r) => r.status === 'match').length;
+  if (rows.every((r) => r.status === 'not compared')) return `${rows.length} golden values, not compared: a RIM was not authentic (see the checks).`;
+  return `${rows.length} golden values: ${match} match${mismatch.length ? `, ${mismatch.length} MISMATCH at RIM indices ${mismatch.map((r) => r.rim_index).join(', ')}` : ''}.`;
+}
+
+export function MeasurementsTable({ device }: { device: Device }) {
+  return (
+    <section className="measurements" aria-label={`Measurements of ${device.key}`}>
+      <p>
+        <strong>{device.key}</strong> {device.hwmodel} · ueid <code>{device.ueid}</code> · {device.status} · measurement result <code>{device.measres}</code>
+      </p>
+      <p data-testid="measurement-summary">{comparisonSummary(device.rows)}</p>
+      {device.rows.length > 0 && (
+        <Table aria-label="Measurement comparison" className="table measurements-table">
+          <TableHeader>
+            <Column isRowHeader>RIM index</Column>
+            <Column>SPDM block</Column>
+            <Column>RIM</Column>
+            <Column>Measured value</Column>
+            <Column>Golden value(s)</Column>
+            <Column>Result</Column>
+          </TableHeader>
+          <TableBody items={device.rows.map((r) => ({ ...r, key: `${r.rim_role}:${r.rim_index}` }))}>
+            {(r) => (
+              <Row id={r.key} data-status={r.status} data-index={r.rim_index}>
+                <Cell>{r.rim_index}</Cell>
+                <Cell>{r.spdm_index}</Cell>
+                <Cell>
+                  {r.rim_role}
+                  <br />
+                  <span className="muted">{r.rim}</span>
+                </Cell>
+                <Cell>
+                  <code className="value">{r.measured ?? '(no such block)'}</code>
+                </Cell>
+                <Cell>
+                  {r.golden.map((g, i) => (
+                    <div key={i}>
+                      <code className={`value${g === r.measured ? ' golden-hit' : ''}`}>{g}</code>
+                    </div>
+                  ))}
+                </Cell>
+                <Cell>
+                  <span className={`status status-${STATUS_CLASS[r.status]}`}>{r.status.toUpperCase()}</span>
+                </Cell>
+              </Row>
+            )}
+          </TableBody>
+        </Table>
+      )}
+    </section>
+  );
+}

@@ -86,7 +86,6 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
   const nv = nvidiaViews(deviceFiles.map((i) => files[i]!), deviceFiles.map((i) => kinds[i]!), appraisal);
   const cpuClaims = appraisal.platform === 'composite' ? (((appraisal.claims.submods as Record<string, { claims?: Record<string, unknown> }>)?.cpu0?.claims ?? {}) as Record<string, unknown>) : appraisal.claims;
   const views = isNvidia(kind) ? nv.views : [{ id: 'evidence', label: evidence.name, bytes, layout, values: cpuClaims, note: '' }, ...nv.views];
-  const rims = files.filter((_, i) => slots[i] === 'rims');
   const used = files.filter((_, i) => slots[i] !== null);
   return {
     files: files.map((f, i) => ({ name: f.name, kind: kinds[i]!, role: slots[i] === 'evidence' || slots[i] === 'moreEvidence' ? 'evidence' : slots[i] === null ? 'ignored' : 'endorsement' })),
@@ -100,7 +99,7 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
       ueid: String(d.ueid ?? ''),
       status: String(d['ear.status'] ?? ''),
       measres: String(d.measres ?? ''),
-      rows: measurementRows(d, rims),
+      rows: measurementRows(d),
     })),
     appraisal,
     certificates: describeCertificates([...used, ...nv.chains], request.testAnchors, new Date(request.referenceTime), core.pinnedRoots()),

@@ -3,15 +3,13 @@
  * reported, the values of their report fields, and the measurement comparison — per RIM index, the
  * measured value, the golden value(s) and whether they match — as its own table.
  *
- * The match status is the core's (claim `x-nvidia-mismatch-measurement-records`, NVIDIA's name, and
- * `measres`); the golden values are read from the same RIM files for display (rim-values.ts).
+ * The rows are the core's (claim `measurement-comparison`): only the core reads RIMs.
  */
-import type { Appraisal, NamedBytes } from '../core/appraisal.ts';
-import { rimResources } from './rim-values.ts';
+import type { Appraisal } from '../core/appraisal.ts';
 
 type Claims = Record<string, unknown>;
 
-/** One row of the measurement comparison. */
+/** One row of the measurement comparison (the core's `measurement-comparison` claim, wasm/src/nvidia/appraise.rs). */
 export interface MeasurementRow {
   /** RIM `Resource` index (0-based). */
   rim_index: number;
@@ -25,8 +23,8 @@ export interface MeasurementRow {
   measured: string | null;
   /** The RIM's golden value(s), lowercase hex; several when the RIM allows alternatives. */
   golden: string[];
-  /** The core's finding; `not compared` when the core did not compare (e.g. a RIM failed its signature). */
-  status: 'match' | 'mismatch' | 'not compared';
+  /** The core's finding; `tolerated`: differs, but NVIDIA's NVDEC0 rule or the policy exempts the index. */
+  status: 'match' | 'mismatch' | 'tolerated';
 }
 
 /**
@@ -45,34 +43,12 @@ export const checkPrefix = (key: string) => key.toLowerCase().replace(/-/g, '');
 /** True for an NVSwitch (its opaque-data types differ from a GPU's). */
 export const isSwitch = (d: Claims) => d['x-nvidia-device-type'] === 'nvswitch' || d.arch === 'LS10';
 
-/**
- * The comparison rows of device `d` for every active Resource of the RIMs the core used for it
- * (`<role>_rim.source` names the file among `rims`), sorted by RIM index then role.
- */
-export function measurementRows(d: Claims, rims: readonly NamedBytes[]): MeasurementRow[] {
-  const measured = (d.measurements ?? {}) as Record<string, string>;
-  const records = (d['x-nvidia-mismatch-measurement-records'] ?? []) as { index: number; source: string }[];
-  const compared = d.measres === 'success' || d.measres === 'fail';
-  const rows: MeasurementRow[] = [];
-  for (const [key, value] of Object.entries(d)) {
-    const role = /^(\w+)_rim$/.exec(key)?.[1];
-    const name = (value as { source?: unknown } | null)?.source;
-    const file = role && typeof name === 'string' ? rims.find((r) => r.name === name) : undefined;
-    if (!role || !file) continue;
-    for (const r of rimResources(file.bytes).filter((x) => x.active)) {
-      const mismatch = records.some((m) => m.index === r.index && m.source === role);
-      rows.push({
-        rim_index: r.index,
-        spdm_index: r.index + 1,
-        rim_role: role,
-        rim: file.name,
-        measured: measured[String(r.index + 1)] ?? null,
-        golden: r.golden,
-        status: !compared ? 'not compared' : mismatch ? 'mismatch' : 'match',
-      });
-    }
-  }
-  return rows.sort((a, b) => a.rim_index - b.rim_index || a.rim_role.localeCompare(b.rim_role));
+/** The comparison rows of device `d`, sorted by RIM index then role (none when the core did not compare). */
+export function measurementRows(d: Claims): MeasurementRow[] {
+  const rows = (d['measurement-comparison'] ?? []) as { index: number; source: string; rim: string; golden_values: string[]; runtime_value: string | null; result: MeasurementRow['status'] }[];
+  return rows
+    .map((r) => ({ rim_index: r.index, spdm_index: r.index + 1, rim_role: r.source, rim: r.rim, measured: r.runtime_value, golden: r.golden_values, status: r.result }))
+    .sort((a, b) => a.rim_index - b.rim_index || a.rim_role.localeCompare(b.rim_role));
 }
 
 /**

@@ -77,7 +77,7 @@ const MeasurementRow = z.strictObject({
   rim: z.string(),
   measured: z.string().nullable(),
   golden: z.array(z.string()),
-  status: z.enum(['match', 'mismatch', 'not compared']),
+  status: z.enum(['match', 'mismatch', 'tolerated']),
 });
 
 /** An NVIDIA device of the appraisal with its measurement comparison. */

@@ -12,7 +12,6 @@ import { classify, evidenceBytes } from '../../electron/evidence/classify.ts';
 import { spdmLayout } from '../../electron/evidence/layout-nvidia.ts';
 import { inspect } from '../../electron/evidence/inspect.ts';
 import { nvidiaParts } from '../../electron/evidence/nvidia-evidence.ts';
-import { rimResources } from '../../electron/evidence/rim-values.ts';
 import { planAppraisal } from '../../electron/evidence/select.ts';
 import { InputError } from '../../electron/core/errors.ts';
 import type { LayoutField } from '../../electron/ipc/contract.ts';
@@ -183,14 +182,5 @@ describe.skipIf(!HAVE)('NVIDIA vectors: classification and layout', () => {
     expect(caught).toBeInstanceOf(InputError);
     expect((caught as InputError).file).toBe('cut.hex');
     expect((caught as InputError).field).toBe('response.MeasurementRecord');
-  });
-
-  it('RIM Resources: 21 active in the driver RIM, 12 in the VBIOS RIM, alternatives kept', () => {
-    const driver = rimResources(read(`${REF}/rim-driver-545.00.swidtag`));
-    expect(driver).toHaveLength(64);
-    expect(driver.filter((r) => r.active)).toHaveLength(21);
-    expect(rimResources(read('rims/vbios/1010_0200_882_96005E0001_PROD.swidtag')).filter((r) => r.active)).toHaveLength(12);
-    expect(rimResources(read('rims/driver/NV_GPU_DRIVER_GH100_550.144.03.xml')).find((r) => r.index === 35)!.golden).toHaveLength(4);
-    expect(rimResources(new TextEncoder().encode('not xml'))).toEqual([]);
   });
 });

@@ -158,6 +158,18 @@ fn prod_vbios_rim_mismatches_at_1_2_3_9_with_records() {
         assert_ne!(Value::Array(vec![r["runtime_value"].clone()]), r["golden_values"]);
     }
     assert_eq!(device(&a, "GPU-0")["measres"], "fail");
+    assert_eq!(comparison_results(&a), (33, vec![1, 2, 3, 9], vec![]));
+}
+
+/// The `measurement-comparison` rows of GPU-0: count, and the RIM indices that mismatch / are tolerated.
+fn comparison_results(a: &Appraisal) -> (usize, Vec<u64>, Vec<u64>) {
+    let rows = device(a, "GPU-0")["measurement-comparison"].as_array().unwrap();
+    let with = |result: &str| rows.iter().filter(|r| r["result"] == result).map(|r| r["index"].as_u64().unwrap()).collect::<Vec<_>>();
+    for r in rows.iter().filter(|r| r["result"] == "match") {
+        let k = r["alternative"].as_u64().unwrap() as usize;
+        assert_eq!(r["golden_values"][k], r["runtime_value"], "a match names the alternative that equals the measurement");
+    }
+    (rows.len(), with("mismatch"), with("tolerated"))
 }
 
 #[test]
@@ -637,6 +649,7 @@ fn policy_versions_and_ignored_indices() {
     assert!(failing(&a).is_empty(), "{:?}", failing(&a));
     assert_eq!(status(&a, "gpu0.measurements.tolerated"), Status::Warn);
     assert!(detail(&a, "gpu0.measurements").starts_with("29 of 33"));
+    assert_eq!(comparison_results(&a), (33, vec![], vec![1, 2, 3, 9]));
     // A policy that does not parse is an input error naming the option.
     c.policy = json!({ "nonce": "abc" });
     let req = Request { evidence: blob(&d, c.evidence), policy: Some(json!({ "nvidia": c.policy })), reference_time: T_GPU, ..Default::default() };

@@ -8,15 +8,14 @@ import type { Inspection } from '../api';
 
 type Device = Inspection['devices'][number];
 
-const STATUS_CLASS = { match: 'pass', mismatch: 'fail', 'not compared': 'skip' } as const;
+const STATUS_CLASS = { match: 'pass', mismatch: 'fail', tolerated: 'warn' } as const;
 
 /** "33 golden values: 29 match, 4 MISMATCH at RIM indices 1, 2, 3, 9". */
 export function comparisonSummary(rows: Device['rows']): string {
-  if (rows.length === 0) return 'No RIM golden values to compare (no RIM supplied, or none applies): see the checks.';
-  const mismatch = rows.filter((r) => r.status === 'mismatch');
-  const match = rows.filter((r) => r.status === 'match').length;
-  if (rows.every((r) => r.status === 'not compared')) return `${rows.length} golden values, not compared: a RIM was not authentic (see the checks).`;
-  return `${rows.length} golden values: ${match} match${mismatch.length ? `, ${mismatch.length} MISMATCH at RIM indices ${mismatch.map((r) => r.rim_index).join(', ')}` : ''}.`;
+  if (rows.length === 0) return 'No golden values compared (no authentic RIM, or none applies): see the checks.';
+  const at = (status: string) => rows.filter((r) => r.status === status).map((r) => r.rim_index);
+  const [mismatch, tolerated] = [at('mismatch'), at('tolerated')];
+  return `${rows.length} golden values: ${at('match').length} match${mismatch.length ? `, ${mismatch.length} MISMATCH at RIM indices ${mismatch.join(', ')}` : ''}${tolerated.length ? `, ${tolerated.length} tolerated at RIM indices ${tolerated.join(', ')}` : ''}.`;
 }
 
 export function MeasurementsTable({ device }: { device: Device }) {

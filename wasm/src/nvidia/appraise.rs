@@ -7,7 +7,9 @@
 //! RIMs is a conflict (`x-nvidia-gpu-vbios-index-no-conflict = false`). NVDEC0 rule (C++ only): with
 //! NVDEC0_STATUS 0x55 (disabled) a mismatch at RIM index 35 is not a failure. Every failing index
 //! yields a record `{index, source, rim, golden_values, golden_size, runtime_value, runtime_size}`
-//! (C++ `x-nvidia-mismatch-measurement-records`).
+//! (C++ `x-nvidia-mismatch-measurement-records`). Every compared index, whatever its outcome, yields
+//! a row of `measurement-comparison` (ours): the same fields plus `result` (`match`, `mismatch` or
+//! `tolerated`) and, for a match, `alternative` (which `Hash<k>` matched).
 
 use std::collections::BTreeSet;
 
@@ -30,6 +32,8 @@ pub struct MeasurementResult {
     pub no_conflict: bool,
     pub success: bool,
     pub mismatches: Vec<Value>,
+    /// One row per active golden value, in RIM order: the mismatch record's fields + `result`.
+    pub comparison: Vec<Value>,
 }
 
 /// Compares `report` with the golden values of `rims` (role, RIM), pushing
@@ -53,34 +57,42 @@ pub fn compare(report: &Report, rims: &[(&str, &Rim)], nvdec0: Option<u8>, polic
     let mut via_alternative = Vec::new();
     let mut mismatches = Vec::new();
     let mut tolerated = Vec::new();
+    let mut comparison = Vec::new();
     let mut compared = 0;
     for (role, rim) in rims {
         for r in rim.active() {
             compared += 1;
             let block = u8::try_from(r.index + 1).ok().and_then(|i| report.block(i));
             let hit = block.and_then(|b| r.values.iter().position(|v| v.len() == r.size && b.value.len() == r.size && *v == b.value));
-            match hit {
+            let mut record = json!({
+                "index": r.index, "source": role, "rim": rim.source,
+                "golden_size": r.size, "golden_values": r.values.iter().map(hex::encode).collect::<Vec<_>>(),
+                "runtime_size": block.map(|b| b.value.len()), "runtime_value": block.map(|b| hex::encode(&b.value)),
+            });
+            let result = match hit {
                 Some(k) => {
                     matched += 1;
                     if k > 0 {
                         via_alternative.push(format!("{}#{k}", r.index));
                     }
+                    record["alternative"] = json!(k);
+                    "match"
+                }
+                None if r.index == NVDEC0_INDEX && nvdec0 == Some(NVDEC0_DISABLED) => {
+                    tolerated.push("RIM index 35 differs but NVDEC0 is disabled (0x55), which NVIDIA's rule exempts".to_string());
+                    "tolerated"
+                }
+                None if policy.ignore_measurement_indices.contains(&r.index) => {
+                    tolerated.push(format!("RIM index {} ({role}) differs; ignored by policy nvidia.ignore_measurement_indices", r.index));
+                    "tolerated"
                 }
                 None => {
-                    let record = json!({
-                        "index": r.index, "source": role, "rim": rim.source,
-                        "golden_size": r.size, "golden_values": r.values.iter().map(hex::encode).collect::<Vec<_>>(),
-                        "runtime_size": block.map(|b| b.value.len()), "runtime_value": block.map(|b| hex::encode(&b.value)),
-                    });
-                    if r.index == NVDEC0_INDEX && nvdec0 == Some(NVDEC0_DISABLED) {
-                        tolerated.push("RIM index 35 differs but NVDEC0 is disabled (0x55), which NVIDIA's rule exempts".to_string());
-                    } else if policy.ignore_measurement_indices.contains(&r.index) {
-                        tolerated.push(format!("RIM index {} ({role}) differs; ignored by policy nvidia.ignore_measurement_indices", r.index));
-                    } else {
-                        mismatches.push(record);
-                    }
+                    mismatches.push(record.clone());
+                    "mismatch"
                 }
-            }
+            };
+            record["result"] = json!(result);
+            comparison.push(record);
         }
     }
     let alt = if via_alternative.is_empty() { String::new() } else { format!("; alternatives used at RIM index#alternative {}", via_alternative.join(", ")) };
@@ -96,7 +108,7 @@ pub fn compare(report: &Report, rims: &[(&str, &Rim)], nvdec0: Option<u8>, polic
     if !tolerated.is_empty() {
         list.warn(&format!("{id}.tolerated"), tolerated.join("; "));
     }
-    MeasurementResult { matched, compared, no_conflict, success, mismatches }
+    MeasurementResult { matched, compared, no_conflict, success, mismatches, comparison }
 }
 
 /// What the topology check needs from one device.

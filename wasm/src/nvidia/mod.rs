@@ -452,6 +452,7 @@ impl Device<'_> {
         if !m.mismatches.is_empty() {
             claims.insert("x-nvidia-mismatch-measurement-records".into(), Value::Array(m.mismatches));
         }
+        claims.insert("measurement-comparison".into(), Value::Array(m.comparison));
         match (m.success, left_out.is_empty()) {
             (false, _) => "fail",
             (true, true) => "success",

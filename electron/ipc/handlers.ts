@@ -5,8 +5,33 @@
 import type { Core } from '../core/core.ts';
 import type { BatchJobs } from '../batch/jobs.ts';
 import { inspect } from '../evidence/inspect.ts';
+import { VAULT_CONTRACT } from './contract-vault.ts';
 import type { Handlers } from './dispatch.ts';
-import { createVaultHandlers } from './vault-handlers.ts';
+import type { createVaultHandlers } from './vault-handlers.ts';
+
+type VaultRoom = ReturnType<typeof createVaultHandlers>;
+type VaultChannel = keyof VaultRoom['handlers'];
+
+/**
+ * Loads the vault room on its first call. Its SQLite binding is a native module: under Electron it
+ * must have been rebuilt for Electron's ABI, and when it was not, only the vault screens fail (with
+ * how to fix it) while the verifier screens keep working.
+ */
+function lazyVaultRoom(core: Core, actor: string): VaultRoom {
+  let room: Promise<VaultRoom> | null = null;
+  const load = () =>
+    (room ??= import('./vault-handlers.ts').then(
+      (m) => m.createVaultHandlers({ core, actor }),
+      (e: unknown) => {
+        room = null;
+        throw new Error(`the vault store (better-sqlite3) cannot be loaded: ${(e as Error).message}. Under Electron, rebuild it for Electron's ABI once: npx @electron/rebuild -w better-sqlite3`);
+      },
+    ));
+  const handlers = Object.fromEntries(
+    (Object.keys(VAULT_CONTRACT) as VaultChannel[]).map((ch) => [ch, async (request: unknown) => ((await load()).handlers[ch] as (r: unknown) => Promise<unknown>)(request)]),
+  ) as VaultRoom['handlers'];
+  return { handlers, close: () => void room?.then((r) => r.close(), () => undefined) };
+}
 
 export interface HandlerDeps {
   core: Core;
@@ -23,7 +48,7 @@ export interface HandlerDeps {
 
 /** The handlers for {@link CONTRACT}'s channels, and `close()` to release what they hold (the open vault). */
 export function createHandlers({ core, batch, version, shell, chooseFolder, chooseFile, actor }: HandlerDeps): { handlers: Handlers; close(): void } {
-  const vault = createVaultHandlers({ core, actor });
+  const vault = lazyVaultRoom(core, actor);
   const handlers: Handlers = {
     ...vault.handlers,
     'app:info': async () => ({ version, pinnedRoots: core.pinnedRoots(), shell }),

@@ -5,6 +5,8 @@ export type { BatchRow, LayoutField, FileKind } from '../../electron/ipc/contrac
 export type Inspection = Response<'evidence:inspect'>;
 export type Appraisal = Inspection['appraisal'];
 export type AppInfo = Response<'app:info'>;
+/** How the page is served (only Electron has system dialogs); undefined until app:info answers. */
+export type Shell = AppInfo['shell'] | undefined;
 
 /** Calls `channel` through `window.custodian`; rejects with the error main reported (file: field: message). */
 export function call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {

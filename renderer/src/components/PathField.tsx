@@ -4,7 +4,7 @@
  * so its content never passes through the renderer.
  */
 import { Button, Input, Label, Text, TextField } from 'react-aria-components';
-import { call } from '../api';
+import { call, type Shell } from '../api';
 
 export interface PathFieldProps {
   label: string;
@@ -12,7 +12,7 @@ export interface PathFieldProps {
   onChange(path: string): void;
   /** What the dialog picks: an existing file, a new file, or a folder. */
   kind: 'open' | 'save' | 'folder';
-  shell: 'electron' | 'loopback' | undefined;
+  shell: Shell;
   description?: string;
   placeholder?: string;
   onError(message: string): void;

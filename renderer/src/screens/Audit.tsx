@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Cell, Column, Heading, Input, Label, Row, Table, TableBody, TableHeader, TextField } from 'react-aria-components';
-import { call } from '../api';
+import { call, type Shell } from '../api';
 import { Choice } from '../components/Choice';
 import { ErrorNote } from '../components/ErrorNote';
 import { FileDrop } from '../components/FileDrop';
@@ -14,7 +14,6 @@ import { PathField } from '../components/PathField';
 import { readFiles, saveText } from '../lib/files';
 import { auditSummary, type AuditRead, type VaultSummary } from '../lib/vault';
 
-type Shell = 'electron' | 'loopback' | undefined;
 const PAGE = 100;
 const ALL = 'all';
 

@@ -5,7 +5,7 @@
  */
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Button, Cell, Column, Input, Label, ProgressBar, Row, Table, TableBody, TableHeader, TextField } from 'react-aria-components';
-import { call, type BatchRow } from '../api';
+import { call, type BatchRow, type Shell } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
 import { AppraisalSettings } from '../components/AppraisalSettings';
 import { parseSettings, type Settings } from '../lib/settings';
@@ -61,7 +61,7 @@ const ResultsTable = memo(function ResultsTable({ rows }: { rows: BatchRow[] }) 
 });
 
 /** `shell`: which shell serves the page; only Electron has a folder dialog. */
-export function Batch({ shell }: { shell: 'electron' | 'loopback' | undefined }) {
+export function Batch({ shell }: { shell: Shell }) {
   const [folder, setFolder] = useState('');
   const [anchors, setAnchors] = useState<NamedFile[]>([]);
   const [settings, setSettings] = useState<Settings>(defaultSettings);

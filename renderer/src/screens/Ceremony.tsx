@@ -4,13 +4,12 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Cell, Checkbox, CheckboxGroup, Column, Heading, Label, Row, Table, TableBody, TableHeader } from 'react-aria-components';
-import { call } from '../api';
+import { call, type Shell } from '../api';
 import { Choice } from '../components/Choice';
 import { ErrorNote } from '../components/ErrorNote';
 import type { CeremonyView, KeyView, VaultSummary } from '../lib/vault';
 import { CeremonyWizard } from './CeremonyWizard';
 
-type Shell = 'electron' | 'loopback' | undefined;
 type Listed = { id: string; key_name: string; state: CeremonyView['state']; opened_at: string };
 
 export function Ceremony({ shell, vault, revision, onChanged }: { shell: Shell; vault: VaultSummary | null; revision: number; onChanged(): void }) {

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react';
 import { Button, Checkbox, Heading, Input, Label, TextField } from 'react-aria-components';
 import type { NamedFile } from '../../../electron/ipc/contract';
-import { call } from '../api';
+import { call, type Shell } from '../api';
 import { ChecksTable } from '../components/ChecksTable';
 import { Choice } from '../components/Choice';
 import { ErrorNote } from '../components/ErrorNote';
@@ -18,7 +18,6 @@ import { readFiles } from '../lib/files';
 import { defaultSettings } from '../lib/settings';
 import { CEREMONY_STEPS, ENDED, groupHex, stepIndex, type CeremonyView } from '../lib/vault';
 
-type Shell = 'electron' | 'loopback' | undefined;
 
 export interface WizardProps {
   id: string;

@@ -4,14 +4,13 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Cell, Column, Heading, Input, Label, Radio, RadioGroup, Row, Table, TableBody, TableHeader, TextField } from 'react-aria-components';
-import { call } from '../api';
+import { call, type Shell } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { PathField } from '../components/PathField';
 import { PolicyEditor } from '../components/PolicyEditor';
 import { defaultPolicyForm, groupHex, policyDocument, type KeyView, type VaultSummary } from '../lib/vault';
 import { VaultSetup } from './VaultSetup';
 
-type Shell = 'electron' | 'loopback' | undefined;
 
 export interface VaultProps {
   shell: Shell;

@@ -4,14 +4,13 @@
  */
 import { useState } from 'react';
 import { Button, Heading, Input, Label, NumberField, TextField } from 'react-aria-components';
-import { call } from '../api';
+import { call, type Shell } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { PassphraseField } from '../components/PassphraseField';
 import { PathField } from '../components/PathField';
 import type { VaultSummary } from '../lib/vault';
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
-type Shell = 'electron' | 'loopback' | undefined;
 
 export function VaultSetup({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSummary): void }) {
   const [path, setPath] = useState('');

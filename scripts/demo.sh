@@ -32,14 +32,20 @@ echo
 echo "== Key release ceremony on a temporary vault (2 of 3 custodians, TEST rehearsal evidence)"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
+# The vault key pin goes to $XDG_CONFIG_HOME/custodian/known-vaults.json; keep the demo's out of yours.
+export XDG_CONFIG_HOME="$d/config"
 say() { echo "\$ custodian $*" | sed "s#$d/##g"; }
 run() { say "$@"; ./bin/custodian "$@"; }
 for who in alice bob carol; do printf 'demo passphrase of %s\n' "$who" > "$d/$who.pass"; done
 head -c 32 /dev/urandom > "$d/model.key"   # the demo model key: a raw AES-256 key file
 V=(--vault "$d/vault.db")
-run "${V[@]}" vault init --custodian "alice:$d/alice.pass" --custodian "bob:$d/bob.pass" --custodian "carol:$d/carol.pass" --threshold 2
-say "${V[@]}" key import --name demo-model --file "$d/model.key" --allow-test-anchor
-key=$(./bin/custodian "${V[@]}" key import --name demo-model --file "$d/model.key" --allow-test-anchor 2> "$d/import.log")
+say "${V[@]}" vault init --custodian "alice:$d/alice.pass" --custodian "bob:$d/bob.pass" --custodian "carol:$d/carol.pass" --threshold 2
+./bin/custodian "${V[@]}" vault init --custodian "alice:$d/alice.pass" --custodian "bob:$d/bob.pass" --custodian "carol:$d/carol.pass" --threshold 2 2> "$d/init.log"
+cat "$d/init.log"
+vault_key=$(grep -o 'vault key thumbprint [A-Za-z0-9_-]*' "$d/init.log" | cut -d' ' -f4)
+IMPORT=(key import --name demo-model --file "$d/model.key" --allow-test-anchor --custodian alice --passphrase-file "$d/alice.pass")
+say "${V[@]}" "${IMPORT[@]}"
+key=$(./bin/custodian "${V[@]}" "${IMPORT[@]}" 2> "$d/import.log")
 echo "$key"; cat "$d/import.log"
 imported=$(grep -o 'fingerprint [0-9a-f]*' "$d/import.log" | cut -d' ' -f2)
 say "${V[@]}" ceremony open --key "$key"
@@ -48,13 +54,17 @@ echo "$cid"
 run "${V[@]}" ceremony challenge "$cid" --out "$d/challenge.json"
 echo "-- at the enclave (rehearsal): a fresh TEE key, and a TEST-signed SEV-SNP report binding it to the nonce"
 run rehearse snp --challenge "$d/challenge.json" --tee-key-out "$d/tee.jwk" --out "$d/evidence"
-run "${V[@]}" ceremony evidence "$cid" "$d/evidence/report.bin" --chain "$d/evidence/chain.pem" --test-anchor "$d/evidence/test-anchor.pem"
-run "${V[@]}" ceremony approve "$cid" --custodian alice --passphrase-file "$d/alice.pass"
-run "${V[@]}" ceremony approve "$cid" --custodian carol --passphrase-file "$d/carol.pass"
+run "${V[@]}" ceremony evidence "$cid" "$d/evidence/report.bin" --chain "$d/evidence/chain.pem" --crl "$d/evidence/crl.der" --test-anchor "$d/evidence/test-anchor.pem"
+echo "-- each custodian compares the request hash shown above before approving it"
+request=$(./bin/custodian "${V[@]}" ceremony show "$cid" --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).data.request_sha256)')
+run "${V[@]}" ceremony approve "$cid" --custodian alice --passphrase-file "$d/alice.pass" --request-hash "$request" | tail -1
+run "${V[@]}" ceremony approve "$cid" --custodian carol --passphrase-file "$d/carol.pass" --request-hash "$request" | tail -1
 run "${V[@]}" ceremony release "$cid" --out "$d/bundle.jwe" --receipt "$d/receipt.jws"
 echo "-- at the enclave: unwrap the bundle with the TEE private key"
 unwrapped=$(run unwrap --tee-key "$d/tee.jwk" "$d/bundle.jwe" --out "$d/released.key" | tee /dev/stderr | grep -o 'fingerprint [0-9a-f]*' | cut -d' ' -f2)
-run "${V[@]}" audit verify
+run "${V[@]}" audit verify --receipt "$d/receipt.jws"
+echo "-- anyone holding only the vault key thumbprint written down at init can check the receipt"
+run receipt verify "$d/receipt.jws" --vault-key "$vault_key"
 echo "imported key fingerprint: $imported"
 echo "released key fingerprint: $unwrapped"
 if [ -n "$imported" ] && [ "$imported" = "$unwrapped" ] && cmp -s "$d/model.key" "$d/released.key"; then

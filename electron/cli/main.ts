@@ -39,16 +39,21 @@ async function verify(argv: string[]): Promise<number> {
   return appraisal.verdict === 'contraindicated' ? 1 : 0;
 }
 
-/** Splits the global options (`--vault FILE`, `--actor NAME`) off the front of argv. */
+/** Splits the global options (`--vault FILE`, `--actor NAME`, `--vault-key THUMBPRINT`, `--allow-shared-vault`) off the front of argv. */
 function globals(argv: string[]): { g: Globals; rest: string[] } {
   const g: Globals = { actor: defaultActor() };
   let i = 0;
   for (; i < argv.length; i++) {
-    const m = /^--(vault|actor)(?:=(.*))?$/.exec(argv[i]!);
+    if (argv[i] === '--allow-shared-vault') {
+      g.allowShared = true;
+      continue;
+    }
+    const m = /^--(vault|actor|vault-key)(?:=(.*))?$/.exec(argv[i]!);
     if (!m) break;
     const value = m[2] ?? argv[++i];
     if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
-    g[m[1] as 'vault' | 'actor'] = value;
+    if (m[1] === 'vault-key') g.vaultKey = value;
+    else g[m[1] as 'vault' | 'actor'] = value;
   }
   return { g, rest: argv.slice(i) };
 }
@@ -58,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { g, rest: [command, ...rest] } = globals(argv);
     if (command === 'verify') return await verify(rest);
-    if (command === 'vault' || command === 'key' || command === 'ceremony' || command === 'audit') return await runVaultCommand(g, command, rest);
+    if (command === 'vault' || command === 'key' || command === 'ceremony' || command === 'audit' || command === 'receipt') return await runVaultCommand(g, command, rest);
     if (command === 'unwrap') return await unwrapCmd(rest);
     if (command === 'rehearse') return await rehearseCmd(rest);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {

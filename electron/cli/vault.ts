@@ -1,35 +1,57 @@
 /**
- * The vault commands of `custodian`: `vault`, `key`, `ceremony`, `audit` (all need `--vault FILE`).
- * Thin: parse the command line, read files and passphrases, call the services in electron/vault,
- * print ids and results. Refusals surface as {@link Refused} (exit 1), bad input as InputError /
- * UsageError (exit 2).
+ * The vault commands of `custodian`: `vault`, `key`, `ceremony`, `audit` (all need `--vault FILE`)
+ * and `receipt verify`. Thin: parse the command line, read files and passphrases, call the services in
+ * electron/vault, print ids and results. Refusals surface as {@link Refused} (exit 1), bad input as
+ * InputError / UsageError (exit 2).
  */
 import { dirname, join } from 'node:path';
-import type { JWK } from 'jose';
+import { createInterface } from 'node:readline/promises';
 import { loadCore } from '../core/core.ts';
-import { checkAgainstCheckpoint, verifyDbChain, type AuditExport } from '../vault/audit.ts';
+import { checkAgainstCheckpoint, checkHead, unexplainedState, verifyDbChain, type AuditExport } from '../vault/audit.ts';
 import { exportWithCustodian } from '../vault/audit-export.ts';
 import { parseTeePublicKey, HASH_ALGS, type HashAlg } from '../vault/binding.ts';
 import { abort, approve, challenge, listCeremonies, openCeremony, releaseToFiles, show, submitEvidence, type Ceremony, type Ctx } from '../vault/ceremony.ts';
-import { initVault, vaultInfo } from '../vault/custodians.ts';
-import { openDb, SCHEMA_VERSION, type Db } from '../vault/db.ts';
+import { initVault, statedRoster, statedThumbprint, unlockCustodian, vaultInfo } from '../vault/custodians.ts';
+import { openDb, SCHEMA_VERSION } from '../vault/db.ts';
+import { Refused } from '../vault/errors.ts';
 import { generateAesKey, listKeys, parseKeyFile, storeKey } from '../vault/keys.ts';
-import { checkAppraisalPolicy, parseReleasePolicy } from '../vault/policy.ts';
-import { int, need, parseCommand as parse, parseRfc3339, UsageError } from './args.ts';
+import { openVault } from '../vault/open.ts';
+import { checkAppraisalPolicy, parseReleasePolicy, pinnedReferenceValues, type ReleasePolicy } from '../vault/policy.ts';
+import { verifyReceipt } from '../vault/receipt.ts';
+import { int, need, parseCommand as parse, UsageError } from './args.ts';
 import { readJson, readNamed, writeAtomic } from '../io/files.ts';
 import { getPassphrase, passphraseFromFile, promptPassphrase } from './passphrase.ts';
 
-/** Options given before the command: `--vault FILE`, `--actor NAME` (the audit log's actor; default: the OS user). */
+/**
+ * Options given before the command: `--vault FILE`; `--actor` (the audit log's actor: the OS user,
+ * see io/actor.ts); `--allow-shared-vault` (open a vault file others can read, with a warning);
+ * `--vault-key THUMBPRINT` (trust a vault not yet known on this machine).
+ */
 export interface Globals {
   vault?: string;
   actor: string;
+  allowShared?: boolean;
+  vaultKey?: string;
 }
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
+const warn = (line: string) => process.stderr.write(`custodian: warning: ${line}\n`);
 
-function withDb<T>(g: Globals, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  const db: Db = openDb(need(g.vault, 'this command', '--vault FILE (before the command)'));
-  return fn({ db, actor: g.actor }).finally(() => db.close());
+async function withDb<T>(g: Globals, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  const v = await openVault(need(g.vault, 'this command', '--vault FILE (before the command)'), { allowShared: g.allowShared, vaultKey: g.vaultKey });
+  for (const w of v.warnings) warn(w);
+  return fn({ db: v.db, roster: v.roster, actor: g.actor }).finally(() => v.db.close());
+}
+
+/** A line typed at the terminal (echo on); UsageError without a terminal. */
+async function promptLine(prompt: string, instead: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new UsageError(`${prompt.trim()}: no terminal to prompt on; give ${instead}`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(prompt)).trim();
+  } finally {
+    rl.close();
+  }
 }
 
 async function vaultCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
@@ -53,47 +75,92 @@ async function vaultCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
       }
       custodians.push({ name, passphrase });
     }
-    const threshold = need(int(values.threshold, '--threshold'), 'vault init', '--threshold M');
-    const { vaultId } = await initVault(path, custodians, {
+    const threshold = int(need(values.threshold, 'vault init', '--threshold M'), '--threshold')!;
+    const { vaultId, vaultKeyThumbprint } = await initVault(path, custodians, {
       threshold, actor: g.actor,
       argon2: { memoryKiB: int(values['argon2-memory-kib'], '--argon2-memory-kib'), iterations: int(values['argon2-iterations'], '--argon2-iterations') },
     });
     out(vaultId);
     process.stderr.write(`custodian: vault ${vaultId} created at ${path}: ${threshold} of ${custodians.length} custodians (${custodians.map((c) => c.name).join(', ')})\n`);
+    process.stderr.write(`custodian: vault key thumbprint ${vaultKeyThumbprint}\n  Write it down and keep it apart from the vault file: receipts and audit checkpoints are checked against it (--vault-key).\n`);
     return 0;
   }
   if (sub === 'info') {
     parse(argv, 'vault info', {}, 0);
-    return withDb(g, async ({ db }) => {
-      const v = vaultInfo(db);
-      out(`vault ${v.vaultId}  schema ${SCHEMA_VERSION}  threshold ${v.threshold} of ${v.custodians.length}`);
-      for (const c of v.custodians) out(`  custodian ${c.name}  argon2id m=${c.kdf.memoryKiB} KiB t=${c.kdf.iterations} p=${c.kdf.parallelism}`);
+    const path = need(g.vault, 'vault info', '--vault FILE (before the command)');
+    try {
+      return await withDb(g, async ({ db, roster }) => {
+        const v = vaultInfo(db, roster);
+        out(`vault ${v.vaultId}  schema ${SCHEMA_VERSION}  threshold ${v.threshold} of ${v.custodians.length}  created ${v.createdAt}`);
+        out(`  vault key ${v.vaultKeyThumbprint} (matches the pin on this machine)`);
+        for (const c of v.custodians) out(`  custodian ${c.name}  argon2id m=${c.kdf.memoryKiB} KiB t=${c.kdf.iterations} p=${c.kdf.parallelism}`);
+        return 0;
+      });
+    } catch (e) {
+      if (!(e instanceof Refused)) throw e;
+      // Not trusted here: show what the file claims, marked as such, so it can be compared.
+      const db = openDb(path, { allowShared: g.allowShared });
+      try {
+        const r = statedRoster(db);
+        out(`vault ${r?.vault_id ?? '?'}  NOT TRUSTED on this machine: ${e.message}`);
+        out(`  stated vault key ${await statedThumbprint(db)}; stated custodians ${r?.custodians.map((c) => c.name).join(', ') ?? '?'}, threshold ${r?.threshold ?? '?'}`);
+      } finally {
+        db.close();
+      }
+      return 1;
+    }
+  }
+  if (sub === 'trust') {
+    const { positionals } = parse(argv, 'vault trust', {}, 1);
+    return withDb({ ...g, vaultKey: positionals[0] }, async ({ db, roster }) => {
+      const v = vaultInfo(db, roster);
+      out(`trusted vault ${v.vaultId} with vault key ${v.vaultKeyThumbprint}: ${v.threshold} of ${v.custodians.map((c) => c.name).join(', ')}`);
       return 0;
     });
   }
-  throw new UsageError(`unknown vault command "${sub ?? ''}" (init, info)`);
+  throw new UsageError(`unknown vault command "${sub ?? ''}" (init, info, trust)`);
 }
 
-const policyOptions = { policy: { type: 'string' }, approvals: { type: 'string' }, 'allow-test-anchor': { type: 'boolean' } } as const;
+const policyOptions = {
+  policy: { type: 'string' }, approvals: { type: 'string' }, 'allow-test-anchor': { type: 'boolean' },
+  'no-reference-values': { type: 'boolean' }, 'accept-warning': { type: 'string', multiple: true },
+  custodian: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'passphrase-fd': { type: 'string' },
+} as const;
+
+/** One line describing a policy's reference values and acceptance (shown wherever a policy is). */
+export function policySummary(p: ReleasePolicy): string {
+  const refs = p.tee.flatMap((t) => pinnedReferenceValues(p.appraisal_policy, t));
+  return [
+    `tee ${p.tee.join('|')}`,
+    `${p.approvals} approval(s)`,
+    refs.length ? `reference values ${refs.join(', ')}` : p.no_reference_values ? 'NO REFERENCE VALUES (explicitly released to any workload that passes)' : 'no reference values',
+    p.accept_warnings.length ? `tolerates warnings ${p.accept_warnings.join(', ')}` : 'affirming only',
+    ...(p.allow_test_anchor ? ['TEST anchors allowed (rehearsal key)'] : []),
+  ].join('; ');
+}
 
 async function keyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
   if (sub === 'import' || sub === 'generate') {
     const cmd = `key ${sub}`;
     const { values } = parse(argv, cmd, { name: { type: 'string' }, file: { type: 'string' }, bits: { type: 'string' }, ...policyOptions }, 0);
     const name = need(values.name, cmd, '--name NAME');
+    const importer = need(values.custodian, cmd, '--custodian NAME (the custodian who signs the key record)');
     const material = sub === 'import' ? parseKeyFile(readNamed(need(values.file, cmd, '--file KEYFILE'), 'key file').bytes, values.file!) : generateAesKey(int(values.bits, '--bits') ?? 256);
     try {
-      return await withDb(g, async ({ db, actor }) => {
-        const v = vaultInfo(db);
+      return await withDb(g, async ({ db, roster, actor }) => {
         const policyFile = values.policy ?? '--policy';
         const doc = (values.policy === undefined ? {} : readJson(values.policy, 'release policy')) as Record<string, unknown>;
         if (values.approvals !== undefined) doc.approvals = int(values.approvals, '--approvals');
         if (values['allow-test-anchor']) doc.allow_test_anchor = true;
-        const policy = parseReleasePolicy(doc, policyFile, v.threshold, v.custodians.length);
+        if (values['no-reference-values']) doc.no_reference_values = true;
+        if (values['accept-warning']) doc.accept_warnings = [...((doc.accept_warnings as string[] | undefined) ?? []), ...values['accept-warning']];
+        const policy = parseReleasePolicy(doc, policyFile, roster.threshold, roster.custodians.length);
         checkAppraisalPolicy(await loadCore(), policy.appraisal_policy, policyFile);
-        const rec = await storeKey(db, name, material, policy, actor);
+        const passphrase = await getPassphrase({ file: values['passphrase-file'], fd: values['passphrase-fd'] }, importer);
+        const keys = await unlockCustodian(db, roster, importer, passphrase);
+        const rec = await storeKey(db, roster, name, material, policy, keys, actor);
         out(rec.id);
-        process.stderr.write(`custodian: stored ${rec.meta.kind.toUpperCase()}-${rec.meta.bits} key "${rec.name}" as ${rec.id}, fingerprint ${rec.meta.fingerprint}; release needs ${policy.approvals} approval(s)${policy.allow_test_anchor ? ', TEST anchors allowed (rehearsal key)' : ''}\n`);
+        process.stderr.write(`custodian: stored ${rec.meta.kind.toUpperCase()}-${rec.meta.bits} key "${rec.name}" as ${rec.id}, fingerprint ${rec.meta.fingerprint}, record signed by ${importer}; ${policySummary(policy)}\n`);
         return 0;
       });
     } finally {
@@ -102,26 +169,38 @@ async function keyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
   }
   if (sub === 'list') {
     const { values } = parse(argv, 'key list', { json: { type: 'boolean' } }, 0);
-    return withDb(g, async ({ db }) => {
-      const keys = listKeys(db);
-      if (values.json) out(JSON.stringify(keys, null, 2));
-      else for (const k of keys) out(`${k.id}  ${k.name}  ${k.meta.kind}-${k.meta.bits}  fingerprint ${k.meta.fingerprint}  approvals ${k.policy.approvals}  tee ${k.policy.tee.join('|')}${k.policy.allow_test_anchor ? '  TEST anchors allowed' : ''}`);
-      return 0;
+    return withDb(g, async ({ db, roster }) => {
+      const { keys, altered } = await listKeys(db, roster);
+      if (values.json) out(JSON.stringify({ keys, altered }, null, 2));
+      else {
+        for (const k of keys) out(`${k.id}  ${k.name}  ${k.meta.kind}-${k.meta.bits}  fingerprint ${k.meta.fingerprint}  imported by ${k.imported_by}  ${policySummary(k.policy)}`);
+        for (const a of altered) out(`${a.id}  ${a.name}  ALTERED, not usable: ${a.reason}`);
+      }
+      return altered.length > 0 ? 1 : 0;
     });
   }
   throw new UsageError(`unknown key command "${sub ?? ''}" (import, generate, list)`);
 }
+
+/** The claims a custodian must see before approving: measurement or MR_TD/RTMRs, TCB, TCB status. */
+const REVIEW_CLAIMS = ['measurement', 'host_data', 'reported_tcb', 'mr_td', 'rtmr0', 'rtmr1', 'rtmr2', 'rtmr3', 'tcb_status', 'advisory_ids', 'mr_enclave', 'mr_signer'];
 
 function printCeremony(c: Ceremony): void {
   const d = c.data;
   out(`ceremony ${c.id}  state ${c.state}  key ${d.key_id} (${d.key_name})  opened ${c.opened_at}  deadline ${d.expires_at}`);
   out(`  participants ${d.participants.join(', ')}; approvals ${c.approvals.length} of ${d.approvals_required} required`);
   if (d.challenge) out(`  challenge nonce ${d.challenge.nonce} (${d.challenge.hash_alg}) expires ${d.challenge.expires_at}`);
-  if (d.evidence) {
+  if (d.evidence && d.request) {
     const a = d.evidence.appraisal;
-    out(`  appraisal ${a.verdict.toUpperCase()} as of ${a.reference_time}; trust anchor ${a.trust_anchor.name} (${a.trust_anchor.kind === 'test' ? 'TEST, given with --test-anchor' : a.trust_anchor.kind})`);
+    const r = d.request;
+    out(`  policy in force (${r.policy_sha256.slice(0, 16)}…): ${policySummary(r.policy)}`);
+    out(`  appraisal ${a.verdict.toUpperCase()} as of ${a.reference_time} (the vault's clock when the evidence was taken); trust anchor ${a.trust_anchor.name} (${a.trust_anchor.kind === 'test' ? 'TEST, given with --test-anchor' : a.trust_anchor.kind})`);
+    for (const k of REVIEW_CLAIMS) if (a.claims[k] !== undefined) out(`  ${k.padEnd(13)} ${typeof a.claims[k] === 'string' ? a.claims[k] : JSON.stringify(a.claims[k])}`);
+    const notPass = a.checks.filter((x) => x.status !== 'pass');
+    out(`  checks: ${a.checks.length - notPass.length} of ${a.checks.length} pass${notPass.length ? '; the others:' : ''}`);
+    for (const x of notPass) out(`    ${x.status.toUpperCase().padEnd(4)} ${x.id}: ${x.detail}${r.tolerated_warnings.includes(x.id) ? ' (tolerated by the policy)' : ''}`);
     for (const f of d.evidence.files) out(`  ${f.role.padEnd(11)} ${f.sha256}  ${f.name}`);
-    out(`  binding: REPORT_DATA binds the nonce and TEE key ${d.request!.tee_pubkey_thumbprint} (${d.evidence.binding.hash_alg})`);
+    out(`  binding: REPORT_DATA binds the nonce and TEE key ${r.tee_pubkey_thumbprint} (${d.evidence.binding.hash_alg})`);
     out(`  request hash ${d.request_sha256}`);
   }
   for (const a of c.approvals) out(`  approved by ${a.custodian} at ${a.approved_at} (request ${a.request_sha256})`);
@@ -151,19 +230,21 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
       });
     }
     case 'evidence': {
+      if (argv.some((a) => a === '--at' || a.startsWith('--at='))) {
+        throw new UsageError('--at is not accepted in a ceremony: the evidence is appraised as of the vault machine\'s clock (use `custodian verify --at` to inspect evidence as of another time)');
+      }
       const { values, positionals } = parse(argv, cmd, {
-        'tee-pubkey': { type: 'string' }, chain: { type: 'string', multiple: true }, crl: { type: 'string', multiple: true },
-        'test-anchor': { type: 'string', multiple: true }, at: { type: 'string' },
+        'tee-pubkey': { type: 'string' }, chain: { type: 'string', multiple: true }, crl: { type: 'string', multiple: true }, collateral: { type: 'string', multiple: true },
+        'test-anchor': { type: 'string', multiple: true },
       }, 2);
       // The TEE public key the report binds: --tee-pubkey, else tee-pubkey.jwk beside the evidence (as `rehearse` writes it).
       const pubFile = readNamed(values['tee-pubkey'] ?? join(dirname(positionals[1]!), 'tee-pubkey.jwk'), 'tee-pubkey');
       const jwk = parseTeePublicKey(readJson(pubFile.name, 'tee-pubkey'), pubFile.name);
       const input = {
         evidence: readNamed(positionals[1]!, 'evidence'),
-        endorsements: [...(values.chain ?? []), ...(values.crl ?? [])].map((p) => readNamed(p, 'endorsement')),
+        endorsements: [...(values.chain ?? []), ...(values.crl ?? []), ...(values.collateral ?? [])].map((p) => readNamed(p, 'endorsement')),
         testAnchors: (values['test-anchor'] ?? []).map((p) => readNamed(p, 'test anchor')),
         teePubkey: { file: pubFile, jwk },
-        referenceTime: values.at === undefined ? new Date() : parseRfc3339(values.at),
       };
       const core = await loadCore();
       return withDb(g, async (ctx) => {
@@ -175,9 +256,19 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
       const { values, positionals } = parse(argv, cmd, { custodian: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'passphrase-fd': { type: 'string' }, 'request-hash': { type: 'string' } }, 1);
       const name = need(values.custodian, cmd, '--custodian NAME');
       return withDb(g, async (ctx) => {
+        const c = show(ctx, positionals[0]!);
+        printCeremony(c);
+        let requestHash = values['request-hash'];
+        if (requestHash === undefined) {
+          out('');
+          requestHash = await promptLine(`${name}: compare the request above, then type its request hash to approve it: `, '--request-hash HEX');
+        }
+        if (requestHash.toLowerCase() !== c.data.request_sha256) {
+          throw new Refused('approvals', `the request hash given (${requestHash || 'nothing'}) is not ceremony ${c.id}'s (${c.data.request_sha256 ?? 'no request yet'}); nothing was approved`);
+        }
         const passphrase = await getPassphrase({ file: values['passphrase-file'], fd: values['passphrase-fd'] }, name);
-        const c = await approve(ctx, positionals[0]!, name, passphrase, { requestSha256: values['request-hash'] });
-        out(`approved by ${name}: ${c.approvals.length} of ${c.data.approvals_required} (${c.state})`);
+        const after = await approve(ctx, positionals[0]!, name, passphrase, { requestSha256: requestHash });
+        out(`approved by ${name}: ${after.approvals.length} of ${after.data.approvals_required} (${after.state})`);
         return 0;
       });
     }
@@ -185,8 +276,9 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
       const { values, positionals } = parse(argv, cmd, { out: { type: 'string' }, receipt: { type: 'string' } }, 1);
       const bundleFile = need(values.out, cmd, '--out BUNDLE');
       const receiptFile = need(values.receipt, cmd, '--receipt RECEIPT');
+      const core = await loadCore();
       return withDb(g, async (ctx) => {
-        const r = await releaseToFiles(ctx, positionals[0]!, { bundle: bundleFile, receipt: receiptFile });
+        const r = await releaseToFiles(ctx, core, positionals[0]!, { bundle: bundleFile, receipt: receiptFile });
         out(`released${r.again ? ' (re-exported the stored bundle)' : ''}: bundle ${bundleFile}, receipt ${receiptFile}`);
         return 0;
       });
@@ -222,41 +314,66 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
 
 async function auditCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
   if (sub === 'verify') {
-    const { values } = parse(argv, 'audit verify', { checkpoint: { type: 'string' } }, 0);
-    return withDb(g, async ({ db }) => {
+    const { values } = parse(argv, 'audit verify', { checkpoint: { type: 'string' }, 'vault-key': { type: 'string' }, receipt: { type: 'string', multiple: true } }, 0);
+    return withDb(g, async ({ db, roster }) => {
       const r = verifyDbChain(db);
       if (!r.ok) {
         out(`audit chain BROKEN at entry ${r.firstBad!.seq}: ${r.firstBad!.reason}`);
         return 1;
       }
       out(`audit chain OK: ${r.size} entries, head ${r.head}`);
+      const unexplained = unexplainedState(db);
+      for (const u of unexplained) out(`state NOT EXPLAINED by the log: ${u}`);
+      if (unexplained.length === 0) out('state tables agree with the log (custodians, keys, ceremonies, approvals)');
+      const vaultKey = values['vault-key'] ?? roster.vault_key_thumbprint;
       if (values.checkpoint) {
-        const cp = await checkAgainstCheckpoint(db, readJson(values.checkpoint, 'audit export') as AuditExport, vaultInfo(db).signingPublicJwk as JWK);
-        out(`checkpoint OK: signed ${cp.time}, entry ${cp.size} still has head ${cp.head_sha256}`);
+        const cp = await checkAgainstCheckpoint(db, roster, readJson(values.checkpoint, 'audit export') as AuditExport, vaultKey);
+        out(`checkpoint OK: signed by ${cp.signer} at ${cp.time}, entry ${cp.size} still has head ${cp.head_sha256}`);
       }
-      return 0;
+      for (const file of values.receipt ?? []) {
+        const v = await verifyReceipt(readNamed(file, 'receipt').bytes.toString('utf8'), vaultKey);
+        if (!v.ok || !v.claims) throw new Refused('authentication', `${file}: the receipt does not verify (${v.checks.filter((c) => c.status === 'fail').map((c) => c.detail).join('; ')})`);
+        checkHead(db, v.claims.audit.size, v.claims.audit.head_sha256, `receipt ${file}`);
+        out(`receipt OK: ${file} (ceremony ${v.claims.ceremony_id}); entry ${v.claims.audit.size} still has the head it signed`);
+      }
+      return unexplained.length > 0 ? 1 : 0;
     });
   }
   if (sub === 'export') {
     const { values } = parse(argv, 'audit export', { out: { type: 'string' }, custodian: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'passphrase-fd': { type: 'string' } }, 0);
     const file = values.out; // default: standard output
-    const name = need(values.custodian, 'audit export', '--custodian NAME (whose passphrase unseals the vault signing key)');
-    return withDb(g, async ({ db, actor }) => {
+    const name = need(values.custodian, 'audit export', '--custodian NAME (whose own key signs the checkpoint)');
+    return withDb(g, async ({ db, roster, actor }) => {
       const passphrase = await getPassphrase({ file: values['passphrase-file'], fd: values['passphrase-fd'] }, name);
-      const { export: exp } = await exportWithCustodian(db, name, passphrase, actor);
+      const { export: exp } = await exportWithCustodian(db, roster, name, passphrase, actor);
       const text = `${JSON.stringify(exp, null, 2)}\n`;
       if (file === undefined) process.stdout.write(text);
       else writeAtomic(file, text);
-      process.stderr.write(`custodian: exported ${exp.entries.length} entries to ${file ?? 'standard output'} with a checkpoint signed by the vault key\n`);
+      process.stderr.write(`custodian: exported ${exp.entries.length} entries to ${file ?? 'standard output'} with a checkpoint signed by ${name}; vault key ${exp.vault_key_thumbprint}\n`);
       return 0;
     });
   }
   throw new UsageError(`unknown audit command "${sub ?? ''}" (verify, export)`);
 }
 
-/** Runs a vault command group (`vault`, `key`, `ceremony`, `audit`). */
+/** `custodian receipt verify RECEIPT --vault-key THUMBPRINT`: needs no vault, only the thumbprint. */
+async function receiptCmd(_g: Globals, [sub, ...argv]: string[]): Promise<number> {
+  if (sub !== 'verify') throw new UsageError(`unknown receipt command "${sub ?? ''}" (verify)`);
+  const { values, positionals } = parse(argv, 'receipt verify', { 'vault-key': { type: 'string' }, json: { type: 'boolean' } }, 1);
+  const vaultKey = need(values['vault-key'], 'receipt verify', '--vault-key THUMBPRINT (written down at vault init)');
+  const v = await verifyReceipt(readNamed(positionals[0]!, 'receipt').bytes.toString('utf8'), vaultKey);
+  if (values.json) out(JSON.stringify(v, null, 2));
+  else {
+    out(`receipt ${positionals[0]}: ${v.ok ? 'VERIFIED' : 'NOT VERIFIED'}`);
+    for (const c of v.checks) out(`  ${c.status.toUpperCase().padEnd(4)} ${c.id}: ${c.detail}`);
+    if (v.claims) out(`  ceremony ${v.claims.ceremony_id}: key ${v.claims.request.key_id} (${v.claims.request.key_fingerprint}) released ${v.claims.released_at} to TEE key ${v.claims.request.tee_pubkey_thumbprint}; audit head ${v.claims.audit.size}/${v.claims.audit.head_sha256}`);
+  }
+  return v.ok ? 0 : 1;
+}
+
+/** Runs a vault command group (`vault`, `key`, `ceremony`, `audit`, `receipt`). */
 export function runVaultCommand(g: Globals, group: string, argv: string[]): Promise<number> {
-  const run = { vault: vaultCmd, key: keyCmd, ceremony: ceremonyCmd, audit: auditCmd }[group];
+  const run = { vault: vaultCmd, key: keyCmd, ceremony: ceremonyCmd, audit: auditCmd, receipt: receiptCmd }[group];
   if (!run) throw new UsageError(`unknown command "${group}"`);
   return run(g, argv);
 }

@@ -41,10 +41,10 @@ export async function rehearseCmd([platform, ...argv]: string[]): Promise<number
   const kty = (values.kty ?? 'EC').toUpperCase();
   if (kty !== 'EC' && kty !== 'RSA') throw new UsageError('--kty: EC or RSA');
   const ch = parseChallenge(readNamed(challengeFile, 'challenge').bytes.toString('utf8'), challengeFile);
-  const r = rehearseSnp(ch, kty);
+  const r = await rehearseSnp(ch, kty);
   mkdirSync(dir, { recursive: true });
   for (const [name, data] of Object.entries(r.files)) writeAtomic(join(dir, name), data);
   writeAtomic(keyOut, `${JSON.stringify(r.teePrivateJwk)}\n`, 0o600);
-  process.stdout.write(`TEST rehearsal evidence in ${dir} (report.bin, chain.pem, test-anchor.pem, tee-pubkey.jwk); TEE private key ${keyOut}\n`);
+  process.stdout.write(`TEST rehearsal evidence in ${dir} (report.bin, chain.pem, crl.der, test-anchor.pem, tee-pubkey.jwk); TEE private key ${keyOut}\n`);
   return 0;
 }

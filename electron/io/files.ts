@@ -1,5 +1,5 @@
 /** File input and output for the CLI and the main process: errors name the file and its role; outputs are written atomically. */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { NamedBytes } from '../core/appraisal.ts';
 import { InputError } from '../core/errors.ts';
@@ -43,4 +43,27 @@ export function writeAtomic(path: string, data: Uint8Array | string, mode = 0o64
     closeSync(fd);
   }
   renameSync(tmp, path);
+}
+
+/** Provisional (replaced by the issue-files branch): removes leftover temp files of writes to `path`; returns how many. */
+export function sweepTempFiles(path: string): number {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let n = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const p = join(dir, name);
+    const st = lstatSync(p);
+    if (st.isFile() && st.uid === (process.geteuid?.() ?? 0)) {
+      rmSync(p, { force: true });
+      n++;
+    }
+  }
+  return n;
 }

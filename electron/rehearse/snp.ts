@@ -5,15 +5,18 @@
  * (binding.ts), plus the chain and the TEST anchor. Evidence made here verifies only when the TEST
  * anchor is passed explicitly (`--test-anchor`), and is then recorded as TEST everywhere.
  *
- * Output: `DIR/report.bin` (1184 bytes), `DIR/chain.pem` (VCEK, ASK, ARK), `DIR/test-anchor.pem` (the
- * TEST ARK), `DIR/tee-pubkey.jwk` (public JWK, for `ceremony evidence --tee-pubkey`) and the private
- * JWK at `teeKeyOut` (mode 0600, for `custodian unwrap`).
+ * Output: `DIR/report.bin` (1184 bytes), `DIR/chain.pem` (VCEK, ASK, ARK), `DIR/crl.der` (a CRL of the
+ * TEST ARK issued now, valid 7 days, revoking nothing), `DIR/test-anchor.pem` (the TEST ARK),
+ * `DIR/tee-pubkey.jwk` (public JWK, for `ceremony evidence --tee-pubkey`) and the private JWK at
+ * `teeKeyOut` (mode 0600, for `custodian unwrap`).
  */
 import { createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHIP_IDS, makeReport } from '../../fixtures/lib/profile.mjs';
+import { initPkijsEngine, loadOrCreateRsaKey } from '../../fixtures/lib/keys.mjs';
+import { buildCrl } from '../../fixtures/lib/pki.mjs';
 import { expectedReportData, HASH_ALGS, type Challenge, type HashAlg, type TeePublicJwk } from '../vault/binding.ts';
 import type { EvidenceInput } from '../vault/ceremony.ts';
 import { InputError } from '../vault/errors.ts';
@@ -46,7 +49,7 @@ export function parseChallenge(text: string, file: string): { nonce: string; has
  * ECDH-ES+A256KW) or RSA (3072 bits, for RSA-OAEP-256). `options.policy` overrides the report's
  * guest POLICY (e.g. the fixtures' DEBUG_POLICY, to rehearse a refusal).
  */
-export function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: { policy?: bigint } = {}): RehearsalFiles {
+export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: { policy?: bigint; now?: Date } = {}): Promise<RehearsalFiles> {
   const pair = kty === 'EC' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 3072 });
   const alg = kty === 'EC' ? 'ECDH-ES+A256KW' : 'RSA-OAEP-256';
   const teePrivateJwk = { ...pair.privateKey.export({ format: 'jwk' }), alg };
@@ -56,10 +59,17 @@ export function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty:
   const reportData = new Uint8Array(expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg));
   const { report } = makeReport(scalar, { chipId: CHIP_IDS.valid, reportData, policy: options.policy });
   const pem = (p: string) => readFileSync(join(FIXTURES, p), 'utf8');
+  initPkijsEngine();
+  const now = (options.now ?? new Date()).getTime();
+  const { der: crl } = await buildCrl({
+    arkKey: await loadOrCreateRsaKey(join(FIXTURES, 'keys'), 'ark'), thisUpdate: new Date(now - 60_000), nextUpdate: new Date(now + 7 * 86400_000),
+    revokedSerials: [], crlNumber: Math.floor(now / 1000),
+  });
   return {
     files: {
       'report.bin': Buffer.from(report),
       'chain.pem': pem('valid/vcek.pem') + pem('pki/cert_chain.pem'),
+      'crl.der': Buffer.from(crl),
       'test-anchor.pem': pem('pki/ark.pem'),
       'tee-pubkey.jwk': `${JSON.stringify(teePublicJwk, null, 2)}\n`,
     },
@@ -73,14 +83,13 @@ export function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty:
  * anchor (omitted with `testAnchor: false`) and the TEE public key (`teePubkey` replaces it, e.g. to
  * present another key than the one the report binds).
  */
-export function rehearsalEvidence(r: RehearsalFiles, opts: { teePubkey?: TeePublicJwk; testAnchor?: boolean; referenceTime?: Date } = {}): EvidenceInput {
+export function rehearsalEvidence(r: RehearsalFiles, opts: { teePubkey?: TeePublicJwk; testAnchor?: boolean } = {}): EvidenceInput {
   const file = (name: string) => ({ name, bytes: Buffer.from(r.files[name]!) });
   const jwk = opts.teePubkey ?? r.teePublicJwk;
   return {
     evidence: file('report.bin'),
-    endorsements: [file('chain.pem')],
+    endorsements: [file('chain.pem'), file('crl.der')],
     testAnchors: opts.testAnchor === false ? [] : [file('test-anchor.pem')],
     teePubkey: { file: { name: 'tee-pubkey.jwk', bytes: Buffer.from(JSON.stringify(jwk)) }, jwk },
-    referenceTime: opts.referenceTime ?? new Date(),
   };
 }

@@ -4,16 +4,17 @@
  * Entry hash (lowercase hex) = SHA-256 of the RFC 8785 canonical JSON of
  * `{seq, time, actor, event, payload, prev_hash}` (payload as the JSON object, not its text), where
  * `prev_hash` is the previous entry's hash, or 64 zeros for seq 1. SQLite triggers (db.ts) refuse
- * UPDATE and DELETE; `verifyChain` recomputes everything and names the first bad entry; an exported
- * checkpoint (size, head hash) signed by the vault key makes truncation of the tail detectable.
+ * UPDATE and DELETE; `verifyChain` recomputes everything and names the first bad entry. Signed heads
+ * make truncation and rewrites detectable: an exported checkpoint (size, head hash) signed by a
+ * custodian's own key, and the head every release receipt carries (also logged as `audit.checkpoint`).
  * Payloads never hold secrets: ids, digests, names, verdicts, reasons.
  */
-import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import { jcs, jcsHash } from './crypto.ts';
+import type { CustodianKeys, Roster, TrustedRoster } from './custodians.ts';
+import { jcs, jcsHash, sha256Hex } from './crypto.ts';
 import { tx, type Db } from './db.ts';
 import { Refused } from './errors.ts';
-import { signClaims, verifyClaims } from './release.ts';
+import { signStatement, thumbprint, unverifiedClaims, verifyStatement } from './jws.ts';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -100,54 +101,131 @@ export function verifyDbChain(db: Db): ChainReport {
   return verifyChain(readAudit(db), raw);
 }
 
-/** The signed statement of an exported log: its origin (vault id), size and head hash. */
+/** The log's current size and head hash (GENESIS for an empty log). */
+export function auditHead(db: Db): { size: number; head_sha256: string } {
+  const last = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+  return { size: last?.seq ?? 0, head_sha256: last?.hash ?? GENESIS };
+}
+
+/** The signed statement of an exported log: its origin (vault id), size, head hash and who vouches for it. */
 export interface Checkpoint {
   type: 'custodian-audit-checkpoint';
   origin: string;
   size: number;
   head_sha256: string;
   time: string;
+  /** The custodian whose own signing key signed it. */
+  signer: string;
 }
 
-/** An `audit export` file: every entry, the vault's public signing key and the checkpoint (compact JWS, ES256). */
+/**
+ * An `audit export` file: every entry; the vault key (public JWK and its RFC 7638 thumbprint, to be
+ * compared with the one pinned at `vault init`) and the roster it signed; the checkpoint (compact JWS,
+ * ES256, by the exporting custodian's own key).
+ */
 export interface AuditExport {
+  type: 'custodian-audit-export';
   vault_id: string;
-  public_jwk: JWK;
+  vault_key_jwk: JWK;
+  vault_key_thumbprint: string;
+  roster_jws: string;
   entries: AuditEntry[];
   checkpoint: string;
 }
 
 /**
  * Logs the export itself (a read), then returns every entry and a checkpoint over them signed with
- * `signingKey` (the vault signing key). Refuses to sign a chain that does not verify.
+ * the custodian's own key. Refuses to sign a chain that does not verify.
  */
-export async function exportAudit(db: Db, signingKey: KeyObject, publicJwk: JWK, vaultId: string, actor: string, now = new Date()): Promise<AuditExport> {
-  tx(db, () => appendAudit(db, actor, 'audit.exported', { size_before: (db.prepare('SELECT COUNT(*) AS n FROM audit').get() as { n: number }).n }, now));
+export async function exportAudit(db: Db, roster: TrustedRoster, signer: CustodianKeys, actor: string, now = new Date()): Promise<AuditExport> {
+  tx(db, () => appendAudit(db, actor, 'audit.exported', { size_before: auditHead(db).size, signer: signer.name }, now));
   const entries = readAudit(db);
   const report = verifyDbChain(db);
   if (!report.ok) throw new Refused('authentication', `the audit chain does not verify (first bad entry ${report.firstBad!.seq}: ${report.firstBad!.reason}); no checkpoint signed`);
-  const cp: Checkpoint = { type: 'custodian-audit-checkpoint', origin: vaultId, size: report.size, head_sha256: report.head, time: now.toISOString() };
-  return { vault_id: vaultId, public_jwk: publicJwk, entries, checkpoint: await signClaims(cp, signingKey, publicJwk, 'custodian-checkpoint+jws') };
+  const cp: Checkpoint = { type: 'custodian-audit-checkpoint', origin: roster.vault_id, size: report.size, head_sha256: report.head, time: now.toISOString(), signer: signer.name };
+  return {
+    type: 'custodian-audit-export', vault_id: roster.vault_id, vault_key_jwk: roster.vault_key_jwk, vault_key_thumbprint: roster.vault_key_thumbprint,
+    roster_jws: roster.roster_jws, entries, checkpoint: await signStatement(cp, signer.signing, signer.entry.signing_jwk, 'custodian-checkpoint+jws'),
+  };
 }
 
 /**
- * Checks the vault's chain against an earlier export: the checkpoint signature (under `publicJwk`,
- * the vault's own key, not the one in the file), that the first `size` entries still verify as a
- * chain, and that entry `size` still has the signed head hash (no truncation, no rewrite since).
+ * Verifies an export's checkpoint against a vault key thumbprint obtained outside the export (the
+ * pin, or `--vault-key`): the export's vault key has that thumbprint, its roster verifies under it,
+ * and the checkpoint is a `custodian-checkpoint+jws` of type `custodian-audit-checkpoint` signed by a
+ * custodian of that roster for that vault. Refused('authentication') naming what failed.
  */
-export async function checkAgainstCheckpoint(db: Db, exp: AuditExport, publicJwk: JWK): Promise<Checkpoint> {
-  let cp: Checkpoint;
-  try {
-    cp = await verifyClaims<Checkpoint>(exp.checkpoint, publicJwk);
-  } catch {
-    throw new Refused('authentication', 'the checkpoint signature does not verify under this vault\'s signing key');
-  }
-  const chain = verifyDbChain(db);
-  if (chain.firstBad && chain.firstBad.seq <= cp.size) {
-    throw new Refused('authentication', `entry ${chain.firstBad.seq}, within the checkpoint's ${cp.size} entries, no longer verifies (${chain.firstBad.reason}): the log was rewritten`);
-  }
-  const at = db.prepare('SELECT hash FROM audit WHERE seq = ?').get(cp.size) as { hash: string } | undefined;
-  if (!at) throw new Refused('authentication', `the vault's audit log is shorter than the checkpoint's ${cp.size} entries: entries were removed`);
-  if (at.hash !== cp.head_sha256) throw new Refused('authentication', `entry ${cp.size} no longer has the checkpoint's head hash: the log was rewritten`);
+export async function verifyExportCheckpoint(exp: AuditExport, vaultKeyThumbprint: string): Promise<Checkpoint> {
+  const bad = (why: string) => new Refused('authentication', `checkpoint: ${why}`);
+  if (!exp || typeof exp !== 'object' || exp.type !== 'custodian-audit-export') throw bad('the file is not an audit export (type custodian-audit-export)');
+  if (!exp.vault_key_jwk || (await thumbprint(exp.vault_key_jwk)) !== vaultKeyThumbprint) throw bad(`the export's vault key is not ${vaultKeyThumbprint}`);
+  const roster = await verifyStatement<Roster>(exp.roster_jws, exp.vault_key_jwk, 'custodian-roster+jws');
+  if (!roster || roster.vault_id !== exp.vault_id) throw bad('the roster does not verify under that vault key');
+  const claimed = unverifiedClaims<Checkpoint>(exp.checkpoint);
+  const signer = claimed && roster.custodians.find((c) => c.name === claimed.signer);
+  const cp = signer && await verifyStatement<Checkpoint>(exp.checkpoint, signer.signing_jwk, 'custodian-checkpoint+jws');
+  if (!cp) throw bad('the signature is not a checkpoint signature of a custodian of this vault (wrong key, or not a checkpoint)');
+  if (cp.type !== 'custodian-audit-checkpoint' || cp.origin !== roster.vault_id) throw bad(`type ${String(cp.type)} / origin ${String(cp.origin)} is not a checkpoint of vault ${roster.vault_id}`);
   return cp;
+}
+
+/**
+ * Checks the vault's log against a signed head (`size`, `head_sha256`): the first `size` entries
+ * still verify as a chain and entry `size` still has the signed hash (no truncation, no rewrite).
+ */
+export function checkHead(db: Db, size: number, head: string, what: string): void {
+  const chain = verifyDbChain(db);
+  if (chain.firstBad && chain.firstBad.seq <= size) {
+    throw new Refused('authentication', `entry ${chain.firstBad.seq}, within the ${size} entries of ${what}, no longer verifies (${chain.firstBad.reason}): the log was rewritten`);
+  }
+  if (size === 0) return;
+  const at = db.prepare('SELECT hash FROM audit WHERE seq = ?').get(size) as { hash: string } | undefined;
+  if (!at) throw new Refused('authentication', `the vault's audit log is shorter than the ${size} entries of ${what}: entries were removed`);
+  if (at.hash !== head) throw new Refused('authentication', `entry ${size} no longer has the head hash of ${what}: the log was rewritten`);
+}
+
+/**
+ * Checks the vault's chain against an earlier export ({@link verifyExportCheckpoint} with
+ * `vaultKeyThumbprint`, then {@link checkHead}); the export must be of this vault.
+ */
+export async function checkAgainstCheckpoint(db: Db, roster: TrustedRoster, exp: AuditExport, vaultKeyThumbprint = roster.vault_key_thumbprint): Promise<Checkpoint> {
+  const cp = await verifyExportCheckpoint(exp, vaultKeyThumbprint);
+  if (cp.origin !== roster.vault_id) throw new Refused('authentication', `checkpoint: it is of vault ${cp.origin}, not of this vault ${roster.vault_id}`);
+  checkHead(db, cp.size, cp.head_sha256, `the checkpoint signed by ${cp.signer} at ${cp.time}`);
+  return cp;
+}
+
+/**
+ * Cross-checks the state tables against the log: every custodian, key, ceremony state and approval
+ * must be explained by an entry (a row written into the file without going through a step is not).
+ * Returns one sentence per unexplained row; empty when all agree.
+ */
+export function unexplainedState(db: Db): string[] {
+  const entries = readAudit(db);
+  const out: string[] = [];
+  const init = entries.find((e) => e.event === 'vault.init');
+  const enrolled = (init?.payload.custodians as string[] | undefined) ?? [];
+  for (const c of db.prepare('SELECT name FROM custodians').all() as { name: string }[]) {
+    if (!enrolled.includes(c.name)) out.push(`custodian ${c.name} is not in the vault.init entry`);
+  }
+  for (const k of db.prepare('SELECT id, record FROM keys').all() as { id: string; record: string }[]) {
+    let h = '';
+    try {
+      h = jcsHash(JSON.parse(k.record));
+    } catch {
+      /* reported below */
+    }
+    if (!entries.some((e) => e.event === 'key.stored' && e.payload.key_id === k.id && e.payload.record_sha256 === h)) out.push(`key ${k.id}: no key.stored entry with its record hash`);
+  }
+  for (const c of db.prepare('SELECT id, state FROM ceremonies').all() as { id: string; state: string }[]) {
+    const last = entries.filter((e) => e.payload.ceremony === c.id && typeof e.payload.state === 'string').at(-1);
+    if (!last) out.push(`ceremony ${c.id}: no entry records it`);
+    else if (last.payload.state !== c.state) out.push(`ceremony ${c.id} is ${c.state} in the file, but its last entry (${last.seq}, ${last.event}) says ${String(last.payload.state)}`);
+  }
+  for (const a of db.prepare('SELECT ceremony_id, custodian, signature FROM approvals').all() as { ceremony_id: string; custodian: string; signature: string }[]) {
+    if (!entries.some((e) => e.event === 'ceremony.approved' && e.payload.ceremony === a.ceremony_id && e.payload.custodian === a.custodian && e.payload.signature_sha256 === sha256Hex(a.signature))) {
+      out.push(`approval of ${a.custodian} for ${a.ceremony_id}: no ceremony.approved entry with its signature`);
+    }
+  }
+  return out;
 }

@@ -8,7 +8,7 @@
  * H is SHA-256, SHA-384 or SHA-512 (the challenge's `selected-hash-algorithm`), JCS is RFC 8785, pad64
  * appends zero bytes up to 64. The nonce is the challenge's base64 string, used as text.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { jcs } from './crypto.ts';
 import { InputError } from './errors.ts';
 
@@ -39,9 +39,11 @@ export function expectedReportData(nonce: string, teePubkey: TeePublicJwk, alg: 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /**
- * Checks that `jwk` (from `file`) is a usable public TEE key: EC P-256/P-384/P-521 or RSA ≥ 2048
- * bits, without private members (a private key must never travel to the vault). Returns it unchanged,
- * because the binding hashes the members exactly as the guest sent them.
+ * Checks that `jwk` (from `file`) is a usable public TEE key, importing it with Node's crypto
+ * (OpenSSL): EC on P-256/P-384/P-521 with the point on the curve; RSA with a modulus of at least 2048
+ * bits and an odd public exponent of at least 65537 (an exponent of 1 would "encrypt" the model key
+ * to itself); no private members (a private key must never travel to the vault). Returns it
+ * unchanged, because the binding hashes the members exactly as the guest sent them.
  */
 export function parseTeePublicKey(jwk: unknown, file: string): TeePublicJwk {
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw new InputError(file, 'tee-pubkey', 'must be a JWK object');
@@ -53,11 +55,22 @@ export function parseTeePublicKey(jwk: unknown, file: string): TeePublicJwk {
   };
   if (k.kty === 'EC') {
     if (!['P-256', 'P-384', 'P-521'].includes(str('crv'))) throw new InputError(file, 'tee-pubkey.crv', `${String(k.crv)} is not P-256, P-384 or P-521`);
-    str('x');
-    str('y');
+    const [x, y] = [str('x'), str('y')];
+    try {
+      createPublicKey({ key: { kty: 'EC', crv: k.crv as string, x, y }, format: 'jwk' });
+    } catch {
+      throw new InputError(file, 'tee-pubkey', `(x, y) is not a point on ${String(k.crv)}`);
+    }
   } else if (k.kty === 'RSA') {
-    if (Buffer.from(str('n'), 'base64url').length < 256) throw new InputError(file, 'tee-pubkey.n', 'RSA modulus shorter than 2048 bits');
-    str('e');
+    let details;
+    try {
+      details = createPublicKey({ key: { kty: 'RSA', n: str('n'), e: str('e') }, format: 'jwk' }).asymmetricKeyDetails ?? {};
+    } catch {
+      throw new InputError(file, 'tee-pubkey', 'is not a valid RSA public key');
+    }
+    if ((details.modulusLength ?? 0) < 2048) throw new InputError(file, 'tee-pubkey.n', `RSA modulus of ${details.modulusLength} bits; at least 2048 are required`);
+    const e = details.publicExponent ?? 0n;
+    if (e < 65537n || e % 2n === 0n) throw new InputError(file, 'tee-pubkey.e', `RSA public exponent ${e} must be odd and at least 65537`);
   } else {
     throw new InputError(file, 'tee-pubkey.kty', `${String(k.kty)} is not EC or RSA`);
   }

@@ -131,3 +131,23 @@ export async function derivePassphraseKeys(passphrase: string, params: Argon2Par
   master.fill(0);
   return keys;
 }
+
+/**
+ * Provisional bounds check of Argon2id parameters read from a vault file (the issue-cli branch
+ * replaces it): InputError(where, 'kdf.<field>') for anything out of range.
+ */
+export function checkArgon2Params(p: unknown, where: string): Argon2Params {
+  const o = (p ?? {}) as Record<string, unknown>;
+  const bad = (f: string, why: string) => new InputError(where, `kdf.${f}`, why);
+  if (o.alg !== 'argon2id') throw bad('alg', 'must be argon2id');
+  if (o.version !== 19) throw bad('version', 'must be 19');
+  const int = (f: string, lo: number, hi: number) => {
+    if (!Number.isInteger(o[f]) || (o[f] as number) < lo || (o[f] as number) > hi) throw bad(f, `must be an integer from ${lo} to ${hi}, got ${String(o[f])}`);
+  };
+  int('memoryKiB', MIN_ARGON2_MEMORY_KIB, 4194304);
+  int('iterations', 1, 64);
+  int('parallelism', 1, 16);
+  const salt = typeof o.salt === 'string' ? Buffer.from(o.salt, 'base64') : Buffer.alloc(0);
+  if (salt.length < 16 || salt.length > 64) throw bad('salt', 'must be base64 of 16 to 64 bytes');
+  return o as unknown as Argon2Params;
+}

@@ -18,25 +18,35 @@ import { InputError } from './errors.ts';
 
 export type Db = Database.Database;
 
-/** Migration N (1-based) is `MIGRATIONS[N-1]`; never edit a released one, append a new one. */
-const MIGRATIONS: string[] = [
+/**
+ * Migration N (1-based) is `MIGRATIONS[N-1]`; never edit a released one, append a new one. Schema 1
+ * (Custodian 0.1: a vault master key whose shares waited in the approval escrow) is not migrated: its
+ * keys cannot be re-protected without a quorum, and its escrow design is the one this version
+ * replaces. A schema-1 file is refused with that reason ({@link RETIRED}).
+ */
+const MIGRATIONS: (string | null)[] = [
+  null,
   `
-  CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) STRICT;
+  CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) STRICT;  -- vault_id, created_at, roster, roster_jws, vault_key_jwk
   CREATE TABLE custodians (
     name TEXT PRIMARY KEY,
     share_index INTEGER NOT NULL,
     kdf TEXT NOT NULL,              -- JSON Argon2Params
     verifier BLOB NOT NULL,         -- 32 bytes, HKDF of the Argon2id output
-    share_sealed BLOB NOT NULL,     -- the custodian's Shamir share
-    signing_sealed BLOB NOT NULL,   -- the vault signing key (PKCS#8 DER), for audit checkpoints
-    created_at TEXT NOT NULL
+    keys_sealed BLOB NOT NULL       -- the custodian's private keys (signing, share decryption), sealed under the passphrase
   ) STRICT;
   CREATE TABLE keys (
     id TEXT PRIMARY KEY,            -- "k_" + 16 hex
     name TEXT NOT NULL UNIQUE,
-    meta TEXT NOT NULL,             -- JSON KeyMeta (kind, format, bits, fingerprint, source, created_at)
-    policy TEXT NOT NULL,           -- JSON ReleasePolicy
-    wrapped TEXT NOT NULL           -- flattened JWE (keys.ts)
+    record TEXT NOT NULL,           -- RFC 8785 JSON KeyRecord (metadata, fingerprint, release policy, digests)
+    record_jws TEXT NOT NULL,       -- the importing custodian's ES256 signature over it (compact JWS)
+    sealed BLOB NOT NULL            -- the key material, AES-256-GCM under the key's own KEK
+  ) STRICT;
+  CREATE TABLE key_shares (
+    key_id TEXT NOT NULL REFERENCES keys(id),
+    custodian TEXT NOT NULL REFERENCES custodians(name),
+    share_jwe TEXT NOT NULL,        -- Shamir share of the key's KEK, JWE (ECDH-ES+A256KW) to the custodian
+    PRIMARY KEY (key_id, custodian)
   ) STRICT;
   CREATE TABLE ceremonies (
     id TEXT PRIMARY KEY,            -- "c_" + 16 hex
@@ -46,18 +56,29 @@ const MIGRATIONS: string[] = [
     bundle TEXT,                    -- the release JWE (encrypted to the TEE key) once released
     receipt TEXT,                   -- the signed receipt (compact JWS) once released
     escrow_id TEXT NOT NULL,        -- names the RAM-only escrow key (escrow.ts)
+    escrow_check TEXT,              -- HKDF of the escrow key: proves a key file is the one this ceremony made
+    receipt_key_sealed BLOB,        -- the ceremony's receipt-signing key, sealed under the escrow key
     opened_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
   ) STRICT;
   -- At most one ceremony in progress per key: a second "open" is refused, even from a racing process.
   CREATE UNIQUE INDEX one_live_ceremony_per_key ON ceremonies(key_id)
     WHERE state NOT IN ('closed', 'aborted', 'expired', 'refused');
+  CREATE TABLE ceremony_files (
+    ceremony_id TEXT NOT NULL REFERENCES ceremonies(id),
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL,             -- evidence, endorsement, test-anchor, tee-pubkey
+    name TEXT NOT NULL,
+    bytes BLOB NOT NULL,            -- kept so the release re-appraises exactly what was approved
+    PRIMARY KEY (ceremony_id, seq)
+  ) STRICT;
   CREATE TABLE approvals (
     ceremony_id TEXT NOT NULL REFERENCES ceremonies(id),
     custodian TEXT NOT NULL REFERENCES custodians(name),
     approved_at TEXT NOT NULL,
     request_hash TEXT NOT NULL,     -- hex SHA-256 of the JCS request the custodian approved
-    escrowed_share BLOB,            -- the share sealed under the ceremony's RAM-only escrow key; NULL once used
+    signature TEXT NOT NULL,        -- the custodian's ES256 approval (compact JWS over the request hash)
+    escrowed_share BLOB,            -- the custodian's share of the key's KEK, sealed under the escrow key; NULL once used
     PRIMARY KEY (ceremony_id, custodian)
   ) STRICT;
   CREATE TABLE audit (
@@ -71,8 +92,17 @@ const MIGRATIONS: string[] = [
   ) STRICT;
   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only: UPDATE refused'); END;
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only: DELETE refused'); END;
+  PRAGMA application_id = 1129665364;
   `,
 ];
+
+/** Schema versions this build refuses to open, with the reason. */
+export const RETIRED: Record<number, string> = {
+  1: 'was written by Custodian 0.1, whose approval escrow could expose every custodian\'s long-term share; it is not migrated: create a new vault and import the keys again',
+};
+
+/** `PRAGMA application_id` of a Custodian vault ("CUST"). */
+export const APPLICATION_ID = 0x43555354;
 
 /** The schema version this build writes and understands. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -82,7 +112,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  * file must exist. Applies pending migrations, each in one transaction. Throws {@link InputError}
  * naming the file for a missing file, a non-SQLite file, or a schema newer than {@link SCHEMA_VERSION}.
  */
-export function openDb(path: string, { create = false } = {}): Db {
+export function openDb(path: string, { create = false, allowShared = false } = {}): Db {
+  void allowShared; // provisional: the issue-files branch checks the file's owner and mode
   if (create && existsSync(path)) throw new InputError(path, 'vault', 'already exists; refusing to overwrite a vault');
   if (!create && !existsSync(path)) throw new InputError(path, 'vault', 'no such file (create one with `vault init`)');
   let db: Db;
@@ -104,7 +135,12 @@ export function openDb(path: string, { create = false } = {}): Db {
     db.close();
     throw new InputError(path, 'schema version', '0: not an initialised Custodian vault');
   }
+  if (RETIRED[version]) {
+    db.close();
+    throw new InputError(path, 'schema version', `${version}: this vault ${RETIRED[version]}`);
+  }
   for (let v = version; v < SCHEMA_VERSION; v++) {
+    if (MIGRATIONS[v] === null) continue;
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);

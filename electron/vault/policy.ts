@@ -8,6 +8,8 @@
  *   "gpu": false,                // also require NVIDIA GPU evidence
  *   "approvals": 2,              // approvals needed (≥ the vault threshold)
  *   "allow_test_anchor": false,  // accept evidence chained to an explicit TEST anchor (rehearsals)
+ *   "accept_warnings": [],       // check ids whose `warn` is tolerated (default: affirming only)
+ *   "no_reference_values": false,// explicitly release without any reference value (shown at every ceremony)
  *   "nonce_ttl_seconds": 600,    // how long a challenge is valid
  *   "ceremony_ttl_seconds": 86400 }
  * ```
@@ -23,11 +25,30 @@ export interface ReleasePolicy {
   gpu: boolean;
   approvals: number;
   allow_test_anchor: boolean;
+  accept_warnings: string[];
+  no_reference_values: boolean;
   nonce_ttl_seconds: number;
   ceremony_ttl_seconds: number;
 }
 
-const FIELDS = ['appraisal_policy', 'tee', 'gpu', 'approvals', 'allow_test_anchor', 'nonce_ttl_seconds', 'ceremony_ttl_seconds'];
+const FIELDS = ['appraisal_policy', 'tee', 'gpu', 'approvals', 'allow_test_anchor', 'accept_warnings', 'no_reference_values', 'nonce_ttl_seconds', 'ceremony_ttl_seconds'];
+
+/**
+ * The reference values an appraisal policy pins, per platform section: options that tie the evidence
+ * to one workload rather than "some VM on some machine" (README "Policy").
+ */
+const REFERENCE_VALUES: Record<TeeKind, { section: string; options: string[] }> = {
+  'sev-snp': { section: 'snp', options: ['measurements', 'host_data', 'trusted_id_key_hashes', 'trusted_author_key_hashes', 'image_id', 'family_id'] },
+  tdx: { section: 'tdx', options: ['mr_td', 'rtmr', 'mr_config_id', 'mr_owner', 'mr_owner_config'] },
+};
+
+/** `section.option` names of the reference values `policy` pins for `tee` (non-empty values only). */
+export function pinnedReferenceValues(appraisal: Record<string, unknown>, tee: TeeKind): string[] {
+  const { section, options } = REFERENCE_VALUES[tee];
+  const s = (appraisal[section] ?? {}) as Record<string, unknown>;
+  const present = (v: unknown) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+  return options.filter((o) => present(s[o])).map((o) => `${section}.${o}`);
+}
 
 /**
  * Validates a (partial) policy document from `file` and fills defaults. `threshold` is the vault's M,
@@ -52,15 +73,31 @@ export function parseReleasePolicy(doc: unknown, file: string, threshold: number
   if (ap === null || typeof ap !== 'object' || Array.isArray(ap)) throw bad('appraisal_policy', 'must be a JSON object');
   const tee = d.tee ?? ['sev-snp'];
   if (!Array.isArray(tee) || tee.length === 0 || !tee.every((t) => t === 'sev-snp' || t === 'tdx')) throw bad('tee', 'must be a non-empty list of "sev-snp", "tdx"');
-  return {
+  const warnings = d.accept_warnings ?? [];
+  if (!Array.isArray(warnings) || !warnings.every((w) => typeof w === 'string' && /^[a-z0-9_.-]{1,128}$/.test(w))) throw bad('accept_warnings', 'must be a list of check ids such as "crl.revocation"');
+  const policy: ReleasePolicy = {
     appraisal_policy: ap as Record<string, unknown>,
     tee: [...new Set(tee as TeeKind[])],
     gpu: bool('gpu'),
     approvals: int('approvals', threshold, threshold, custodians),
     allow_test_anchor: bool('allow_test_anchor'),
+    accept_warnings: [...new Set(warnings as string[])].sort(),
+    no_reference_values: bool('no_reference_values'),
     nonce_ttl_seconds: int('nonce_ttl_seconds', 600, 1, 7 * 86400),
     ceremony_ttl_seconds: int('ceremony_ttl_seconds', 86400, 1, 30 * 86400),
   };
+  // A production key must name the workload: a policy without any reference value proves only "some
+  // VM on some machine", possibly the attacker's own. Rehearsal (TEST) keys and an explicit opt-out
+  // are the exceptions; the opt-out is part of the signed policy and shown at every ceremony.
+  if (!policy.allow_test_anchor && !policy.no_reference_values) {
+    for (const t of policy.tee) {
+      if (pinnedReferenceValues(policy.appraisal_policy, t).length === 0) {
+        const { section, options } = REFERENCE_VALUES[t];
+        throw bad('appraisal_policy', `a key released to ${t} evidence needs at least one reference value (${options.map((o) => `${section}.${o}`).join(', ')}), or an explicit "no_reference_values": true (--no-reference-values)`);
+      }
+    }
+  }
+  return policy;
 }
 
 /**

@@ -1,0 +1,57 @@
+/**
+ * Whether an appraisal may release a key under its release policy — the one rule, applied when the
+ * evidence is taken and again, on the stored evidence, at the release itself:
+ * - the evidence type is one the policy lists (`tee`);
+ * - a TEST anchor only when the policy allows it (`allow_test_anchor`);
+ * - REPORT_DATA binds the ceremony's nonce and the TEE public key (binding.ts);
+ * - the verdict is `affirming`, or `warning` with every warning's check id listed in the policy's
+ *   `accept_warnings` (default: none, so affirming only); `contraindicated` never.
+ * Endorsements that were simply not given (a missing VCEK, TCB Info, PCK chain) are bad input, not a
+ * verdict: {@link missingInputs} names them so the step can say what to add.
+ */
+import type { Appraisal } from '../core/appraisal.ts';
+import { expectedReportData, type HashAlg, type TeePublicJwk } from './binding.ts';
+import type { RefusalReason } from './errors.ts';
+import type { ReleasePolicy } from './policy.ts';
+
+/** One reason the appraisal cannot release the key. */
+export interface Objection {
+  reason: RefusalReason;
+  message: string;
+}
+
+/** Failing checks that only say an endorsement was not supplied: id and sentence. */
+export function missingInputs(a: Appraisal): { id: string; detail: string }[] {
+  return a.checks.filter((c) => c.status === 'fail' && (/^no .* supplied/i.test(c.detail) || c.id === 'chain.pck.source')).map((c) => ({ id: c.id, detail: c.detail }));
+}
+
+/** Ids of the `warn` checks the policy tolerates (for the request and the receipt). */
+export const toleratedWarnings = (a: Appraisal, policy: ReleasePolicy): string[] =>
+  a.checks.filter((c) => c.status === 'warn' && policy.accept_warnings.includes(c.id)).map((c) => c.id);
+
+/**
+ * Every objection to releasing under `policy` on appraisal `a` for the challenge `nonce`/`hashAlg`
+ * and TEE key `tee`; empty when the release may go ahead.
+ */
+export function objections(a: Appraisal, policy: ReleasePolicy, binding: { nonce: string; hashAlg: HashAlg; tee: TeePublicJwk }): Objection[] {
+  const out: Objection[] = [];
+  if (!(policy.tee as string[]).includes(a.platform)) out.push({ reason: 'policy', message: `the key accepts ${policy.tee.join(' or ')} evidence; this is ${a.platform} evidence` });
+  const expected = expectedReportData(binding.nonce, binding.tee, binding.hashAlg).toString('hex');
+  const reportData = String(a.claims.report_data ?? '');
+  if (reportData !== expected) {
+    out.push({ reason: 'binding', message: `REPORT_DATA ${reportData.slice(0, 16)}… does not bind this ceremony's nonce and this TEE key (${binding.hashAlg}, expected ${expected.slice(0, 16)}…): evidence made for another nonce or another key` });
+  }
+  if (a.trust_anchor.kind === 'test' && !policy.allow_test_anchor) {
+    out.push({ reason: 'policy', message: `the evidence chains to a TEST anchor (${a.trust_anchor.name}) and the key's release policy does not allow TEST anchors` });
+  }
+  if (a.verdict === 'contraindicated') {
+    const failed = a.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`);
+    out.push({ reason: 'policy', message: `the appraisal is contraindicated (${failed.join('; ')})` });
+  } else if (a.verdict === 'warning') {
+    const untolerated = a.checks.filter((c) => c.status === 'warn' && !policy.accept_warnings.includes(c.id)).map((c) => `${c.id}: ${c.detail}`);
+    if (untolerated.length > 0) {
+      out.push({ reason: 'policy', message: `the verdict is warning and the key's policy accepts only affirming evidence${policy.accept_warnings.length ? ` or the warnings ${policy.accept_warnings.join(', ')}` : ''}; not tolerated: ${untolerated.join('; ')}` });
+    }
+  }
+  return out;
+}

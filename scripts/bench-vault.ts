@@ -3,9 +3,9 @@
  * excluding human time and Argon2id, and of one Argon2id unlock at the default parameters.
  *
  * Ceremony: open → challenge → evidence (wasm core appraisal of a rehearsal SEV-SNP report + binding)
- * → 2 approvals (Argon2id time subtracted: the share unseal, escrow seal and commit remain) → release
- * (Shamir combine + check value + model-key unwrap + JWE to the TEE key + signed receipt + commit) →
- * close. Making the rehearsal evidence (the workload's side) is not timed. Vault on a temp file, WAL,
+ * → 2 approvals (Argon2id time subtracted: key-record check, share decryption, escrow seal, approval
+ * signature and commit remain) → release (approval signatures, re-appraisal of the stored evidence,
+ * Shamir combine, model-key unseal and fingerprint, JWE to the TEE key, signed receipt, commit) → close. Making the rehearsal evidence (the workload's side) is not timed. Vault on a temp file, WAL,
  * synchronous=FULL, so every commit includes an fsync. Reports medians over BENCH_CEREMONIES runs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,17 +13,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCore } from '../electron/core/core.ts';
 import { rehearsalEvidence, rehearseSnp } from '../electron/rehearse/snp.ts';
-import { approve, challenge, closeReleased, openCeremony, release, submitEvidence } from '../electron/vault/ceremony.ts';
+import { approve, challenge, closeReleased, openCeremony, release, show, submitEvidence } from '../electron/vault/ceremony.ts';
 import { argon2Clock, DEFAULT_ARGON2, derivePassphraseKeys, newArgon2Params, random } from '../electron/vault/crypto.ts';
-import { initVault } from '../electron/vault/custodians.ts';
-import { openDb } from '../electron/vault/db.ts';
+import { initVault, unlockCustodian } from '../electron/vault/custodians.ts';
 import { storeKey } from '../electron/vault/keys.ts';
+import { openVault } from '../electron/vault/open.ts';
 import { parseReleasePolicy } from '../electron/vault/policy.ts';
 
 const RUNS = Number(process.env.BENCH_CEREMONIES ?? 7);
 const dir = mkdtempSync(join(tmpdir(), 'custodian-bench-'));
 const escrowDir = mkdtempSync('/dev/shm/custodian-bench-escrow-');
 process.env.CUSTODIAN_ESCROW_DIR = escrowDir;
+process.env.XDG_CONFIG_HOME = join(dir, 'config'); // the bench vault's pin stays out of the user's
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // One Argon2id unlock at the default parameters.
@@ -38,12 +39,13 @@ for (let i = 0; i < 5; i++) {
 const names = ['alice', 'bob', 'carol'];
 const path = join(dir, 'vault.db');
 await initVault(path, names.map((name) => ({ name, passphrase: `passphrase of ${name}` })), { threshold: 2 });
-const db = openDb(path);
-const ctx = { db, actor: 'bench' };
+const { db, roster } = await openVault(path);
+const ctx = { db, roster, actor: 'bench' };
 const core = await loadCore();
-const key = await storeKey(db, 'bench', { format: 'raw', bytes: random(32), source: 'generated' }, parseReleasePolicy({ allow_test_anchor: true }, 'bench', 2, 3), 'bench');
+const alice = await unlockCustodian(db, roster, 'alice', 'passphrase of alice');
+const key = await storeKey(db, roster, 'bench', { format: 'raw', bytes: random(32), source: 'generated' }, parseReleasePolicy({ allow_test_anchor: true }, 'bench', 2, 3), alice, 'bench');
 
-const steps: Record<string, number[]> = { open: [], challenge: [], evidence: [], approvals: [], release: [], close: [], total: [] };
+const steps: Record<string, number[]> = { open: [], challenge: [], evidence: [], show: [], approvals: [], release: [], close: [], total: [] };
 for (let i = 0; i < RUNS + 1; i++) {
   const t: Record<string, number> = {};
   const time = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
@@ -55,11 +57,12 @@ for (let i = 0; i < RUNS + 1; i++) {
   };
   const cid = await time('open', () => openCeremony(ctx, key.id));
   const ch = await time('challenge', () => challenge(ctx, cid));
-  const r = rehearseSnp({ nonce: ch.nonce, hashAlg: ch['extra-params']['selected-hash-algorithm'] });
+  const r = await rehearseSnp({ nonce: ch.nonce, hashAlg: ch['extra-params']['selected-hash-algorithm'] });
   const input = rehearsalEvidence(r);
   await time('evidence', () => submitEvidence(ctx, core, cid, input));
-  for (const n of ['alice', 'bob']) await time('approvals', () => approve(ctx, cid, n, `passphrase of ${n}`));
-  await time('release', () => release(ctx, cid));
+  const { data } = await time('show', async () => show(ctx, cid));
+  for (const n of ['alice', 'bob']) await time('approvals', () => approve(ctx, cid, n, `passphrase of ${n}`, { requestSha256: data.request_sha256! }));
+  await time('release', () => release(ctx, core, cid));
   await time('close', () => closeReleased(ctx, cid, { bundle: 'b', receipt: 'r' }));
   if (i === 0) continue; // warm-up
   for (const [k, v] of Object.entries(t)) steps[k]!.push(v);

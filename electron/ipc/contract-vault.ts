@@ -36,8 +36,13 @@ export const VaultSummary = z.strictObject({
       kdf: z.strictObject({ alg: z.literal('argon2id'), memoryKiB: z.number().int(), iterations: z.number().int(), parallelism: z.number().int() }),
     }),
   ),
-  /** Public half of the vault signing key (ES256), which signs receipts and audit checkpoints. */
-  signingKeyThumbprint: z.string(),
+  /**
+   * RFC 7638 thumbprint of the vault key, which signed the roster at creation and was then destroyed;
+   * pinned on this machine; receipts and checkpoints are checked against it.
+   */
+  vaultKeyThumbprint: z.string(),
+  /** Warnings from opening the vault (a shared file allowed, leftovers of a crash removed). */
+  warnings: z.array(z.string()),
 });
 
 /** A release policy as stored with a key (electron/vault/policy.ts). TTLs in seconds. */
@@ -47,6 +52,8 @@ export const ReleasePolicySchema = z.strictObject({
   gpu: z.boolean(),
   approvals: z.number().int(),
   allow_test_anchor: z.boolean(),
+  accept_warnings: z.array(z.string()),
+  no_reference_values: z.boolean(),
   nonce_ttl_seconds: z.number().int(),
   ceremony_ttl_seconds: z.number().int(),
 });
@@ -64,6 +71,10 @@ export const KeyView = z.strictObject({
   policy: ReleasePolicySchema,
   /** SHA-256 (hex) of the RFC 8785 JSON of the policy, as named in ceremonies and receipts. */
   policySha256: Hex64,
+  /** The custodian whose key signed the key record at import. */
+  importedBy: z.string(),
+  /** The reference values the policy pins (`snp.measurements`, …); empty only for TEST keys or an explicit opt-out. */
+  referenceValues: z.array(z.string()),
 });
 
 const FileDigest = z.strictObject({ name: z.string(), role: z.enum(['evidence', 'endorsement', 'test-anchor', 'tee-pubkey']), sha256: Hex64 });
@@ -73,21 +84,30 @@ const CeremonyState = z.enum(['open', 'challenged', 'appraised', 'approved', 're
 /** The release request custodians approve (ceremony.ts `ReleaseRequest`); its JCS SHA-256 is the fingerprint. */
 const ReleaseRequestSchema = z.strictObject({
   type: z.literal('custodian-release-request'),
+  version: z.literal(2),
   vault_id: z.string(),
+  vault_key_thumbprint: z.string(),
   ceremony_id: z.string(),
   key_id: z.string(),
   key_name: z.string(),
   key_fingerprint: z.string(),
+  policy: ReleasePolicySchema,
   policy_sha256: z.string(),
+  approvals_required: z.number().int(),
   nonce: z.string(),
+  hash_alg: HashAlg,
   /** The TEE's public JWK (EC: kty crv x y; RSA: kty n e). */
   tee_pubkey: z.record(z.string(), z.unknown()),
   tee_pubkey_thumbprint: z.string(),
   evidence: z.array(FileDigest),
   appraisal_sha256: z.string(),
   verdict: z.string(),
+  tolerated_warnings: z.array(z.string()),
   trust_anchor: AnchorLabel,
+  /** The vault machine's clock when the evidence was taken. */
   reference_time: z.string(),
+  /** Public JWK of the ceremony's receipt-signing key. */
+  receipt_key: z.record(z.string(), z.unknown()),
 });
 
 /** A ceremony as stored (ceremony.ts `Ceremony`), without the escrowed shares. Times RFC 3339 UTC. */
@@ -116,6 +136,7 @@ export const CeremonyView = z.strictObject({
       .optional(),
     request: ReleaseRequestSchema.optional(),
     request_sha256: z.string().optional(),
+    outputs: z.strictObject({ bundle: z.string(), receipt: z.string() }).optional(),
     released: z.strictObject({ at: z.string(), bundle_sha256: z.string(), receipt_sha256: z.string() }).optional(),
     end: z.strictObject({ at: z.string(), reason: z.string() }).optional(),
   }),
@@ -141,7 +162,7 @@ const ChainStatus = z.strictObject({
   firstBad: z.strictObject({ seq: z.number().int(), reason: z.string() }).optional(),
 });
 
-const Checkpoint = z.strictObject({ type: z.literal('custodian-audit-checkpoint'), origin: z.string(), size: z.number().int(), head_sha256: z.string(), time: z.string() });
+const Checkpoint = z.strictObject({ type: z.literal('custodian-audit-checkpoint'), origin: z.string(), size: z.number().int(), head_sha256: z.string(), time: z.string(), signer: z.string() });
 
 const Empty = z.strictObject({});
 const Ceremony = z.strictObject({ ceremony: CeremonyView });
@@ -149,11 +170,15 @@ const Ceremony = z.strictObject({ ceremony: CeremonyView });
 export const VAULT_CONTRACT = {
   /** The open vault, or null. The console has at most one vault open at a time. */
   'vault:status': { request: Empty, response: z.strictObject({ vault: VaultSummary.nullable() }) },
-  /** Opens the vault file at `path` (closing any other). InputError naming the file when it is not a vault. */
-  'vault:open': { request: z.strictObject({ path: Path }), response: z.strictObject({ vault: VaultSummary }) },
+  /**
+   * Opens the vault file at `path` (closing any other). InputError naming the file when it is not a
+   * vault; Refused('authentication') when its vault key is not pinned on this machine (the message
+   * gives the thumbprint) unless `vaultKey` is given and matches (it is then pinned).
+   */
+  'vault:open': { request: z.strictObject({ path: Path, vaultKey: z.string().max(64).optional() }), response: z.strictObject({ vault: VaultSummary }) },
   /**
    * Creates a vault at `path` (refused if the file exists) with the custodians and threshold M, each
-   * passphrase sealing that custodian's Shamir share (Argon2id 64 MiB, t=3), then opens it.
+   * passphrase sealing that custodian's own keys (Argon2id, RFC 9106 second recommendation), then opens it.
    */
   'vault:create': {
     request: z.strictObject({
@@ -165,14 +190,17 @@ export const VAULT_CONTRACT = {
   },
   'vault:close': { request: Empty, response: z.strictObject({ closed: z.boolean() }) },
   /** Every model key of the open vault (metadata and fingerprints only). */
-  'key:list': { request: Empty, response: z.strictObject({ keys: z.array(KeyView) }) },
+  'key:list': { request: Empty, response: z.strictObject({ keys: z.array(KeyView), altered: z.array(z.strictObject({ id: z.string(), name: z.string(), reason: z.string() })) }) },
   /**
    * Adds a model key: generated in main (`bits` 128 or 256) or imported by main from `path` (raw AES
    * key, JWK, PKCS#8 PEM), with a release policy document (fields of policy.ts; defaults filled in).
+   * `custodian`'s passphrase unlocks the key that signs the key record.
    */
   'key:add': {
     request: z.strictObject({
       name: Name,
+      custodian: Name,
+      passphrase: Passphrase,
       source: z.union([z.strictObject({ generate: z.union([z.literal(128), z.literal(256)]) }), z.strictObject({ importPath: Path })]),
       policy: z.record(z.string(), z.unknown()),
     }),
@@ -196,7 +224,7 @@ export const VAULT_CONTRACT = {
     request: z.strictObject({ id: z.string(), hashAlg: HashAlg, folder: Path }),
     response: z.strictObject({ ceremony: CeremonyView, file: z.string() }),
   },
-  /** Takes the workload's evidence, endorsements, TEST anchors and TEE public key (JWK file). */
+  /** Takes the workload's evidence, endorsements, TEST anchors and TEE public key (JWK file); appraised as of main's clock. */
   'ceremony:evidence': {
     request: z.strictObject({
       id: z.string(),
@@ -204,7 +232,6 @@ export const VAULT_CONTRACT = {
       endorsements: z.array(NamedFile).max(32),
       testAnchors: z.array(NamedFile).max(8),
       teePubkey: NamedFile,
-      referenceTime: Instant,
     }),
     response: Ceremony,
   },
@@ -243,7 +270,7 @@ export const VAULT_CONTRACT = {
     response: z.strictObject({ total: z.number().int(), matched: z.number().int(), entries: z.array(AuditEntrySchema), chain: ChainStatus, events: z.array(z.string()), actors: z.array(z.string()) }),
   },
   /**
-   * Exports the whole log with a checkpoint signed by the vault key (unsealed with one custodian's
+   * Exports the whole log with a checkpoint signed by one custodian's own key (unlocked with their
    * passphrase) to `<folder>/audit-<vault>-<seq>.json`.
    */
   'audit:export': {

@@ -6,7 +6,6 @@
  */
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Core } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
 import { readNamed, writeAtomic } from '../io/files.ts';
@@ -15,10 +14,11 @@ import { exportWithCustodian } from '../vault/audit-export.ts';
 import { parseTeePublicKey } from '../vault/binding.ts';
 import { abort, approve, challenge, listCeremonies, openCeremony, releaseToFiles, show, submitEvidence, type Ctx } from '../vault/ceremony.ts';
 import { jcsHash } from '../vault/crypto.ts';
-import { initVault, vaultInfo } from '../vault/custodians.ts';
-import { getMeta, openDb, SCHEMA_VERSION, type Db } from '../vault/db.ts';
+import { initVault, unlockCustodian, vaultInfo, type TrustedRoster } from '../vault/custodians.ts';
+import { SCHEMA_VERSION, type Db } from '../vault/db.ts';
 import { generateAesKey, listKeys, parseKeyFile, storeKey, type KeyRecord } from '../vault/keys.ts';
-import { checkAppraisalPolicy, parseReleasePolicy } from '../vault/policy.ts';
+import { openVault } from '../vault/open.ts';
+import { checkAppraisalPolicy, parseReleasePolicy, pinnedReferenceValues } from '../vault/policy.ts';
 import type { Channel, Response } from './contract.ts';
 import type { VAULT_CONTRACT } from './contract-vault.ts';
 import type { Handlers } from './dispatch.ts';
@@ -34,19 +34,23 @@ export interface VaultDeps {
 /** The key's public view: metadata, fingerprint, policy and its hash. */
 export function keyView(k: KeyRecord): Response<'key:list'>['keys'][number] {
   const { kind, bits, format, source, fingerprint, created_at } = k.meta;
-  return { id: k.id, name: k.name, kind, bits, format, source, fingerprint, createdAt: created_at, policy: k.policy, policySha256: jcsHash(k.policy) };
+  return {
+    id: k.id, name: k.name, kind, bits, format, source, fingerprint, createdAt: created_at, policy: k.policy, policySha256: jcsHash(k.policy),
+    importedBy: k.imported_by, referenceValues: k.policy.tee.flatMap((t) => pinnedReferenceValues(k.policy.appraisal_policy, t)),
+  };
 }
 
-async function summary(db: Db, path: string): Promise<Response<'vault:status'>['vault'] & object> {
-  const v = vaultInfo(db);
+function summary(db: Db, roster: TrustedRoster, path: string, warnings: string[]): Response<'vault:status'>['vault'] & object {
+  const v = vaultInfo(db, roster);
   return {
     path,
     vaultId: v.vaultId,
     schema: SCHEMA_VERSION,
     threshold: v.threshold,
-    createdAt: getMeta(db, 'created_at'),
+    createdAt: v.createdAt,
     custodians: v.custodians.map((c) => ({ name: c.name, kdf: { alg: c.kdf.alg, memoryKiB: c.kdf.memoryKiB, iterations: c.kdf.iterations, parallelism: c.kdf.parallelism } })),
-    signingKeyThumbprint: await calculateJwkThumbprint(v.signingPublicJwk as JWK),
+    vaultKeyThumbprint: v.vaultKeyThumbprint,
+    warnings,
   };
 }
 
@@ -75,32 +79,32 @@ function matches(e: AuditEntry, f: { event?: string; actor?: string; ceremony?: 
 
 /** The handlers of the vault room, holding the one open vault. `close()` closes it (on quit). */
 export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pick<Handlers, VaultChannel>; close(): void } {
-  let open: { db: Db; path: string } | null = null;
+  let open: { db: Db; roster: TrustedRoster; path: string; warnings: string[] } | null = null;
   const ctx = (): Ctx => {
     if (!open) throw new InputError('vault', 'vault', 'no vault is open: open or create one first');
-    return { db: open.db, actor };
+    return { db: open.db, roster: open.roster, actor };
   };
   const close = () => {
     open?.db.close();
     open = null;
   };
-  const use = async (path: string) => {
-    const db = openDb(path);
+  const use = async (path: string, vaultKey?: string) => {
+    const v = await openVault(path, { vaultKey });
     try {
-      const vault = await summary(db, path);
+      const vault = summary(v.db, v.roster, path, v.warnings);
       close();
-      open = { db, path };
+      open = { db: v.db, roster: v.roster, path, warnings: v.warnings };
       return { vault };
     } catch (e) {
-      db.close();
+      v.db.close();
       throw e;
     }
   };
   const ceremony = (id: string) => ({ ceremony: show(ctx(), id) });
 
   const handlers: Pick<Handlers, VaultChannel> = {
-    'vault:status': async () => ({ vault: open ? await summary(open.db, open.path) : null }),
-    'vault:open': ({ path }) => use(path),
+    'vault:status': async () => ({ vault: open ? summary(open.db, open.roster, open.path, open.warnings) : null }),
+    'vault:open': ({ path, vaultKey }) => use(path, vaultKey),
     'vault:create': async ({ path, threshold, custodians }) => {
       await initVault(path, custodians, { threshold, actor });
       return use(path);
@@ -110,22 +114,27 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
       close();
       return { closed: was };
     },
-    'key:list': async () => ({ keys: listKeys(ctx().db).map(keyView) }),
-    'key:add': async ({ name, source, policy }) => {
-      const { db } = ctx();
-      const v = vaultInfo(db);
-      const parsed = parseReleasePolicy(policy, 'release policy', v.threshold, v.custodians.length);
+    'key:list': async () => {
+      const { db, roster } = ctx();
+      const { keys, altered } = await listKeys(db, roster);
+      return { keys: keys.map(keyView), altered };
+    },
+    'key:add': async ({ name, custodian, passphrase, source, policy }) => {
+      const { db, roster } = ctx();
+      const parsed = parseReleasePolicy(policy, 'release policy', roster.threshold, roster.custodians.length);
       checkAppraisalPolicy(core, parsed.appraisal_policy, 'release policy');
       const material = 'generate' in source ? generateAesKey(source.generate) : parseKeyFile(readNamed(source.importPath, 'key file').bytes, source.importPath);
       try {
-        return { key: keyView(await storeKey(db, name, material, parsed, actor)) };
+        const importer = await unlockCustodian(db, roster, custodian, passphrase);
+        return { key: keyView(await storeKey(db, roster, name, material, parsed, importer, actor)) };
       } finally {
         material.bytes.fill(0);
       }
     },
     'ceremony:list': async () => {
-      const { db } = ctx();
-      const names = new Map(listKeys(db).map((k) => [k.id, k.name]));
+      const { db, roster } = ctx();
+      const { keys, altered } = await listKeys(db, roster);
+      const names = new Map<string, string>([...keys, ...altered].map((k) => [k.id, k.name]));
       return { ceremonies: listCeremonies(db).map((c) => ({ ...c, key_name: names.get(c.key_id) ?? c.key_id })) };
     },
     'ceremony:show': async ({ id }) => ceremony(id),
@@ -137,7 +146,7 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
       writeAtomic(file, `${JSON.stringify(c, null, 2)}\n`);
       return { ...ceremony(id), file };
     },
-    'ceremony:evidence': async ({ id, evidence, endorsements, testAnchors, teePubkey, referenceTime }) => {
+    'ceremony:evidence': async ({ id, evidence, endorsements, testAnchors, teePubkey }) => {
       let jwk: unknown;
       try {
         jwk = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(teePubkey.bytes));
@@ -145,13 +154,13 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
         throw new InputError(teePubkey.name, 'tee-pubkey', 'not a JSON Web Key (JSON text)');
       }
       const tee = { file: teePubkey, jwk: parseTeePublicKey(jwk, teePubkey.name) };
-      return { ceremony: await submitEvidence(ctx(), core, id, { evidence, endorsements, testAnchors, teePubkey: tee, referenceTime: new Date(referenceTime) }) };
+      return { ceremony: await submitEvidence(ctx(), core, id, { evidence, endorsements, testAnchors, teePubkey: tee }) };
     },
     'ceremony:approve': async ({ id, custodian, passphrase, requestSha256 }) => ({ ceremony: await approve(ctx(), id, custodian, passphrase, { requestSha256 }) }),
     'ceremony:release': async ({ id, folder }) => {
       const dir = outputFolder(folder);
       const files = { bundle: join(dir, `${id}-bundle.jwe.json`), receipt: join(dir, `${id}-receipt.jws`) };
-      const { again } = await releaseToFiles(ctx(), id, files);
+      const { again } = await releaseToFiles(ctx(), core, id, files);
       return { ...ceremony(id), bundleFile: files.bundle, receiptFile: files.receipt, again };
     },
     'ceremony:abort': async ({ id, reason }) => {
@@ -173,13 +182,14 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
     },
     'audit:export': async ({ custodian, passphrase, folder }) => {
       const dir = outputFolder(folder);
-      const { export: exp, checkpoint } = await exportWithCustodian(ctx().db, custodian, passphrase, actor);
+      const { db, roster } = ctx();
+      const { export: exp, checkpoint } = await exportWithCustodian(db, roster, custodian, passphrase, actor);
       const file = join(dir, `audit-${exp.vault_id}-${exp.entries.length}.json`);
       writeAtomic(file, `${JSON.stringify(exp, null, 2)}\n`);
       return { file, entries: exp.entries.length, checkpoint };
     },
     'audit:checkpoint': async ({ file }) => {
-      const { db } = ctx();
+      const { db, roster } = ctx();
       let exp: AuditExport;
       try {
         exp = JSON.parse(new TextDecoder().decode(file.bytes)) as AuditExport;
@@ -187,7 +197,7 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
         throw new InputError(basename(file.name), 'audit export', 'not JSON');
       }
       if (typeof exp?.checkpoint !== 'string') throw new InputError(basename(file.name), 'checkpoint', 'missing: not an audit export');
-      return { checkpoint: await checkAgainstCheckpoint(db, exp, vaultInfo(db).signingPublicJwk as JWK) };
+      return { checkpoint: await checkAgainstCheckpoint(db, roster, exp) };
     },
   };
   return { handlers, close };

@@ -15,8 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHIP_IDS, makeReport } from '../../fixtures/lib/profile.mjs';
-import { initPkijsEngine, loadOrCreateRsaKey } from '../../fixtures/lib/keys.mjs';
-import { buildCrl } from '../../fixtures/lib/pki.mjs';
+import { freshTestCrl } from '../../fixtures/lib/fresh-crl.mjs';
 import { expectedReportData, HASH_ALGS, type Challenge, type HashAlg, type TeePublicJwk } from '../vault/binding.ts';
 import type { EvidenceInput } from '../vault/ceremony.ts';
 import { InputError } from '../vault/errors.ts';
@@ -59,12 +58,7 @@ export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }
   const reportData = new Uint8Array(expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg));
   const { report } = makeReport(scalar, { chipId: CHIP_IDS.valid, reportData, policy: options.policy });
   const pem = (p: string) => readFileSync(join(FIXTURES, p), 'utf8');
-  initPkijsEngine();
-  const now = (options.now ?? new Date()).getTime();
-  const { der: crl } = await buildCrl({
-    arkKey: await loadOrCreateRsaKey(join(FIXTURES, 'keys'), 'ark'), thisUpdate: new Date(now - 60_000), nextUpdate: new Date(now + 7 * 86400_000),
-    revokedSerials: [], crlNumber: Math.floor(now / 1000),
-  });
+  const crl = await freshTestCrl(FIXTURES, options.now ?? new Date());
   return {
     files: {
       'report.bin': Buffer.from(report),

@@ -46,23 +46,25 @@ export function parseChallenge(text: string, file: string): { nonce: string; has
 /**
  * Makes the rehearsal evidence for `challenge`. `kty` selects the TEE key: EC (P-256, for
  * ECDH-ES+A256KW) or RSA (3072 bits, for RSA-OAEP-256). `options.policy` overrides the report's
- * guest POLICY (e.g. the fixtures' DEBUG_POLICY, to rehearse a refusal).
+ * guest POLICY (e.g. the fixtures' DEBUG_POLICY, to rehearse a refusal); `options.vcek: 'expired-vcek'`
+ * signs with the fixtures' VCEK that expired on 2021-01-01 (to rehearse a backdating attempt).
  */
-export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: { policy?: bigint; now?: Date } = {}): Promise<RehearsalFiles> {
+export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: { policy?: bigint; now?: Date; vcek?: 'valid' | 'expired-vcek' } = {}): Promise<RehearsalFiles> {
   const pair = kty === 'EC' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 3072 });
   const alg = kty === 'EC' ? 'ECDH-ES+A256KW' : 'RSA-OAEP-256';
   const teePrivateJwk = { ...pair.privateKey.export({ format: 'jwk' }), alg };
   const teePublicJwk = { ...pair.publicKey.export({ format: 'jwk' }), alg } as TeePublicJwk;
-  const vcek = createPrivateKey(readFileSync(join(FIXTURES, 'keys', 'vcek.pkcs8.pem'), 'utf8')).export({ format: 'jwk' });
+  const which = options.vcek ?? 'valid';
+  const vcek = createPrivateKey(readFileSync(join(FIXTURES, 'keys', which === 'valid' ? 'vcek.pkcs8.pem' : 'vcek-expired.pkcs8.pem'), 'utf8')).export({ format: 'jwk' });
   const scalar = new Uint8Array(Buffer.from(vcek.d!, 'base64url'));
   const reportData = new Uint8Array(expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg));
-  const { report } = makeReport(scalar, { chipId: CHIP_IDS.valid, reportData, policy: options.policy });
+  const { report } = makeReport(scalar, { chipId: CHIP_IDS[which], reportData, policy: options.policy });
   const pem = (p: string) => readFileSync(join(FIXTURES, p), 'utf8');
   const crl = await freshTestCrl(FIXTURES, options.now ?? new Date());
   return {
     files: {
       'report.bin': Buffer.from(report),
-      'chain.pem': pem('valid/vcek.pem') + pem('pki/cert_chain.pem'),
+      'chain.pem': pem(`${which}/vcek.pem`) + pem('pki/cert_chain.pem'),
       'crl.der': Buffer.from(crl),
       'test-anchor.pem': pem('pki/ark.pem'),
       'tee-pubkey.jwk': `${JSON.stringify(teePublicJwk, null, 2)}\n`,

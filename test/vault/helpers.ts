@@ -58,8 +58,8 @@ export async function newVault({ n = 3, m = 2, policy = {} as Record<string, unk
 }
 
 /** Rehearsal evidence for `challenge` as {@link EvidenceInput}, plus the TEE private key. */
-export async function evidenceFor(challenge: Challenge, opts: { kty?: 'EC' | 'RSA'; teePubkey?: TeePublicJwk; policy?: bigint; testAnchor?: boolean } = {}): Promise<{ input: EvidenceInput; r: RehearsalFiles }> {
-  const r = await rehearseSnp({ nonce: challenge.nonce, hashAlg: challenge['extra-params']['selected-hash-algorithm'] }, opts.kty ?? 'EC', { policy: opts.policy });
+export async function evidenceFor(challenge: Challenge, opts: { kty?: 'EC' | 'RSA'; teePubkey?: TeePublicJwk; policy?: bigint; testAnchor?: boolean; vcek?: 'valid' | 'expired-vcek' } = {}): Promise<{ input: EvidenceInput; r: RehearsalFiles }> {
+  const r = await rehearseSnp({ nonce: challenge.nonce, hashAlg: challenge['extra-params']['selected-hash-algorithm'] }, opts.kty ?? 'EC', { policy: opts.policy, vcek: opts.vcek });
   return { r, input: rehearsalEvidence(r, opts) };
 }
 

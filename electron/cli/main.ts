@@ -39,11 +39,15 @@ async function verify(argv: string[]): Promise<number> {
   return appraisal.verdict === 'contraindicated' ? 1 : 0;
 }
 
-/** Splits the global options (`--vault FILE`, `--actor NAME`) off the front of argv. */
+/** Splits the global options (`--vault FILE`, `--actor NAME`, `--allow-shared-vault`) off the front of argv. */
 function globals(argv: string[]): { g: Globals; rest: string[] } {
   const g: Globals = { actor: defaultActor() };
   let i = 0;
   for (; i < argv.length; i++) {
+    if (argv[i] === '--allow-shared-vault') {
+      g.allowSharedVault = true;
+      continue;
+    }
     const m = /^--(vault|actor)(?:=(.*))?$/.exec(argv[i]!);
     if (!m) break;
     const value = m[2] ?? argv[++i];

@@ -19,16 +19,22 @@ import { int, need, parseCommand as parse, parseRfc3339, UsageError } from './ar
 import { readJson, readNamed, writeAtomic } from '../io/files.ts';
 import { getPassphrase, passphraseFromFile, promptPassphrase } from './passphrase.ts';
 
-/** Options given before the command: `--vault FILE`, `--actor NAME` (the audit log's actor; default: the OS user). */
+/**
+ * Options given before the command: `--vault FILE`, `--actor NAME` (the audit log's actor; default: the
+ * OS user), `--allow-shared-vault` (open a vault file that other users can read or that another user
+ * owns, with a warning, instead of refusing it).
+ */
 export interface Globals {
   vault?: string;
   actor: string;
+  allowSharedVault?: boolean;
 }
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 function withDb<T>(g: Globals, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  const db: Db = openDb(need(g.vault, 'this command', '--vault FILE (before the command)'));
+  const db: Db = openDb(need(g.vault, 'this command', '--vault FILE (before the command)'), { allowShared: g.allowSharedVault ?? false });
+  for (const w of db.custodianWarnings ?? []) process.stderr.write(`custodian: warning: ${w}\n`);
   return fn({ db, actor: g.actor }).finally(() => db.close());
 }
 

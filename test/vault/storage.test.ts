@@ -1,6 +1,6 @@
 /** The vault file: enrolment, sealing, key import formats, tamper detection, schema versions, no plaintext on disk. */
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -146,6 +146,7 @@ describe('schema versions', () => {
 
   it('refuses a file that is not a vault', () => {
     const p = put(tmp(), 'not.db', 'hello, this is not SQLite at all'.repeat(10));
+    chmodSync(p, 0o600); // private, so the refusal is about the content (test/attacks/vault-files.test.ts covers the mode)
     expect(() => openDb(p)).toThrow(/not\.db: vault: not a Custodian vault/);
   });
 

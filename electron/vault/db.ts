@@ -121,13 +121,11 @@ export function probeVaultFile(path: string): { userVersion: number; application
   if (n < SQLITE_MAGIC.length || !header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
     throw new InputError(path, 'vault', 'not a Custodian vault: not a SQLite database (no "SQLite format 3" header)');
   }
-  // The header's own copies (offsets 60 and 68, big-endian) decide a foreign or uninitialised file
-  // without SQLite opening it at all: a read-only connection to a WAL-mode database would leave -wal
-  // and -shm files beside it. When they could be ours, SQLite's answer (which sees the WAL) decides.
-  const headerVersion = header.readInt32BE(60);
-  const headerAppId = header.readUInt32BE(68);
-  if (headerAppId !== 0 && headerAppId !== APPLICATION_ID) throw foreignApplication(path, headerAppId);
-  if (headerVersion === 0 && !existsSync(`${path}-wal`)) throw new InputError(path, 'schema version', '0: not an initialised Custodian vault');
+  // Without a -wal file the header's own copies (offsets 60 and 68, big-endian) are current, and they
+  // refuse a foreign, uninitialised or newer file before SQLite opens it at all: a read-only connection
+  // to a WAL-mode database would leave -wal and -shm files beside it. SQLite's answer (which sees a
+  // pending WAL) then decides for a file that could be ours.
+  if (!existsSync(`${path}-wal`)) checkVersions(path, header.readInt32BE(60), header.readUInt32BE(68));
   let userVersion: number;
   let applicationId: number;
   let ro: Database.Database | undefined;
@@ -140,16 +138,20 @@ export function probeVaultFile(path: string): { userVersion: number; application
   } finally {
     ro?.close();
   }
-  if (applicationId !== 0 && applicationId !== APPLICATION_ID) throw foreignApplication(path, applicationId);
+  checkVersions(path, userVersion, applicationId);
+  return { userVersion, applicationId };
+}
+
+/** Refuses another application's database, an uninitialised one, or a newer schema. */
+function checkVersions(path: string, userVersion: number, applicationId: number): void {
+  if (applicationId !== 0 && applicationId !== APPLICATION_ID) {
+    throw new InputError(path, 'application id', `0x${applicationId.toString(16).padStart(8, '0')}: a SQLite database of another application, not a Custodian vault`);
+  }
   if (userVersion === 0) throw new InputError(path, 'schema version', '0: not an initialised Custodian vault');
   if (userVersion > SCHEMA_VERSION) {
     throw new InputError(path, 'schema version', `${userVersion} is newer than this Custodian supports (${SCHEMA_VERSION}); use a newer Custodian`);
   }
-  return { userVersion, applicationId };
 }
-
-const foreignApplication = (path: string, id: number) =>
-  new InputError(path, 'application id', `0x${id.toString(16).padStart(8, '0')}: a SQLite database of another application, not a Custodian vault`);
 
 /** Creates `path` as a new empty file with mode 0600 (refused if anything, even a symlink, is there). */
 function createPrivateEmpty(path: string): void {

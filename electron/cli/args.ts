@@ -30,7 +30,8 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --at RFC3339    reference time for every validity check (default: now)
   --json          print the whole appraisal as JSON
 
-Key vault and release ceremony (global options before the command: --vault FILE, --actor NAME):
+Key vault and release ceremony (global options before the command: --vault FILE, --actor NAME,
+--allow-shared-vault to open a vault file other users can read or another user owns, with a warning):
   custodian --vault FILE vault init --custodian NAME:PASSPHRASE_FILE... --threshold M
                         [--argon2-memory-kib KIB] [--argon2-iterations N]
   custodian --vault FILE vault info

@@ -1,5 +1,6 @@
 /** File input and output for the CLI and the main process: errors name the file and its role; outputs are written atomically. */
-import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants as C, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { NamedBytes } from '../core/appraisal.ts';
 import { InputError } from '../core/errors.ts';
@@ -25,45 +26,85 @@ export function readJson(path: string, role: string): unknown {
 }
 
 /**
- * Writes `data` to `path` atomically and durably: a temporary file beside it, fsync, rename. `mode`
- * defaults to 0644 (0600 for secrets).
+ * Writes `data` to `path` atomically and durably: a temporary file `.<basename>.<16 random hex>.tmp`
+ * beside it, opened with `O_CREAT|O_EXCL|O_WRONLY|O_NOFOLLOW` and `mode` (so a file or symlink another
+ * local user planted at a guessed name is never opened or followed, and the name cannot be guessed),
+ * written, fsynced, then renamed over `path` (rename replaces a symlink at `path`, never follows it).
+ * On any failure the temporary file is closed and removed and `path` is left as it was.
+ *
+ * @param mode permission bits of the new file before the umask: 0644 by default; **0600 for secrets**
+ *   (an unwrapped key, a release bundle, a TEE private key)
+ * @throws InputError(path, 'output', "cannot write (ERRNO)") when the file cannot be created, written or renamed
  */
 export function writeAtomic(path: string, data: Uint8Array | string, mode = 0o644): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  let fd: number;
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+  let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'w', mode);
+    fd = openSync(tmp, C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, mode);
   } catch (e) {
     throw new InputError(path, 'output', `cannot write (${(e as NodeJS.ErrnoException).code})`);
   }
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);
-  } finally {
     closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not there */
+    }
+    throw new InputError(path, 'output', `cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  renameSync(tmp, path);
 }
 
-/** Provisional (replaced by the issue-files branch): removes leftover temp files of writes to `path`; returns how many. */
+/** Matches the temporary names {@link writeAtomic} gives for `base`. */
+const tempNameOf = (base: string) => {
+  const escaped = base.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
+  return new RegExp('^\\.' + escaped + '\\.[0-9a-f]{16}\\.tmp$');
+};
+
+/**
+ * Removes the temporary files that an interrupted {@link writeAtomic} of `path` left beside it
+ * (`.<basename>.<16 hex>.tmp`): only regular files (lstat: never a symlink's target) owned by this
+ * process's effective uid. Call it when no other writer of `path` can be running (e.g. under the vault's
+ * write lock), since a concurrent writeAtomic's temporary file would be removed too.
+ *
+ * @returns how many files were removed (0 when the directory does not exist)
+ * @throws InputError(directory, 'output directory', "cannot list (ERRNO)") when the directory cannot be read
+ */
 export function sweepTempFiles(path: string): number {
   const dir = dirname(path);
-  const prefix = `.${basename(path)}.`;
-  let n = 0;
+  const re = tempNameOf(basename(path));
   let names: string[];
   try {
     names = readdirSync(dir);
-  } catch {
-    return 0;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw new InputError(dir, 'output directory', `cannot list (${(e as NodeJS.ErrnoException).code})`);
   }
+  let removed = 0;
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    if (!re.test(name)) continue;
     const p = join(dir, name);
-    const st = lstatSync(p);
-    if (st.isFile() && st.uid === (process.geteuid?.() ?? 0)) {
-      rmSync(p, { force: true });
-      n++;
+    try {
+      const st = lstatSync(p);
+      if (!st.isFile() || st.uid !== process.geteuid!()) continue;
+      unlinkSync(p);
+      removed++;
+    } catch {
+      /* vanished meanwhile */
     }
   }
-  return n;
+  return removed;
 }

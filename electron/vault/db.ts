@@ -12,11 +12,16 @@
  * - `ceremonies`, `approvals`: the release state machine (ceremony.ts)
  * - `audit`: the append-only hash chain (audit.ts); triggers refuse UPDATE and DELETE
  */
-import { existsSync } from 'node:fs';
+import { closeSync, constants as C, existsSync, fchmodSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { checkPrivateFile } from '../io/private-fs.ts';
 import { InputError } from './errors.ts';
 
-export type Db = Database.Database;
+/**
+ * An open vault. `custodianWarnings` holds what {@link openDb} accepted only because of `allowShared`
+ * (a group/world-accessible or foreign-owned vault or journal): the caller shows each sentence.
+ */
+export type Db = Database.Database & { custodianWarnings?: string[] };
 
 /**
  * Migration N (1-based) is `MIGRATIONS[N-1]`; never edit a released one, append a new one. Schema 1
@@ -101,28 +106,161 @@ export const RETIRED: Record<number, string> = {
   1: 'was written by Custodian 0.1, whose approval escrow could expose every custodian\'s long-term share; it is not migrated: create a new vault and import the keys again',
 };
 
-/** `PRAGMA application_id` of a Custodian vault ("CUST"). */
-export const APPLICATION_ID = 0x43555354;
 
 /** The schema version this build writes and understands. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** `PRAGMA application_id` of a Custodian vault ("CUST"), set by the schema that introduces it. */
+export const APPLICATION_ID = 0x43555354;
+
+/** The 16-byte magic string at the start of every SQLite 3 database file. */
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
 /**
- * Opens the vault at `path`. `create: true` creates a new file (refused if one exists); otherwise the
- * file must exist. Applies pending migrations, each in one transaction. Throws {@link InputError}
- * naming the file for a missing file, a non-SQLite file, or a schema newer than {@link SCHEMA_VERSION}.
+ * Looks at `path` without writing a byte (no journal mode, no schema, no pragma that writes): checks
+ * that it is a non-empty SQLite 3 database (header magic) whose header's application id and schema
+ * version could be a Custodian vault's, then opens it read-only (`readonly: true, fileMustExist: true`)
+ * and reads `PRAGMA user_version` and `PRAGMA application_id` (which see a pending WAL).
+ *
+ * @returns the schema version (`user_version`) and the application id of the file
+ * @throws InputError(path, 'vault' | 'schema version' | 'application id', reason) naming the file when it
+ *   cannot be read, is empty, is not SQLite, is a SQLite database of another application (application_id
+ *   neither 0 nor {@link APPLICATION_ID}), has user_version 0 ("0: not an initialised Custodian vault"),
+ *   or a schema newer than {@link SCHEMA_VERSION}
  */
-export function openDb(path: string, { create = false, allowShared = false } = {}): Db {
-  void allowShared; // provisional: the issue-files branch checks the file's owner and mode
-  if (create && existsSync(path)) throw new InputError(path, 'vault', 'already exists; refusing to overwrite a vault');
-  if (!create && !existsSync(path)) throw new InputError(path, 'vault', 'no such file (create one with `vault init`)');
+export function probeVaultFile(path: string): { userVersion: number; applicationId: number } {
+  const header = Buffer.alloc(100);
+  let n = 0;
+  let fd: number;
+  try {
+    fd = openSync(path, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(path, 'vault', code === 'ENOENT' ? 'no such file (create one with `vault init`)' : `cannot read (${code})`);
+  }
+  try {
+    for (let r = -1; r !== 0 && n < header.length; n += r) r = readSync(fd, header, n, header.length - n, n);
+  } catch (e) {
+    throw new InputError(path, 'vault', `cannot read (${(e as NodeJS.ErrnoException).code})`);
+  } finally {
+    closeSync(fd);
+  }
+  if (n === 0) throw new InputError(path, 'vault', 'not a Custodian vault: the file is empty (create a vault with `vault init` at a path where no file exists)');
+  if (n < SQLITE_MAGIC.length || !header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
+    throw new InputError(path, 'vault', 'not a Custodian vault: not a SQLite database (no "SQLite format 3" header)');
+  }
+  // Without a -wal file the header's own copies (offsets 60 and 68, big-endian) are current, and they
+  // refuse a foreign, uninitialised or newer file before SQLite opens it at all: a read-only connection
+  // to a WAL-mode database would leave -wal and -shm files beside it. SQLite's answer (which sees a
+  // pending WAL) then decides for a file that could be ours.
+  if (!existsSync(`${path}-wal`)) checkVersions(path, header.readInt32BE(60), header.readUInt32BE(68));
+  let userVersion: number;
+  let applicationId: number;
+  let ro: Database.Database | undefined;
+  try {
+    ro = new Database(path, { readonly: true, fileMustExist: true });
+    userVersion = ro.pragma('user_version', { simple: true }) as number;
+    applicationId = (ro.pragma('application_id', { simple: true }) as number) >>> 0;
+  } catch (e) {
+    throw new InputError(path, 'vault', `not a Custodian vault: ${(e as Error).message}`);
+  } finally {
+    ro?.close();
+  }
+  checkVersions(path, userVersion, applicationId);
+  return { userVersion, applicationId };
+}
+
+/** Refuses another application's database, an uninitialised one, or a newer schema. */
+function checkVersions(path: string, userVersion: number, applicationId: number): void {
+  if (applicationId !== 0 && applicationId !== APPLICATION_ID) {
+    throw new InputError(path, 'application id', `0x${applicationId.toString(16).padStart(8, '0')}: a SQLite database of another application, not a Custodian vault`);
+  }
+  if (userVersion === 0) throw new InputError(path, 'schema version', '0: not an initialised Custodian vault');
+  if (RETIRED[userVersion]) throw new InputError(path, 'schema version', `${userVersion}: this vault ${RETIRED[userVersion]}`);
+  if (userVersion > SCHEMA_VERSION) {
+    throw new InputError(path, 'schema version', `${userVersion} is newer than this Custodian supports (${SCHEMA_VERSION}); use a newer Custodian`);
+  }
+}
+
+/** Creates `path` as a new empty file with mode 0600 (refused if anything, even a symlink, is there). */
+function createPrivateEmpty(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ELOOP') throw new InputError(path, 'vault', 'already exists; refusing to overwrite a vault');
+    throw new InputError(path, 'vault', `cannot create (${code})`);
+  }
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Checks that the vault and its `-wal`/`-shm` journals (when present) are private to this user; returns
+ * the warnings `allowShared` turned refusals into.
+ */
+function checkVaultFiles(path: string, allowShared: boolean): string[] {
+  const warnings: string[] = [];
+  try {
+    const w = checkPrivateFile(path, { role: 'vault', allowShared });
+    if (w) warnings.push(w);
+  } catch (e) {
+    if (e instanceof InputError && e.detail === 'no such file') throw new InputError(path, 'vault', 'no such file (create one with `vault init`)');
+    throw e;
+  }
+  for (const journal of [`${path}-wal`, `${path}-shm`]) {
+    if (!existsSync(journal)) continue;
+    try {
+      const w = checkPrivateFile(journal, { role: 'vault journal', allowShared });
+      if (w) warnings.push(w);
+    } catch (e) {
+      // Another process closing the vault may remove its journal between the two looks: that is fine.
+      if (!(e instanceof InputError && e.detail === 'no such file')) throw e;
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Opens the vault at `path`.
+ *
+ * - `create: true`: creates a new file, refused if anything exists at `path`. The file is created empty
+ *   with `O_CREAT|O_EXCL|O_NOFOLLOW` and mode 0600 before SQLite opens it, so the database and its
+ *   `-wal`/`-shm` (to which SQLite gives the main file's mode) are readable only by their owner.
+ * - otherwise the file must exist, be a regular file (not a symlink) owned by this user with no group or
+ *   other permission bits — and so must `-wal`/`-shm` when present — unless `allowShared`, which opens
+ *   it anyway and records a warning sentence per file in `db.custodianWarnings` (the caller shows them).
+ *   Before any write (WAL mode, migrations), {@link probeVaultFile} checks it read-only, so an empty,
+ *   foreign or newer file is refused without being modified.
+ *
+ * Then sets WAL and `synchronous=FULL` and applies pending migrations, each in one transaction.
+ *
+ * @returns the open database; `db.custodianWarnings` is always set (empty when nothing was tolerated)
+ * @throws InputError naming the file for a missing file, an existing one with `create`, a symlink, a
+ *   shared or foreign-owned file without `allowShared` (naming its mode or owner), an empty file, a
+ *   non-SQLite file, another application's SQLite database, an uninitialised one (user_version 0), or a
+ *   schema newer than {@link SCHEMA_VERSION}
+ */
+export function openDb(path: string, { create = false, allowShared = false }: { create?: boolean; allowShared?: boolean } = {}): Db {
+  let warnings: string[] = [];
+  if (create) {
+    createPrivateEmpty(path);
+  } else {
+    warnings = checkVaultFiles(path, allowShared);
+    probeVaultFile(path);
+  }
   let db: Db;
   try {
-    db = new Database(path);
+    db = new Database(path, { fileMustExist: true });
     db.pragma('journal_mode = WAL');
   } catch (e) {
     throw new InputError(path, 'vault', `not a Custodian vault: ${(e as Error).message}`);
   }
+  db.custodianWarnings = warnings;
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 10000');
@@ -134,10 +272,6 @@ export function openDb(path: string, { create = false, allowShared = false } = {
   if (!create && version === 0) {
     db.close();
     throw new InputError(path, 'schema version', '0: not an initialised Custodian vault');
-  }
-  if (RETIRED[version]) {
-    db.close();
-    throw new InputError(path, 'schema version', `${version}: this vault ${RETIRED[version]}`);
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
     if (MIGRATIONS[v] === null) continue;

@@ -1,6 +1,6 @@
 /** The vault file: enrolment, sealing, key import formats, tamper detection, schema versions, no plaintext on disk. */
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -144,8 +144,21 @@ describe('schema versions', () => {
     expect((e as Error).message).toBe(`${v.path}: schema version: ${SCHEMA_VERSION + 1} is newer than this Custodian supports (${SCHEMA_VERSION}); use a newer Custodian`);
   });
 
+  it('sees a newer schema that is still only in the -wal (the file header is stale), without changing the vault', async () => {
+    const v = await newVault();
+    const writer = new Database(v.path);
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    const header = readFileSync(v.path).readInt32BE(60);
+    expect(header).toBe(SCHEMA_VERSION); // not checkpointed: the header still says the old version
+    expect(() => openDb(v.path)).toThrow(`${v.path}: schema version: ${SCHEMA_VERSION + 1} is newer than this Custodian supports (${SCHEMA_VERSION}); use a newer Custodian`);
+    writer.close();
+    v.db.close();
+  });
+
   it('refuses a file that is not a vault', () => {
     const p = put(tmp(), 'not.db', 'hello, this is not SQLite at all'.repeat(10));
+    chmodSync(p, 0o600); // private, so the refusal is about the content (test/attacks/vault-files.test.ts covers the mode)
     expect(() => openDb(p)).toThrow(/not\.db: vault: not a Custodian vault/);
   });
 

@@ -30,7 +30,8 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --at RFC3339    reference time for every validity check (default: now)
   --json          print the whole appraisal as JSON
 
-Key vault and release ceremony (global options before the command: --vault FILE, --actor NAME):
+Key vault and release ceremony (global options before the command: --vault FILE, --actor LABEL;
+  the audit log names the OS user running the command, and LABEL only as an unverified note beside it):
   custodian --vault FILE vault init --custodian NAME:PASSPHRASE_FILE... --threshold M
                         [--argon2-memory-kib KIB] [--argon2-iterations N]
   custodian --vault FILE vault info

@@ -10,7 +10,7 @@ import { Refused } from '../vault/errors.ts';
 import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
 import { readJson, readNamed } from '../io/files.ts';
 import { renderText } from './render.ts';
-import { defaultActor } from '../io/actor.ts';
+import { auditActor } from '../io/actor.ts';
 import { runVaultCommand, type Globals } from './vault.ts';
 import { rehearseCmd, unwrapCmd } from './workload.ts';
 
@@ -39,18 +39,30 @@ async function verify(argv: string[]): Promise<number> {
   return appraisal.verdict === 'contraindicated' ? 1 : 0;
 }
 
-/** Splits the global options (`--vault FILE`, `--actor NAME`) off the front of argv. */
+/**
+ * Splits the global options (`--vault FILE`, `--actor LABEL`) off the front of argv. The audit actor is
+ * always the OS account running the CLI; `--actor LABEL` only adds a label marked unverified
+ * (electron/io/actor.ts), so a free label can never stand in for who ran the step.
+ */
 function globals(argv: string[]): { g: Globals; rest: string[] } {
-  const g: Globals = { actor: defaultActor() };
+  let vault: string | undefined;
+  let label: string | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
     const m = /^--(vault|actor)(?:=(.*))?$/.exec(argv[i]!);
     if (!m) break;
     const value = m[2] ?? argv[++i];
     if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
-    g[m[1] as 'vault' | 'actor'] = value;
+    if (m[1] === 'vault') vault = value;
+    else label = value;
   }
-  return { g, rest: argv.slice(i) };
+  let actor: string;
+  try {
+    actor = auditActor(label);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { g: { vault, actor }, rest: argv.slice(i) };
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

@@ -24,8 +24,6 @@ afterAll(() => rmSync(escrowDir, { recursive: true, force: true }));
 
 export { NAMES, passphraseOf } from './names.ts';
 import { NAMES, passphraseOf } from './names.ts';
-/** Argon2id for tests: 64 MiB (the minimum) and one pass, to keep the suite quick. */
-export const TEST_ARGON2 = { iterations: 1 };
 
 export interface TestVault {
   dir: string;
@@ -42,7 +40,7 @@ export async function newVault({ n = 3, m = 2, policy = {} as Record<string, unk
   const dir = tmp();
   const path = join(dir, 'vault.db');
   const names = NAMES.slice(0, n);
-  await initVault(path, names.map((name) => ({ name, passphrase: passphraseOf(name) })), { threshold: m, argon2: TEST_ARGON2 });
+  await initVault(path, names.map((name) => ({ name, passphrase: passphraseOf(name) })), { threshold: m });
   const db = openDb(path);
   const keyBytes = random(32);
   const key = await storeKey(db, 'model', { format: 'raw', bytes: Buffer.from(keyBytes), source: 'raw' }, parseReleasePolicy({ allow_test_anchor: true, ...policy }, 'test', m, n), 'test');

@@ -58,7 +58,7 @@ describe('vault room over IPC', () => {
 
   it('shows the vault: threshold, custodians with their Argon2id parameters, schema', async () => {
     const { vault } = await call('vault:status', {});
-    expect(vault).toMatchObject({ path, threshold: 2, custodians: names.map((name) => ({ name, kdf: { alg: 'argon2id', memoryKiB: 65536, iterations: 3, parallelism: 1 } })) });
+    expect(vault).toMatchObject({ path, threshold: 2, custodians: names.map((name) => ({ name, kdf: { alg: 'argon2id', memoryKiB: 65536, iterations: 3, parallelism: 4 } })) });
     expect(vault!.vaultId).toMatch(/^v_[0-9a-f]{16}$/);
   });
 

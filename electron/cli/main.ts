@@ -11,6 +11,7 @@ import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
 import { readJson, readNamed } from '../io/files.ts';
 import { renderText } from './render.ts';
 import { auditActor } from '../io/actor.ts';
+import { disableCoreDumps } from '../io/no-core-dumps.ts';
 import { runVaultCommand, type Globals } from './vault.ts';
 import { rehearseCmd, unwrapCmd } from './workload.ts';
 
@@ -69,6 +70,9 @@ function globals(argv: string[]): { g: Globals; rest: string[] } {
 export async function main(argv: string[]): Promise<number> {
   try {
     const { g, rest: [command, ...rest] } = globals(argv);
+    // Passphrases, shares, model keys and TEE private keys: no core file. A no-op when started through
+    // bin/custodian (which runs `ulimit -c 0`); otherwise prlimit on this process.
+    if (command !== 'verify') disableCoreDumps();
     if (command === 'verify') return await verify(rest);
     if (command === 'vault' || command === 'key' || command === 'ceremony' || command === 'audit') return await runVaultCommand(g, command, rest);
     if (command === 'unwrap') return await unwrapCmd(rest);

@@ -37,7 +37,7 @@ for (let i = 0; i < 5; i++) {
 
 const names = ['alice', 'bob', 'carol'];
 const path = join(dir, 'vault.db');
-await initVault(path, names.map((name) => ({ name, passphrase: `passphrase of ${name}` })), { threshold: 2 });
+await initVault(path, names.map((name) => ({ name, passphrase: `correct horse battery ${name}` })), { threshold: 2 });
 const db = openDb(path);
 const ctx = { db, actor: 'bench' };
 const core = await loadCore();
@@ -58,7 +58,7 @@ for (let i = 0; i < RUNS + 1; i++) {
   const r = rehearseSnp({ nonce: ch.nonce, hashAlg: ch['extra-params']['selected-hash-algorithm'] });
   const input = rehearsalEvidence(r);
   await time('evidence', () => submitEvidence(ctx, core, cid, input));
-  for (const n of ['alice', 'bob']) await time('approvals', () => approve(ctx, cid, n, `passphrase of ${n}`));
+  for (const n of ['alice', 'bob']) await time('approvals', () => approve(ctx, cid, n, `correct horse battery ${n}`));
   await time('release', () => release(ctx, cid));
   await time('close', () => closeReleased(ctx, cid, { bundle: 'b', receipt: 'r' }));
   if (i === 0) continue; // warm-up

@@ -26,16 +26,16 @@ describe('vault init', () => {
     ['M > N', 3, 2, /1 ≤ M ≤ N = 2/],
     ['M = 0', 0, 2, /1 ≤ M ≤ N/],
   ])('refuses %s', async (_w, m, n, msg) => {
-    await expect(initVault(join(tmp(), 'v.db'), ['a1', 'b1'].slice(0, n).map((name) => ({ name, passphrase: 'long enough' })), { threshold: m })).rejects.toThrow(msg);
+    await expect(initVault(join(tmp(), 'v.db'), ['a1', 'b1'].slice(0, n).map((name) => ({ name, passphrase: passphraseOf(name) })), { threshold: m })).rejects.toThrow(msg);
   });
 
   it('refuses duplicate names, short passphrases, Argon2id below 64 MiB and overwriting a vault', async () => {
     const path = join(tmp(), 'v.db');
-    await expect(initVault(path, [{ name: 'a', passphrase: 'long enough' }, { name: 'a', passphrase: 'long enough' }], { threshold: 1 })).rejects.toThrow(/enrolled twice/);
+    await expect(initVault(path, [{ name: 'a', passphrase: passphraseOf('a') }, { name: 'a', passphrase: passphraseOf('a') }], { threshold: 1 })).rejects.toThrow(/enrolled twice/);
     await expect(initVault(path, [{ name: 'a', passphrase: 'short' }], { threshold: 1 })).rejects.toThrow(/shorter than 8/);
-    await expect(initVault(path, [{ name: 'a', passphrase: 'long enough' }], { threshold: 1, argon2: { memoryKiB: 32768 } })).rejects.toThrow(/at least 65536 KiB/);
-    await initVault(path, [{ name: 'a', passphrase: 'long enough' }], { threshold: 1 });
-    await expect(initVault(path, [{ name: 'a', passphrase: 'long enough' }], { threshold: 1 })).rejects.toThrow(/already exists/);
+    await expect(initVault(path, [{ name: 'a', passphrase: passphraseOf('a') }], { threshold: 1, argon2: { memoryKiB: 32768 } })).rejects.toThrow(/at least 65536 KiB/);
+    await initVault(path, [{ name: 'a', passphrase: passphraseOf('a') }], { threshold: 1 });
+    await expect(initVault(path, [{ name: 'a', passphrase: passphraseOf('a') }], { threshold: 1 })).rejects.toThrow(/already exists/);
   });
 
   it('stores Argon2id parameters per custodian, and any M shares recover the master key (checked by the check value)', async () => {

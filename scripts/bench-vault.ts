@@ -38,7 +38,7 @@ for (let i = 0; i < 5; i++) {
 
 const names = ['alice', 'bob', 'carol'];
 const path = join(dir, 'vault.db');
-await initVault(path, names.map((name) => ({ name, passphrase: `passphrase of ${name}` })), { threshold: 2 });
+await initVault(path, names.map((name) => ({ name, passphrase: `correct horse battery ${name}` })), { threshold: 2 });
 const { db, roster } = await openVault(path);
 const ctx = { db, roster, actor: 'bench' };
 const core = await loadCore();
@@ -61,7 +61,7 @@ for (let i = 0; i < RUNS + 1; i++) {
   const input = rehearsalEvidence(r);
   await time('evidence', () => submitEvidence(ctx, core, cid, input));
   const { data } = await time('show', async () => show(ctx, cid));
-  for (const n of ['alice', 'bob']) await time('approvals', () => approve(ctx, cid, n, `passphrase of ${n}`, { requestSha256: data.request_sha256! }));
+  for (const n of ['alice', 'bob']) await time('approvals', () => approve(ctx, cid, n, `correct horse battery ${n}`, { requestSha256: data.request_sha256! }));
   await time('release', () => release(ctx, core, cid));
   await time('close', () => closeReleased(ctx, cid, { bundle: 'b', receipt: 'r' }));
   if (i === 0) continue; // warm-up

@@ -30,8 +30,10 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --at RFC3339    reference time for every validity check (default: now)
   --json          print the whole appraisal as JSON
 
-Key vault and release ceremony (global options before the command: --vault FILE, --actor NAME,
---allow-shared-vault to open a vault file other users can read or another user owns, with a warning):
+Key vault and release ceremony (global options before the command: --vault FILE, --actor LABEL;
+  the audit log names the OS user running the command, and LABEL only as an unverified note beside it;
+  --allow-shared-vault to open a vault file other users can read, with a warning; --vault-key THUMBPRINT
+  to trust a vault not yet known on this machine):
   custodian --vault FILE vault init --custodian NAME:PASSPHRASE_FILE... --threshold M
                         [--argon2-memory-kib KIB] [--argon2-iterations N]
   custodian --vault FILE vault info

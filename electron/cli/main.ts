@@ -10,7 +10,8 @@ import { Refused } from '../vault/errors.ts';
 import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
 import { readJson, readNamed } from '../io/files.ts';
 import { renderText } from './render.ts';
-import { defaultActor } from '../io/actor.ts';
+import { auditActor } from '../io/actor.ts';
+import { disableCoreDumps } from '../io/no-core-dumps.ts';
 import { runVaultCommand, type Globals } from './vault.ts';
 import { rehearseCmd, unwrapCmd } from './workload.ts';
 
@@ -39,9 +40,15 @@ async function verify(argv: string[]): Promise<number> {
   return appraisal.verdict === 'contraindicated' ? 1 : 0;
 }
 
-/** Splits the global options (`--vault FILE`, `--actor NAME`, `--vault-key THUMBPRINT`, `--allow-shared-vault`) off the front of argv. */
+/**
+ * Splits the global options (`--vault FILE`, `--actor LABEL`, `--vault-key THUMBPRINT`,
+ * `--allow-shared-vault`) off the front of argv. The audit actor is always the OS account running the
+ * CLI; `--actor LABEL` only adds a label marked unverified (electron/io/actor.ts), so a free label can
+ * never stand in for who ran the step.
+ */
 function globals(argv: string[]): { g: Globals; rest: string[] } {
-  const g: Globals = { actor: defaultActor() };
+  const g: Omit<Globals, 'actor'> = {};
+  let label: string | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
     if (argv[i] === '--allow-shared-vault') {
@@ -52,16 +59,26 @@ function globals(argv: string[]): { g: Globals; rest: string[] } {
     if (!m) break;
     const value = m[2] ?? argv[++i];
     if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
-    if (m[1] === 'vault-key') g.vaultKey = value;
-    else g[m[1] as 'vault' | 'actor'] = value;
+    if (m[1] === 'vault') g.vault = value;
+    else if (m[1] === 'vault-key') g.vaultKey = value;
+    else label = value;
   }
-  return { g, rest: argv.slice(i) };
+  let actor: string;
+  try {
+    actor = auditActor(label);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { g: { ...g, actor }, rest: argv.slice(i) };
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
     const { g, rest: [command, ...rest] } = globals(argv);
+    // Passphrases, shares, model keys and TEE private keys: no core file. A no-op when started through
+    // bin/custodian (which runs `ulimit -c 0`); otherwise prlimit on this process.
+    if (command !== 'verify') disableCoreDumps();
     if (command === 'verify') return await verify(rest);
     if (command === 'vault' || command === 'key' || command === 'ceremony' || command === 'audit' || command === 'receipt') return await runVaultCommand(g, command, rest);
     if (command === 'unwrap') return await unwrapCmd(rest);

@@ -71,7 +71,7 @@ async function vaultCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
         passphrase = await promptPassphrase(`New passphrase for ${name}: `);
         if ((await promptPassphrase(`Repeat the passphrase for ${name}: `)) !== passphrase) throw new UsageError(`the two passphrases for ${name} differ`);
       } else {
-        passphrase = passphraseFromFile(spec.slice(i + 1));
+        passphrase = passphraseFromFile(spec.slice(i + 1), { who: name, option: `--custodian ${name}:FILE` });
       }
       custodians.push({ name, passphrase });
     }

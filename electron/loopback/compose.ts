@@ -7,16 +7,23 @@ import { loadCore } from '../core/core.ts';
 import { BatchJobs } from '../batch/jobs.ts';
 import { createDispatcher } from '../ipc/dispatch.ts';
 import { createHandlers } from '../ipc/handlers.ts';
-import { defaultActor } from '../io/actor.ts';
+import { auditActor } from '../io/actor.ts';
 import { startLoopbackHost, type LoopbackHost } from './host.ts';
+import { confineDispatch, resolveRoots } from './roots.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-/** Starts a loopback console host serving `rendererDir` (the built out/renderer). */
-export async function startConsoleHost(options: { rendererDir: string; port?: number; threads?: number }): Promise<LoopbackHost> {
+/**
+ * Starts a loopback console host serving `rendererDir` (the built out/renderer). `roots`: the folders
+ * whose files the console may open or write (./roots.ts; default: the working directory); InputError
+ * when one does not exist. `actorLabel`: an optional unverified label beside the OS user in the audit log.
+ */
+export async function startConsoleHost(options: { rendererDir: string; port?: number; threads?: number; roots?: string[]; actorLabel?: string }): Promise<LoopbackHost & { roots: string[] }> {
+  const roots = resolveRoots(options.roots ?? [process.cwd()]);
+  const actor = auditActor(options.actorLabel);
   const core = await loadCore();
   const batch = new BatchJobs({ workerUrl: new URL('../batch/worker.ts', import.meta.url), threads: options.threads });
-  const handlers = createHandlers({ core, batch, version: pkg.version, shell: 'loopback', actor: defaultActor() });
-  const host = await startLoopbackHost({ rendererDir: options.rendererDir, dispatch: createDispatcher(handlers.handlers), port: options.port });
-  return { ...host, close: () => host.close().finally(handlers.close) };
+  const handlers = createHandlers({ core, batch, version: pkg.version, shell: 'loopback', actor });
+  const host = await startLoopbackHost({ rendererDir: options.rendererDir, dispatch: confineDispatch(createDispatcher(handlers.handlers), roots), port: options.port });
+  return { ...host, roots, close: () => host.close().finally(handlers.close) };
 }

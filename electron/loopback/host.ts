@@ -7,7 +7,10 @@
  * - a random 256-bit token is made per start; every `/ipc/*` call must carry it in the
  *   `X-Custodian-Token` header (a header, not a cookie, so another page cannot ride on it);
  * - the `Host` header must be this exact loopback address (defeats DNS rebinding);
- * - static files carry the app's CSP, except `connect-src 'self'` so the bridge can reach `/ipc`.
+ * - static files carry the app's CSP, except `connect-src 'self'` so the bridge can reach `/ipc`;
+ * - a request URL with a malformed percent-encoding is 400 (never a 500 or a crash);
+ * - path-taking channels are confined to the folders chosen at start: see ./roots.ts (the caller
+ *   passes a confined dispatcher).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -55,6 +58,16 @@ async function body(req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** True when `url` decodes (every `%` starts a valid escape of UTF-8). */
+function decodable(url: string): boolean {
+  try {
+    decodeURIComponent(url);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function send(res: ServerResponse, status: number, type: string, data: string | Buffer): void {
@@ -108,6 +121,7 @@ export async function startLoopbackHost(options: { rendererDir: string; dispatch
 
   const server: Server = createServer((req, res) => {
     if (req.headers.host !== origin.slice('http://'.length)) return send(res, 421, 'text/plain', 'wrong Host');
+    if (!decodable(req.url ?? '/')) return send(res, 400, 'text/plain', 'malformed percent-encoding in the request URL');
     const isIpc = (req.url ?? '/').startsWith('/ipc/');
     if (!isIpc && req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
     (isIpc ? serveIpc(req, res) : serveStatic(req, res)).catch((e: unknown) => {

@@ -25,12 +25,17 @@ import { BatchJobs } from '../batch/jobs';
 import { createDispatcher } from '../ipc/dispatch';
 import { createHandlers } from '../ipc/handlers';
 import { defaultActor } from '../io/actor';
+import { disableCoreDumps } from '../io/no-core-dumps';
 import { registerIpc } from './ipc';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Built renderer (out/renderer) and preload (out/preload), relative to out/main. */
 const RENDERER_DIR = path.join(here, '../renderer');
 const PRELOAD_PATH = path.join(here, '../preload/index.cjs');
+
+// The main process unseals shares with custodians' passphrases: no core file may hold them.
+const coreDumps = disableCoreDumps();
+if (!coreDumps.rlimitZero) console.warn(`Custodian: ${coreDumps.detail}`);
 
 // Both must happen before `ready`.
 app.enableSandbox();

@@ -75,8 +75,8 @@ export function open(key: Uint8Array, blob: Uint8Array, aad: string): Buffer | n
 }
 
 /**
- * Argon2id parameters (RFC 9106), stored per custodian. `memoryKiB` in KiB (≥ 65536 = 64 MiB),
- * `iterations` passes, `parallelism` lanes, `salt` base64 of 16 random bytes; output is 32 bytes.
+ * Argon2id parameters (RFC 9106), stored per custodian. `memoryKiB` in KiB, `iterations` passes,
+ * `parallelism` lanes, `salt` base64 of 16 random bytes (16..64 accepted when read); output is 32 bytes.
  */
 export interface Argon2Params {
   alg: 'argon2id';
@@ -89,16 +89,73 @@ export interface Argon2Params {
 
 /** Smallest accepted Argon2id memory, KiB (64 MiB). */
 export const MIN_ARGON2_MEMORY_KIB = 65536;
-/** Defaults: 64 MiB, 3 passes, 1 lane (RFC 9106 §4 second recommended option, with t = 3). */
-export const DEFAULT_ARGON2 = { memoryKiB: 65536, iterations: 3, parallelism: 1 } as const;
+/** Smallest number of passes for a new custodian (RFC 9106 §4, second recommended option). */
+export const MIN_ARGON2_ITERATIONS = 3;
+/**
+ * Defaults for new custodians: exactly RFC 9106 §4's second recommended option, m = 64 MiB
+ * (65536 KiB), t = 3, p = 4 (for memory-constrained environments; the first option needs 2 GiB).
+ */
+export const DEFAULT_ARGON2 = { memoryKiB: 65536, iterations: 3, parallelism: 4 } as const;
 
-/** Fresh parameters with a random salt; InputError for memory below 64 MiB or iterations below 1. */
+/**
+ * What a vault file may ask for: wide enough for any sane setting, narrow enough that a tampered
+ * value is refused up front instead of exhausting memory or time (or crashing the Argon2 library).
+ */
+export const ARGON2_BOUNDS = {
+  memoryKiB: { min: MIN_ARGON2_MEMORY_KIB, max: 4194304 }, // 64 MiB .. 4 GiB
+  iterations: { min: 1, max: 64 },
+  parallelism: { min: 1, max: 16 },
+  saltBytes: { min: 16, max: 64 },
+} as const;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Checks Argon2id parameters read from a vault file and returns a fresh, well-typed copy. `where`
+ * names the source for the error (e.g. `vault.db: custodian alice`). Accepts `alg` 'argon2id',
+ * `version` 19 (0x13), `memoryKiB` 65536..4194304, `iterations` 1..64, `parallelism` 1..16 (whole
+ * numbers), `salt` canonical base64 of 16..64 bytes; extra fields are ignored (not copied). Throws
+ * InputError(where, 'kdf.<field>', reason), e.g. `kdf.memoryKiB: 1099511627776 KiB is outside
+ * 65536..4194304 KiB (64 MiB..4 GiB)`, so a tampered file is a clear refusal (CLI exit 2).
+ */
+export function checkArgon2Params(p: unknown, where: string): Argon2Params {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new InputError(where, 'kdf', 'is not an object of Argon2id parameters');
+  const o = p as Record<string, unknown>;
+  if (o.alg !== 'argon2id') throw new InputError(where, 'kdf.alg', `must be "argon2id", got ${JSON.stringify(o.alg) ?? 'nothing'}`);
+  if (o.version !== 19) throw new InputError(where, 'kdf.version', `must be 19 (Argon2 version 0x13), got ${JSON.stringify(o.version) ?? 'nothing'}`);
+  const int = (field: 'memoryKiB' | 'iterations' | 'parallelism', unit: string, span: string): number => {
+    const v = o[field];
+    const { min, max } = ARGON2_BOUNDS[field];
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new InputError(where, `kdf.${field}`, `must be a whole number, got ${JSON.stringify(v) ?? 'nothing'}`);
+    if (v < min || v > max) throw new InputError(where, `kdf.${field}`, `${v}${unit} is outside ${min}..${max}${unit}${span}`);
+    return v;
+  };
+  const memoryKiB = int('memoryKiB', ' KiB', ' (64 MiB..4 GiB)');
+  const iterations = int('iterations', '', ' passes');
+  const parallelism = int('parallelism', '', ' lanes');
+  if (typeof o.salt !== 'string' || !BASE64.test(o.salt)) throw new InputError(where, 'kdf.salt', 'is not base64 text');
+  const saltBytes = Buffer.from(o.salt, 'base64').length;
+  const { min, max } = ARGON2_BOUNDS.saltBytes;
+  if (saltBytes < min || saltBytes > max) throw new InputError(where, 'kdf.salt', `is ${saltBytes} bytes, outside ${min}..${max}`);
+  return { alg: 'argon2id', version: 19, memoryKiB, iterations, parallelism, salt: o.salt };
+}
+
+/**
+ * Fresh parameters for a new custodian, with a random 16-byte salt. Defaults {@link DEFAULT_ARGON2};
+ * InputError (naming the CLI option) for memory below 64 MiB, fewer than 3 passes, or anything
+ * outside {@link ARGON2_BOUNDS}: a new custodian never gets less than RFC 9106's second option.
+ */
 export function newArgon2Params(p: { memoryKiB?: number; iterations?: number; parallelism?: number } = {}): Argon2Params {
   const memoryKiB = p.memoryKiB ?? DEFAULT_ARGON2.memoryKiB;
   const iterations = p.iterations ?? DEFAULT_ARGON2.iterations;
-  if (!(memoryKiB >= MIN_ARGON2_MEMORY_KIB)) throw new InputError('--argon2-memory-kib', 'Argon2id memory', `must be at least ${MIN_ARGON2_MEMORY_KIB} KiB (64 MiB), got ${memoryKiB}`);
-  if (!(iterations >= 1)) throw new InputError('--argon2-iterations', 'Argon2id iterations', `must be at least 1, got ${iterations}`);
-  return { alg: 'argon2id', version: 19, memoryKiB, iterations, parallelism: p.parallelism ?? DEFAULT_ARGON2.parallelism, salt: random(16).toString('base64') };
+  const parallelism = p.parallelism ?? DEFAULT_ARGON2.parallelism;
+  const check = (v: number, min: number, max: number, unit: string, option: string, field: string, why: string) => {
+    if (!Number.isInteger(v) || v < min || v > max) throw new InputError(option, field, `must be a whole number, at least ${min}${unit}${why} and at most ${max}${unit}, got ${v}`);
+  };
+  check(memoryKiB, MIN_ARGON2_MEMORY_KIB, ARGON2_BOUNDS.memoryKiB.max, ' KiB', '--argon2-memory-kib', 'Argon2id memory', ' (64 MiB, RFC 9106 §4)');
+  check(iterations, MIN_ARGON2_ITERATIONS, ARGON2_BOUNDS.iterations.max, '', '--argon2-iterations', 'Argon2id iterations', ' passes (RFC 9106 §4)');
+  check(parallelism, ARGON2_BOUNDS.parallelism.min, ARGON2_BOUNDS.parallelism.max, '', 'argon2 parallelism', 'Argon2id lanes', '');
+  return { alg: 'argon2id', version: 19, memoryKiB, iterations, parallelism, salt: random(16).toString('base64') };
 }
 
 /** Milliseconds spent in Argon2id by this process (the bench subtracts it from ceremony timings). */
@@ -113,8 +170,11 @@ export interface PassphraseKeys {
 /**
  * Argon2id(passphrase, params) → 32 bytes, then HKDF-SHA256 into a 32-byte seal key
  * (`custodian/v1/passphrase-seal`) and a 32-byte verifier (`custodian/v1/passphrase-verifier`).
+ * `params` is checked first ({@link checkArgon2Params}, errors naming `where`): parameters usually come
+ * from the vault file, which an attacker may have written.
  */
-export async function derivePassphraseKeys(passphrase: string, params: Argon2Params): Promise<PassphraseKeys> {
+export async function derivePassphraseKeys(passphrase: string, untrusted: Argon2Params, where = 'vault file'): Promise<PassphraseKeys> {
+  const params = checkArgon2Params(untrusted, where);
   const start = performance.now();
   const master = await argon2id({
     password: passphrase.normalize('NFC'),
@@ -132,22 +192,3 @@ export async function derivePassphraseKeys(passphrase: string, params: Argon2Par
   return keys;
 }
 
-/**
- * Provisional bounds check of Argon2id parameters read from a vault file (the issue-cli branch
- * replaces it): InputError(where, 'kdf.<field>') for anything out of range.
- */
-export function checkArgon2Params(p: unknown, where: string): Argon2Params {
-  const o = (p ?? {}) as Record<string, unknown>;
-  const bad = (f: string, why: string) => new InputError(where, `kdf.${f}`, why);
-  if (o.alg !== 'argon2id') throw bad('alg', 'must be argon2id');
-  if (o.version !== 19) throw bad('version', 'must be 19');
-  const int = (f: string, lo: number, hi: number) => {
-    if (!Number.isInteger(o[f]) || (o[f] as number) < lo || (o[f] as number) > hi) throw bad(f, `must be an integer from ${lo} to ${hi}, got ${String(o[f])}`);
-  };
-  int('memoryKiB', MIN_ARGON2_MEMORY_KIB, 4194304);
-  int('iterations', 1, 64);
-  int('parallelism', 1, 16);
-  const salt = typeof o.salt === 'string' ? Buffer.from(o.salt, 'base64') : Buffer.alloc(0);
-  if (salt.length < 16 || salt.length > 64) throw bad('salt', 'must be base64 of 16 to 64 bytes');
-  return o as unknown as Argon2Params;
-}

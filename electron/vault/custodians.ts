@@ -17,12 +17,14 @@
  * decision depends on — key records, approvals, checkpoints, receipts — chains to the roster.
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { basename } from 'node:path';
 import type { JWK } from 'jose';
 import { appendAudit } from './audit.ts';
 import { checkArgon2Params, derivePassphraseKeys, equalBytes, jcs, newArgon2Params, open, random, seal, type Argon2Params } from './crypto.ts';
 import { getMeta, openDb, tx, type Db } from './db.ts';
 import { InputError, Refused } from './errors.ts';
 import { publicJwk, signStatement, thumbprint, unverifiedClaims, verifyStatement } from './jws.ts';
+import { requireStrongPassphrase } from './passphrase-strength.ts';
 import { pinnedThumbprint, recordPin } from './pins.ts';
 
 /** A custodian to enrol: unique name (1–64 of `A-Za-z0-9._-`) and passphrase (≥ 8 characters). */
@@ -93,6 +95,8 @@ export async function initVault(path: string, custodians: Enrolment[], opts: Ini
     if ([...c.passphrase].length < 8) throw new InputError('--custodian', 'passphrase', `the passphrase of ${c.name} is shorter than 8 characters`);
     seen.add(c.name);
   }
+  // Strength is estimated (zxcvbn) against the names of the vault and its custodians, before any Argon2id work.
+  for (const c of custodians) requireStrongPassphrase(c.passphrase, c.name, [...custodians.map((x) => x.name), basename(path)]);
   const vaultId = `v_${random(8).toString('hex')}`;
   const now = (opts.now ?? new Date()).toISOString();
   const rows: { name: string; index: number; kdf: Argon2Params; verifier: Buffer; sealed: Buffer }[] = [];
@@ -230,7 +234,7 @@ export async function unlockCustodian(db: Db, roster: Roster, name: string, pass
     if (e instanceof InputError) throw e;
     throw new InputError(db.name, `custodians.kdf of ${name}`, 'is not JSON');
   }
-  const keys = await derivePassphraseKeys(passphrase, kdf);
+  const keys = await derivePassphraseKeys(passphrase, kdf, `${db.name}: custodian ${name}`);
   if (!equalBytes(keys.verifier, row.verifier)) {
     keys.sealKey.fill(0);
     throw new Refused('authentication', `custodian ${name}: wrong passphrase (nothing was unsealed)`);

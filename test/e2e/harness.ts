@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startConsoleHost } from '../../electron/loopback/compose.ts';
@@ -43,7 +44,9 @@ export interface Console {
 export async function openConsole(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Console> {
   if (!existsSync(join(RENDERER, 'loopback-bridge.js'))) throw new Error('out/renderer is not built: run `npx electron-vite build` (npm test does)');
   mkdirSync(ARTIFACTS, { recursive: true });
-  const host = await startConsoleHost({ rendererDir: RENDERER, threads: 2 });
+  // The folders the tests' paths live in: temporary dirs, the checkout (fixtures) and ../shared (vectors).
+  const roots = [tmpdir(), ROOT, join(ROOT, '..', 'shared')].filter((d) => existsSync(d));
+  const host = await startConsoleHost({ rendererDir: RENDERER, threads: 2, roots });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 }, colorScheme: options.colorScheme ?? 'light' });
   const page = await context.newPage();

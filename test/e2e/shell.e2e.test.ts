@@ -107,7 +107,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Shell: trust, offline, loopback host, keyboard,
     const fromPage = await c.page.evaluate(() => fetch('/ipc/app%3Ainfo', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status));
     expect(fromPage).toBe(401);
     // Malformed names and methods get an HTTP error, never a crash of the host.
-    expect((await raw(c.host.origin, '/ipc/%E0%A4%A', { method: 'POST', headers: { ...json, [TOKEN_HEADER]: c.host.token }, body: '{}' })).status).toBe(500);
+    expect((await raw(c.host.origin, '/ipc/%E0%A4%A', { method: 'POST', headers: { ...json, [TOKEN_HEADER]: c.host.token }, body: '{}' })).status).toBe(400);
     expect((await raw(c.host.origin, '/ipc/app%3Ainfo', { headers: { host: json.host, [TOKEN_HEADER]: c.host.token } })).status).toBe(405);
     expect((await raw(c.host.origin, '/index.html', { method: 'PUT', headers: { host: json.host } })).status).toBe(405);
     expect((await raw(c.host.origin, '/%2e%2e/package.json', { headers: { host: json.host } })).status).toBe(403);

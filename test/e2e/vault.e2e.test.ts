@@ -77,7 +77,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Vault, ceremony and audit screens', () => {
     expect(await p.getByTestId('quorum').textContent()).toBe('2 of 3 custodians');
     expect(existsSync(vaultPath)).toBe(true);
     const rows = await p.getByRole('grid', { name: 'Custodians' }).getByRole('row').allTextContents();
-    expect(rows.slice(1)).toEqual(names.map((n) => `${n}Argon2id, 64 MiB, 3 passes, 1 lane(s)`));
+    expect(rows.slice(1)).toEqual(names.map((n) => `${n}Argon2id, 64 MiB, 3 passes, 4 lane(s)`));
   });
 
   it('imports a model key by path (read by main) with a release policy, and shows its fingerprint', async () => {

@@ -1,6 +1,6 @@
 /** The vault commands as a user scripts them: exact command shapes, exit codes 0/1/2, passphrases never in argv. */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -24,10 +24,10 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
   let importFingerprint = '';
 
   it('vault init 2-of-3 with passphrase files; key import prints the key id', () => {
-    const r = v('vault', 'init', '--custodian', `alice:${pass('alice')}`, '--custodian', `bob:${pass('bob')}`, '--custodian', `carol:${pass('carol')}`, '--threshold', '2', '--argon2-iterations', '1');
+    const r = v('vault', 'init', '--custodian', `alice:${pass('alice')}`, '--custodian', `bob:${pass('bob')}`, '--custodian', `carol:${pass('carol')}`, '--threshold', '2');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(/^v_[0-9a-f]{16}$/);
-    expect(v('vault', 'info').stdout).toMatch(/threshold 2 of 3[\s\S]*custodian bob {2}argon2id m=65536 KiB t=1 p=1/);
+    expect(v('vault', 'info').stdout).toMatch(/threshold 2 of 3[\s\S]*custodian bob {2}argon2id m=65536 KiB t=3 p=4/);
     const k = v('key', 'import', '--name', 'demo-model', '--file', keyFile, '--allow-test-anchor');
     expect(k.code, k.stderr).toBe(0);
     keyId = k.stdout.trim();
@@ -146,27 +146,6 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
     const bad = v('audit', 'verify');
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/audit chain BROKEN at entry 5: stored hash/);
-  });
-
-  it.skipIf(!existsSync('/usr/bin/script'))('prompts for a passphrase on a terminal, with echo off', async () => {
-    // util-linux `script` gives the CLI a pseudo-terminal; the passphrase is typed once the prompt shows.
-    const cmd = `${join(ROOT, 'bin', 'custodian')} --vault ${vault}.tty audit export --out ${join(dir, 'tty.json')} --custodian alice`;
-    const init = v('vault', 'init', '--custodian', `alice:${pass('alice')}`, '--threshold', '1', '--argon2-iterations', '1');
-    expect(custodian('--vault', `${vault}.tty`, 'vault', 'init', '--custodian', `alice:${pass('alice')}`, '--threshold', '1', '--argon2-iterations', '1').code).toBe(0);
-    expect(init.code).toBe(2); // the main vault exists already: init refuses to overwrite it
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: process.env });
-    let output = '';
-    const code = await new Promise<number | null>((resolve) => {
-      child.stdout.on('data', (d: Buffer) => {
-        const before = output;
-        output += d.toString();
-        if (!before.includes('Passphrase for alice:') && output.includes('Passphrase for alice:')) child.stdin.write(`${passphraseOf('alice')}\r`);
-      });
-      child.on('close', resolve);
-    });
-    expect(code).toBe(0);
-    expect(output).toMatch(/exported \d+ entries/); // script merges stderr into its output
-    expect(output).not.toContain(passphraseOf('alice'));
   });
 
   it('refuses a vault from a newer schema with exit 2', () => {

@@ -30,8 +30,6 @@ afterAll(() => {
 
 export { NAMES, passphraseOf } from './names.ts';
 import { NAMES, passphraseOf } from './names.ts';
-/** Argon2id for tests: 64 MiB (the minimum) and one pass, to keep the suite quick. */
-export const TEST_ARGON2 = { iterations: 1 };
 
 export interface TestVault {
   dir: string;
@@ -49,7 +47,7 @@ export async function newVault({ n = 3, m = 2, policy = {} as Record<string, unk
   const dir = tmp();
   const path = join(dir, 'vault.db');
   const names = NAMES.slice(0, n);
-  await initVault(path, names.map((name) => ({ name, passphrase: passphraseOf(name) })), { threshold: m, argon2: TEST_ARGON2 });
+  await initVault(path, names.map((name) => ({ name, passphrase: passphraseOf(name) })), { threshold: m });
   const { db, roster } = await openVault(path);
   const keyBytes = random(32);
   const importer = await unlockCustodian(db, roster, names[0]!, passphraseOf(names[0]!));

@@ -18,7 +18,7 @@ export interface Explained {
 }
 
 const REFUSALS: Record<string, string> = {
-  authentication: 'The vault could not authenticate this.',
+  authentication: 'An integrity check failed.',
   approvals: 'This approval cannot be counted.',
   binding: 'This evidence was not made for this ceremony: REPORT_DATA does not bind its challenge and TEE key.',
   nonce: 'The challenge can no longer be used.',
@@ -35,6 +35,9 @@ export function explainError(e: unknown): Explained {
     const [, , reason, why] = refused as unknown as [string, string, string, string];
     if (reason === 'authentication' && /wrong passphrase/.test(why)) {
       return { summary: 'Wrong passphrase: nothing was unlocked and nothing changed. Check who is approving and type it again.', detail: why, reason };
+    }
+    if (reason === 'authentication' && /, not the \S+ you gave/.test(why)) {
+      return { summary: "The thumbprint typed is not this vault's key: the vault was not opened.", detail: why, reason };
     }
     return { summary: REFUSALS[reason] ?? 'The vault refused this step.', detail: why, reason };
   }

@@ -105,7 +105,10 @@ export async function openConsole(options: { colorScheme?: 'light' | 'dark'; vie
     escaped,
     failed,
     errors,
-    screenshot: async (name) => void (await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })),
+    screenshot: async (name) => {
+      await page.evaluate('window.scrollTo(0, 0)'); // else the sticky status bar is drawn mid-page in a full-page shot
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    },
     close: async () => {
       await browser.close();
       await host.close();

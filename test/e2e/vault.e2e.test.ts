@@ -138,6 +138,8 @@ describe.skipIf(!HAVE_CHROMIUM)('Vault, ceremony and audit screens', () => {
     expect(await refused.textContent()).toMatch(/^The thumbprint typed is not this vault's key.*not the .* you gave/);
     expect(await refused.textContent()).not.toContain('vault:open');
     expect(existsSync(join(c.env.configHome, 'custodian', 'known-vaults.json'))).toBe(false);
+    expect(await seriousViolations(c)).toEqual([]);
+    await c.screenshot('vault-trust');
 
     await p.getByLabel('Vault key thumbprint you wrote down').fill(thumbprint);
     await p.getByRole('button', { name: 'Trust this vault' }).click();

@@ -1,6 +1,6 @@
 /**
  * Audit: the vault's hash-chained log, newest first, with filters; the chain's verification status
- * always on top; a signed export (one custodian's passphrase unseals the vault signing key) and a
+ * always on top; a signed export (one custodian's passphrase unlocks their own key, which signs the checkpoint) and a
  * check of the log against an earlier export's checkpoint.
  */
 import { useEffect, useState } from 'react';
@@ -162,7 +162,7 @@ function SignedExport({ vault, shell, onDone }: { vault: VaultSummary; shell: Sh
       <Heading level={2} id="export-heading">
         Signed export
       </Heading>
-      <p className="muted">Every entry with a checkpoint signed by the vault key; keep it to detect later truncation or rewriting.</p>
+      <p className="muted">Every entry with a checkpoint signed by the chosen custodian's own key; keep it to detect later truncation or rewriting.</p>
       <Choice label="Custodian signing the checkpoint" value={custodian} options={names} onChange={setCustodian} />
       <PassphraseField label={`Passphrase of ${custodian}`} value={passphrase} onChange={setPassphrase} />
       <PathField label="Export folder" kind="folder" value={folder} onChange={setFolder} shell={shell} onError={(m) => setError(new Error(m))} />
@@ -199,7 +199,7 @@ function CheckpointCheck() {
       <Heading level={2} id="checkpoint-heading">
         Check against an earlier export
       </Heading>
-      <FileDrop label="Open an audit export…" hint="Its signed checkpoint is checked against this vault's key and log." onFiles={(f) => void check(f)} />
+      <FileDrop label="Open an audit export…" hint="Its signed checkpoint is checked against this vault's custodians (roster pinned by the vault key) and its log." onFiles={(f) => void check(f)} />
       <StepError error={error} />
       {result && (
         <p role="status" data-testid="checkpoint-ok">

@@ -356,7 +356,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Vault, ceremony and audit screens', () => {
     expect(await dialog.count()).toBe(1);
     await dialog.getByRole('button', { name: 'Abort the ceremony' }).click();
     const refused = dialog.getByTestId('abort-error');
-    await expect.poll(() => refused.textContent(), { timeout: 30_000 }).toMatch(/^Not accepted: reason\..*is a custodian's passphrase: it was not recorded/);
+    await expect.poll(() => refused.textContent(), { timeout: 30_000 }).toMatch(/^That reason is a custodian's passphrase: it was not recorded.*is a custodian's passphrase: it was not recorded/);
     expect(await refused.getAttribute('role')).toBe('alert');
     expect(await reason.inputValue()).toBe(''); // never left on screen
     expect(await seriousViolations(c)).toEqual([]);
@@ -414,6 +414,28 @@ describe.skipIf(!HAVE_CHROMIUM)('Vault, ceremony and audit screens', () => {
     await chooseFiles(p, 'Open an audit export…', [file]);
     await expect.poll(() => p.getByRole('alert').allTextContents()).toContainEqual(expect.stringMatching(/^An integrity check failed\..*entry 2, within the \d+ entries of the checkpoint signed by carol .* no longer verifies/));
     await c.screenshot('audit-broken');
+  });
+
+  it('shows a key whose record was edited in the file as ALTERED — not usable, with the reason, and offers it to no ceremony', async () => {
+    const p = c.page;
+    // Someone who can write the vault file tolerates every warning for the key, behind the console's back.
+    const raw = new Database(vaultPath);
+    const { id, record } = raw.prepare('SELECT id, record FROM keys').get() as { id: string; record: string };
+    const edited = JSON.parse(record) as { policy: { accept_warnings: string[] } };
+    edited.policy.accept_warnings = ['crl.revocation'];
+    raw.prepare('UPDATE keys SET record = ? WHERE id = ?').run(JSON.stringify(edited), id);
+    raw.close();
+    await p.getByRole('tab', { name: 'Vault', exact: true }).click();
+    await p.getByRole('button', { name: 'Close vault' }).click();
+    await p.getByLabel('Vault file', { exact: true }).fill(vaultPath);
+    await p.getByRole('button', { name: 'Open vault' }).click();
+    const altered = p.getByTestId('altered-keys');
+    await altered.waitFor();
+    expect(await altered.textContent()).toMatch(new RegExp(`model ${id}: ALTERED — not usable\\..*keys\\.record differs from the signed record`));
+    expect(await p.getByRole('grid', { name: 'Model keys' }).count()).toBe(0);
+    await c.screenshot('vault-altered');
+    await p.getByRole('tab', { name: 'Ceremony', exact: true }).click();
+    await p.getByText('Add a model key first (Vault tab).').waitFor();
   });
 
   it('has no serious accessibility violation on the vault screens in the dark theme either', async () => {

@@ -87,7 +87,8 @@ describe('explainError', () => {
   });
 
   it('names the field of bad input, but not a CLI option or a channel as a file', () => {
-    expect(explainError(new Error('--reason: reason: is a custodian\'s passphrase: it was not recorded')).summary).toBe('Not accepted: reason.');
+    expect(explainError(new Error('--reason: reason: is a custodian\'s passphrase: it was not recorded')).summary).toMatch(/^That reason is a custodian's passphrase: it was not recorded/);
+    expect(explainError(new Error('--name: name: "x y" must be 1–64 characters')).summary).toBe('Not accepted: name.');
     expect(explainError(new Error('release policy: appraisal_policy.snp: unknown option')).summary).toBe('Not accepted: appraisal_policy.snp in release policy.');
     expect(explainError(new Error('ceremony:approve: request: passphrase: too short')).summary).toMatch(/bug in the console/);
     expect(explainError('plain').detail).toBe('plain');

@@ -46,6 +46,9 @@ export function explainError(e: unknown): Explained {
     const [, file, field, why] = input as unknown as [string, string, string, string];
     if (field === 'request' || field === 'response') return { summary: 'The console and the vault process disagree on this request (a bug in the console).', detail: why, field };
     if (field === 'handler') return { summary: 'The vault process failed unexpectedly.', detail: why, field };
+    if (field === 'reason' && /passphrase/.test(why)) {
+      return { summary: "That reason is a custodian's passphrase: it was not recorded, and the ceremony was not aborted.", detail: why, field };
+    }
     const where = /^[a-z]+:[a-zA-Z]+$/.test(file) || file.startsWith('--') ? '' : ` in ${file}`;
     return { summary: `Not accepted: ${field}${where}.`, detail: why, field };
   }

@@ -113,7 +113,7 @@ function Keys({ vault, shell, revision, onChanged }: { vault: VaultSummary; shel
       </Heading>
       <StepError error={error} />
       {keys.length === 0 ? (
-        <p className="muted">No model keys yet.</p>
+        <p className="muted">{altered.length > 0 ? 'No usable model keys.' : 'No model keys yet.'}</p>
       ) : (
         <Table aria-label="Model keys" className="table">
           <TableHeader>

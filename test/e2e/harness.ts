@@ -3,7 +3,8 @@
  * serving the built renderer, driven in Debian's Chromium through playwright-core. Records every
  * request the page issues and every console error, and saves screenshots to test-artifacts/.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
 
 export interface Console {
   host: LoopbackHost;
+  /** The host's private XDG_CONFIG_HOME (known-vaults pins) and escrow directory, removed at close. */
+  env: { configHome: string; escrowDir: string };
   browser: Browser;
   context: BrowserContext;
   page: Page;
@@ -40,15 +43,45 @@ export interface Console {
   close(): Promise<void>;
 }
 
+/**
+ * Private directories for the host's vault services, so a test never reads or writes the user's own:
+ * `XDG_CONFIG_HOME` (the known-vaults pin file, electron/vault/pins.ts) in a fresh temporary dir, and
+ * `CUSTODIAN_ESCROW_DIR` (electron/vault/escrow.ts), which must be a 0700 dir owned by this user on a
+ * RAM filesystem: a fresh dir under /dev/shm. The host runs in this process, so they are set in
+ * `process.env` while it runs; `restore()` puts the previous values back and removes both dirs.
+ */
+export function privateVaultEnv(): { configHome: string; escrowDir: string; restore(): void } {
+  const configHome = mkdtempSync(join(tmpdir(), 'custodian-e2e-config-'));
+  const escrowDir = mkdtempSync('/dev/shm/custodian-e2e-escrow-');
+  chmodSync(configHome, 0o700);
+  chmodSync(escrowDir, 0o700);
+  const before = { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, CUSTODIAN_ESCROW_DIR: process.env.CUSTODIAN_ESCROW_DIR };
+  process.env.XDG_CONFIG_HOME = configHome;
+  process.env.CUSTODIAN_ESCROW_DIR = escrowDir;
+  return {
+    configHome,
+    escrowDir,
+    restore() {
+      for (const [k, v] of Object.entries(before)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(configHome, { recursive: true, force: true });
+      rmSync(escrowDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Starts a host and a browser page on it, with the API ready (status bar filled in). */
-export async function openConsole(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Console> {
+export async function openConsole(options: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<Console> {
   if (!existsSync(join(RENDERER, 'loopback-bridge.js'))) throw new Error('out/renderer is not built: run `npx electron-vite build` (npm test does)');
   mkdirSync(ARTIFACTS, { recursive: true });
+  const env = privateVaultEnv();
   // The folders the tests' paths live in: temporary dirs, the checkout (fixtures) and ../shared (vectors).
   const roots = [tmpdir(), ROOT, join(ROOT, '..', 'shared')].filter((d) => existsSync(d));
   const host = await startConsoleHost({ rendererDir: RENDERER, threads: 2, roots });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 }, colorScheme: options.colorScheme ?? 'light' });
+  const context = await browser.newContext({ acceptDownloads: true, viewport: options.viewport ?? { width: 1400, height: 900 }, colorScheme: options.colorScheme ?? 'light' });
   const page = await context.newPage();
   const requests: string[] = [];
   const escaped: string[] = [];
@@ -67,6 +100,7 @@ export async function openConsole(options: { colorScheme?: 'light' | 'dark' } = 
   await page.getByRole('button', { name: /Pinned roots \([1-9]/ }).waitFor();
   return {
     host,
+    env: { configHome: env.configHome, escrowDir: env.escrowDir },
     browser,
     context,
     page,
@@ -74,10 +108,14 @@ export async function openConsole(options: { colorScheme?: 'light' | 'dark' } = 
     escaped,
     failed,
     errors,
-    screenshot: async (name) => void (await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })),
+    screenshot: async (name) => {
+      await page.evaluate('window.scrollTo(0, 0)'); // else the sticky status bar is drawn mid-page in a full-page shot
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    },
     close: async () => {
       await browser.close();
       await host.close();
+      env.restore();
     },
   };
 }

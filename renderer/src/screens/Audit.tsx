@@ -1,13 +1,13 @@
 /**
  * Audit: the vault's hash-chained log, newest first, with filters; the chain's verification status
- * always on top; a signed export (one custodian's passphrase unseals the vault signing key) and a
+ * always on top; a signed export (one custodian's passphrase unlocks their own key, which signs the checkpoint) and a
  * check of the log against an earlier export's checkpoint.
  */
 import { useEffect, useState } from 'react';
 import { Button, Cell, Column, Heading, Input, Label, Row, Table, TableBody, TableHeader, TextField } from 'react-aria-components';
 import { call, type Shell } from '../api';
 import { Choice } from '../components/Choice';
-import { ErrorNote } from '../components/ErrorNote';
+import { StepError } from '../components/StepError';
 import { FileDrop } from '../components/FileDrop';
 import { PassphraseField } from '../components/PassphraseField';
 import { PathField } from '../components/PathField';
@@ -37,10 +37,10 @@ export function Audit({ shell, vault, revision, onChanged }: { shell: Shell; vau
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [page, setPage] = useState(0);
   const [data, setData] = useState<AuditRead | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     if (!vault) return setData(null);
-    void call('audit:read', request(filters, page)).then((r) => (setData(r), setError(null)), (e: Error) => setError(e.message));
+    void call('audit:read', request(filters, page)).then((r) => (setData(r), setError(null)), setError);
   }, [vault?.vaultId, revision, filters, page]);
   if (!vault) return <p className="muted screen">Open or create a vault first (Vault tab).</p>;
   const set = (k: keyof Filters) => (v: string) => (setFilters({ ...filters, [k]: v }), setPage(0));
@@ -58,7 +58,7 @@ export function Audit({ shell, vault, revision, onChanged }: { shell: Shell; vau
           </span>
         </section>
       )}
-      <ErrorNote error={error} />
+      <StepError error={error} />
       <form className="toolbar filters" aria-label="Audit filters" onSubmit={(e) => e.preventDefault()}>
         <Choice label="Event" value={filters.event} options={[ALL, ...(data?.events ?? [])]} onChange={set('event')} />
         <Choice label="Actor" value={filters.actor} options={[ALL, ...(data?.actors ?? [])]} onChange={set('actor')} />
@@ -143,7 +143,7 @@ function SignedExport({ vault, shell, onDone }: { vault: VaultSummary; shell: Sh
   const [passphrase, setPassphrase] = useState('');
   const [folder, setFolder] = useState('');
   const [done, setDone] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const run = async () => {
     const secret = passphrase;
     setPassphrase('');
@@ -152,7 +152,7 @@ function SignedExport({ vault, shell, onDone }: { vault: VaultSummary; shell: Sh
       setDone(`Exported ${r.entries} entries to ${r.file}; checkpoint signed ${r.checkpoint.time} over entry ${r.checkpoint.size} (head ${r.checkpoint.head_sha256.slice(0, 16)}…).`);
       setError(null);
     } catch (e) {
-      setError((e as Error).message);
+      setError(e);
     } finally {
       onDone();
     }
@@ -162,11 +162,11 @@ function SignedExport({ vault, shell, onDone }: { vault: VaultSummary; shell: Sh
       <Heading level={2} id="export-heading">
         Signed export
       </Heading>
-      <p className="muted">Every entry with a checkpoint signed by the vault key; keep it to detect later truncation or rewriting.</p>
+      <p className="muted">Every entry with a checkpoint signed by the chosen custodian's own key; keep it to detect later truncation or rewriting.</p>
       <Choice label="Custodian signing the checkpoint" value={custodian} options={names} onChange={setCustodian} />
       <PassphraseField label={`Passphrase of ${custodian}`} value={passphrase} onChange={setPassphrase} />
-      <PathField label="Export folder" kind="folder" value={folder} onChange={setFolder} shell={shell} onError={setError} />
-      <ErrorNote error={error} />
+      <PathField label="Export folder" kind="folder" value={folder} onChange={setFolder} shell={shell} onError={(m) => setError(new Error(m))} />
+      <StepError error={error} />
       {done && (
         <p role="status" data-testid="export-done">
           {done}
@@ -181,7 +181,7 @@ function SignedExport({ vault, shell, onDone }: { vault: VaultSummary; shell: Sh
 
 function CheckpointCheck() {
   const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const check = async (files: File[]) => {
     const [file] = await readFiles(files.slice(0, 1));
     if (!file) return;
@@ -191,7 +191,7 @@ function CheckpointCheck() {
       setError(null);
     } catch (e) {
       setResult(null);
-      setError((e as Error).message);
+      setError(e);
     }
   };
   return (
@@ -199,8 +199,8 @@ function CheckpointCheck() {
       <Heading level={2} id="checkpoint-heading">
         Check against an earlier export
       </Heading>
-      <FileDrop label="Open an audit export…" hint="Its signed checkpoint is checked against this vault's key and log." onFiles={(f) => void check(f)} />
-      <ErrorNote error={error} />
+      <FileDrop label="Open an audit export…" hint="Its signed checkpoint is checked against this vault's custodians (roster pinned by the vault key) and its log." onFiles={(f) => void check(f)} />
+      <StepError error={error} />
       {result && (
         <p role="status" data-testid="checkpoint-ok">
           {result}

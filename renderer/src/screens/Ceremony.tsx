@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
 import { Button, Cell, Checkbox, CheckboxGroup, Column, Heading, Label, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import { call, type Shell } from '../api';
 import { Choice } from '../components/Choice';
-import { ErrorNote } from '../components/ErrorNote';
+import { StepError } from '../components/StepError';
 import type { CeremonyView, KeyView, VaultSummary } from '../lib/vault';
 import { CeremonyWizard } from './CeremonyWizard';
 
@@ -15,15 +15,15 @@ type Listed = { id: string; key_name: string; state: CeremonyView['state']; open
 export function Ceremony({ shell, vault, revision, onChanged }: { shell: Shell; vault: VaultSummary | null; revision: number; onChanged(): void }) {
   const [list, setList] = useState<Listed[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     if (!vault) return setList([]);
-    void call('ceremony:list', {}).then((r) => setList(r.ceremonies), (e: Error) => setError(e.message));
+    void call('ceremony:list', {}).then((r) => setList(r.ceremonies), setError);
   }, [vault?.vaultId, revision]);
   if (!vault) return <p className="muted screen">Open or create a vault first (Vault tab).</p>;
   return (
     <div className="screen">
-      <ErrorNote error={error} />
+      <StepError error={error} />
       <div className="columns">
         <OpenCeremony vault={vault} revision={revision} onOpened={(id) => (setSelected(id), onChanged())} />
         <section className="card" aria-labelledby="ceremonies-heading">
@@ -68,18 +68,18 @@ function OpenCeremony({ vault, revision, onOpened }: { vault: VaultSummary; revi
   const [key, setKey] = useState('');
   const names = vault.custodians.map((c) => c.name);
   const [participants, setParticipants] = useState<string[]>(names);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     void call('key:list', {}).then((r) => {
       setKeys(r.keys);
       if (!r.keys.some((k) => k.name === key)) setKey(r.keys[0]?.name ?? '');
-    }, (e: Error) => setError(e.message));
+    }, setError);
   }, [vault.vaultId, revision]);
   const chosen = keys.find((k) => k.name === key);
   const open = () =>
     call('ceremony:open', { key, participants }).then(
       (r) => (setError(null), onOpened(r.ceremony.id)),
-      (e: Error) => setError(e.message),
+      setError,
     );
   return (
     <section className="card settings" aria-labelledby="open-ceremony">
@@ -93,7 +93,7 @@ function OpenCeremony({ vault, revision, onOpened }: { vault: VaultSummary; revi
           <Choice label="Model key" value={key} options={keys.map((k) => k.name)} onChange={setKey} />
           {chosen && (
             <p className="muted">
-              Needs {chosen.policy.approvals} approvals; accepts {chosen.policy.tee.join(' or ')} evidence{chosen.policy.allow_test_anchor ? '; TEST anchors allowed' : ''}.
+              Needs {chosen.policy.approvals} approvals; accepts {chosen.policy.tee.join(' or ')} evidence{chosen.policy.allow_test_anchor ? '; TEST anchors allowed' : ''}; {chosen.referenceValues.length > 0 ? `pins ${chosen.referenceValues.join(', ')}` : chosen.policy.no_reference_values ? 'NO REFERENCE VALUES (explicit opt-out)' : 'no reference value (TEST key)'}; {chosen.policy.accept_warnings.length > 0 ? `tolerates ${chosen.policy.accept_warnings.join(', ')}` : 'affirming evidence only'}.
             </p>
           )}
           <CheckboxGroup className="field" value={participants} onChange={setParticipants}>
@@ -105,7 +105,7 @@ function OpenCeremony({ vault, revision, onOpened }: { vault: VaultSummary; revi
               </Checkbox>
             ))}
           </CheckboxGroup>
-          <ErrorNote error={error} />
+          <StepError error={error} />
           <Button className="button primary" isDisabled={!chosen} onPress={() => void open()}>
             Open ceremony
           </Button>

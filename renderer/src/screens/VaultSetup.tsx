@@ -5,30 +5,80 @@
 import { useState } from 'react';
 import { Button, Heading, Input, Label, NumberField, TextField } from 'react-aria-components';
 import { call, type Shell } from '../api';
-import { ErrorNote } from '../components/ErrorNote';
+import { StepError } from '../components/StepError';
 import { PassphraseField } from '../components/PassphraseField';
 import { PathField } from '../components/PathField';
 import type { VaultSummary } from '../lib/vault';
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function VaultSetup({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSummary): void }) {
+/** A vault the machine does not know yet: main's refusal names it (electron/vault/custodians.ts). */
+const UNKNOWN = /vault (v_[0-9a-f]+) \(.*\) is not known on this machine/;
+
+export function VaultSetup({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSummary, created: boolean): void }) {
   const [path, setPath] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const open = () => call('vault:open', { path: path.trim() }).then((r) => onOpened(r.vault), (e: Error) => setError(e.message));
+  const [error, setError] = useState<unknown>(null);
+  /** The vault to trust: its file and id (the thumbprint is typed by the user, never filled in). */
+  const [unknown, setUnknown] = useState<{ path: string; vaultId: string } | null>(null);
+  const [typed, setTyped] = useState('');
+  const open = async (vaultKey?: string) => {
+    const file = unknown && vaultKey ? unknown.path : path.trim();
+    try {
+      const r = await call('vault:open', vaultKey ? { path: file, vaultKey } : { path: file });
+      setError(null);
+      setUnknown(null);
+      setTyped('');
+      onOpened(r.vault, false);
+    } catch (e) {
+      const m = UNKNOWN.exec((e as Error).message ?? '');
+      if (m && !vaultKey) {
+        setUnknown({ path: file, vaultId: m[1]! });
+        setError(null);
+      } else {
+        setError(e);
+      }
+    }
+  };
   return (
     <div className="columns">
       <section className="card" aria-labelledby="open-vault">
         <Heading level={2} id="open-vault">
           Open a vault
         </Heading>
-        <PathField label="Vault file" kind="open" value={path} onChange={setPath} shell={shell} placeholder="/path/to/vault.db" onError={setError} />
-        <ErrorNote error={error} />
-        <Button className="button primary" isDisabled={path.trim() === ''} onPress={() => void open()}>
-          Open vault
-        </Button>
+        <PathField label="Vault file" kind="open" value={path} onChange={(p) => (setPath(p), setUnknown(null), setError(null))} shell={shell} placeholder="/path/to/vault.db" onError={(m) => setError(new Error(m))} />
+        {!unknown && (
+          <>
+            <StepError error={error} testId="open-error" />
+            <Button className="button primary" isDisabled={path.trim() === ''} onPress={() => void open()}>
+              Open vault
+            </Button>
+          </>
+        )}
+        {unknown && (
+          <form className="settings trust" aria-labelledby="trust-heading" onSubmit={(e) => (e.preventDefault(), typed.trim() && void open(typed.trim()))}>
+            <Heading level={3} id="trust-heading">
+              Trust this vault?
+            </Heading>
+            <p role="alert" className="note badge-warn" data-testid="unknown-vault">
+              Vault <code>{unknown.vaultId}</code> is not known on this machine. Type the vault key thumbprint that was written down when it was created: it is opened only if its key has that thumbprint, which is then pinned here.
+            </p>
+            <TextField className="field" value={typed} onChange={setTyped}>
+              <Label>Vault key thumbprint you wrote down</Label>
+              <Input className="input mono" spellCheck={false} autoComplete="off" />
+            </TextField>
+            <StepError error={error} testId="trust-error" />
+            <div className="toolbar">
+              <Button className="button" onPress={() => (setUnknown(null), setTyped(''), setError(null))}>
+                Cancel
+              </Button>
+              <Button type="submit" className="button primary" isDisabled={typed.trim() === ''}>
+                Trust this vault
+              </Button>
+            </div>
+          </form>
+        )}
       </section>
-      <CreateWizard shell={shell} onOpened={onOpened} />
+      <CreateWizard shell={shell} onOpened={(v) => onOpened(v, true)} />
     </div>
   );
 }
@@ -42,7 +92,7 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
   const [passphrases, setPassphrases] = useState<string[]>([]);
   const [typed, setTyped] = useState({ first: '', again: '' });
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
 
   const names = namesText.split(/[\s,]+/).filter(Boolean);
   const setupProblem =
@@ -68,7 +118,7 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
       reset();
       onOpened(r.vault);
     } catch (e) {
-      setError((e as Error).message);
+      setError(e);
     } finally {
       setBusy(false);
     }
@@ -81,7 +131,7 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
       </Heading>
       {step === 0 && (
         <>
-          <PathField label="New vault file" kind="save" value={path} onChange={setPath} shell={shell} placeholder="/path/to/new-vault.db" onError={setError} />
+          <PathField label="New vault file" kind="save" value={path} onChange={setPath} shell={shell} placeholder="/path/to/new-vault.db" onError={(m) => setError(new Error(m))} />
           <TextField className="field" value={namesText} onChange={setNamesText}>
             <Label>Custodians (names, separated by spaces or commas)</Label>
             <Input className="input" placeholder="alice bob carol" />
@@ -91,7 +141,7 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
             <Input className="input" />
           </NumberField>
           <p className="muted">
-            The master key is split {threshold} of {names.length || 'N'} (Shamir); each custodian's share is sealed under their passphrase (Argon2id, 64 MiB, 3 passes).
+            Each model key is split {threshold} of {names.length || 'N'} (Shamir) to the custodians' own keys, which are sealed under their passphrases (Argon2id). A vault key signs the list of custodians once and is destroyed; its thumbprint, shown next, is the vault's identity.
           </p>
           {setupProblem && <p className="muted">{setupProblem}</p>}
           <Button className="button primary" isDisabled={setupProblem !== null} onPress={() => setStep(1)}>
@@ -135,7 +185,7 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
           <p>
             Create <code>{path}</code> with {names.length} custodians ({names.join(', ')}); releasing a key needs {threshold} of them.
           </p>
-          <ErrorNote error={error} />
+          <StepError error={error} testId="create-error" />
           <div className="toolbar">
             <Button className="button" onPress={reset} isDisabled={busy}>
               Start over
@@ -146,7 +196,7 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
           </div>
         </>
       )}
-      {step === 0 && <ErrorNote error={error} />}
+      {step === 0 && <StepError error={error} testId="create-error" />}
     </section>
   );
 }

@@ -18,7 +18,9 @@
 //! Reading never panics: bad XML (or no `SoftwareIdentity`/`Payload`) is an [`InputError`] naming the
 //! file. A malformed Resource (e.g. `alternatives` bumped without its `HashN`, as a tamper would leave
 //! it) is kept in [`Rim::problems`] for the appraisal to report next to the signature failure, and a
-//! signature that does not verify is a result ([`Xmldsig`]), not an error.
+//! signature that does not verify is a result ([`Xmldsig`]), not an error. Hostile shapes (nesting
+//! deeper than 64, more than 64 attributes on an element, more than 256 namespace declarations) are
+//! refused by [`super::xml_limits`] before the tree is built, so time and stack stay bounded.
 
 use base64::Engine;
 use roxmltree::{Document, Node, ParsingOptions};
@@ -113,6 +115,9 @@ impl Rim {
         let err = |field: &str, m: String| InputError::new(source, field, m);
         let text = std::str::from_utf8(bytes).map_err(|e| err("XML", format!("not UTF-8: {e}")))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // Depth, attributes per element and namespace declarations are bounded before roxmltree
+        // builds anything: its bookkeeping is super-linear in them (see xml_limits).
+        super::xml_limits::check(text).map_err(|m| err("XML", format!("RIM: {m}")))?;
         let doc = Document::parse_with_options(text, ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000, ..ParsingOptions::default() })
             .map_err(|e| err("XML", e.to_string()))?;
         let root = doc.root_element();
@@ -301,5 +306,41 @@ mod tests {
         let rim = Rim::parse(xml.as_bytes(), "m.xml").unwrap();
         assert!(rim.resources.is_empty());
         assert!(rim.problems[0].starts_with("Payload/Resource[0]: index 3: missing Hash0"), "{:?}", rim.problems);
+    }
+
+    /// Threat: a RIM nested 100,000 deep overflowed the stack (native SIGSEGV, wasm trap) in the
+    /// recursive C14N. It is now refused by the pre-scan with an error naming the file.
+    #[test]
+    fn a_rim_nested_100000_deep_is_a_clear_input_error() {
+        let depth = 100_000;
+        let xml = format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"><Payload/>{}{}</SoftwareIdentity>", "<a>".repeat(depth), "</a>".repeat(depth));
+        let e = Rim::parse(xml.as_bytes(), "deep.xml").unwrap_err();
+        assert_eq!((e.file.as_str(), e.field.as_str()), ("deep.xml", "XML"));
+        assert!(e.message.starts_with("RIM: XML nesting deeper than 64 elements"), "{e}");
+    }
+
+    /// Threat: namespace-heavy nesting made parsing and C14N cubic (1,000 levels took 38 s). Within
+    /// the limits such a RIM is canonicalized (its signature checked); 3,000 levels are refused.
+    #[test]
+    fn namespace_heavy_nesting_is_refused_or_canonicalized() {
+        let doc = |depth: usize| {
+            let open: String = (0..depth).map(|k| format!("<p{k}:e xmlns:p{k}=\"urn:{k}\" xmlns=\"urn:d{k}\">")).collect();
+            let close: String = (0..depth).rev().map(|k| format!("</p{k}:e>")).collect();
+            format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"><Payload/>{open}{close}</SoftwareIdentity>")
+        };
+        let e = Rim::parse(doc(3_000).as_bytes(), "ns.xml").unwrap_err();
+        assert!(e.message.contains("XML nesting deeper than"), "{e}");
+        let rim = Rim::parse(doc(60).as_bytes(), "ns.xml").unwrap();
+        assert!(rim.xmldsig.digest.unwrap_err().contains("unsigned"));
+    }
+
+    #[test]
+    fn too_many_attributes_or_namespace_declarations_are_refused() {
+        let attrs: String = (0..65).map(|k| format!(" a{k}=\"1\"")).collect();
+        let xml = format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"{attrs}><Payload/></SoftwareIdentity>");
+        assert!(Rim::parse(xml.as_bytes(), "a.xml").unwrap_err().message.contains("attributes"));
+        let decls: String = (0..257).map(|k| format!("<x xmlns:q{k}=\"urn:{k}\"/>")).collect();
+        let xml = format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"><Payload/>{decls}</SoftwareIdentity>");
+        assert!(Rim::parse(xml.as_bytes(), "n.xml").unwrap_err().message.contains("namespace declarations"));
     }
 }

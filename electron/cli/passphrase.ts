@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.ts';
 import { UsageError } from './args.ts';
+import { readLimited } from '../io/limits.ts';
 
 function clean(text: string, source: string): string {
   const p = text.replace(/\r?\n$/, '');
@@ -17,8 +18,10 @@ export function passphraseFromFile(path: string | number): string {
   const name = typeof path === 'number' ? `file descriptor ${path}` : path;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // A path is held to the file limits (no FIFO, device or huge file); a descriptor is the caller's pipe.
+    text = typeof path === 'number' ? readFileSync(path, 'utf8') : readLimited(path, 'passphrase file').toString('utf8');
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(name, 'passphrase file', code === 'ENOENT' ? 'no such file' : `cannot read (${code})`);
   }

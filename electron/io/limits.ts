@@ -22,7 +22,8 @@
  * - OCSP response 1 MiB: real responses are ~2 KiB;
  * - event log 16 MiB: the real TDX CCEL area is 1 MiB;
  * - policy, release policy 1 MiB: hand-written JSON of a few KiB;
- * - key file, JWK, TEE public key, TEE key, challenge 64 KiB: an RSA-4096 PKCS#8 PEM is 3.3 KiB;
+ * - key file, JWK, TEE public key, TEE key, challenge, passphrase file 64 KiB: an RSA-4096 PKCS#8
+ *   PEM is 3.3 KiB;
  * - bundle 16 MiB: a JWE carries one wrapped key (KiB) — headroom for future payloads;
  * - audit export 64 MiB: grows with the audit log (about 1 KiB per entry).
  */
@@ -50,6 +51,7 @@ export const LIMITS = {
   'tee-pubkey': 64 * KiB,
   'tee-key': 64 * KiB,
   challenge: 64 * KiB,
+  'passphrase file': 64 * KiB,
   bundle: 16 * MiB,
   'audit export': 64 * MiB,
 } as const satisfies Record<string, number>;
@@ -178,4 +180,24 @@ export function jsonDepth(text: string): number {
 export function checkJsonDepth(name: string, role: InputRole, text: string): void {
   const d = jsonDepth(text);
   if (d > MAX_JSON_DEPTH) throw new InputError(name, role, `JSON nesting deeper than ${MAX_JSON_DEPTH} (${d} levels): refused`);
+}
+
+/** The role whose limit applies to a file in each request slot of the evidence planner (select.ts). */
+export const SLOT_ROLE = {
+  evidence: 'evidence',
+  moreEvidence: 'evidence',
+  endorsements: 'endorsement',
+  rims: 'RIM',
+  ocsp: 'OCSP response',
+} as const satisfies Record<string, InputRole>;
+
+/**
+ * {@link checkSize} for files that arrived as bytes, by their planned slot (`null` = unused, not
+ * checked: it is not sent to the core). Throws the InputError of the first file over its limit.
+ */
+export function checkSlots(files: readonly { name: string; bytes: Uint8Array }[], slots: readonly (keyof typeof SLOT_ROLE | null)[]): void {
+  files.forEach((f, i) => {
+    const slot = slots[i];
+    if (slot) checkSize(f.name, SLOT_ROLE[slot], f.bytes.length);
+  });
 }

@@ -10,6 +10,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Core } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
 import { readNamed, writeAtomic } from '../io/files.ts';
+import { checkJsonDepth, checkSize } from '../io/limits.ts';
 import { checkAgainstCheckpoint, readAudit, verifyDbChain, type AuditEntry, type AuditExport } from '../vault/audit.ts';
 import { exportWithCustodian } from '../vault/audit-export.ts';
 import { parseTeePublicKey } from '../vault/binding.ts';
@@ -138,6 +139,10 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
       return { ...ceremony(id), file };
     },
     'ceremony:evidence': async ({ id, evidence, endorsements, testAnchors, teePubkey, referenceTime }) => {
+      checkSize(evidence.name, 'evidence', evidence.bytes.length);
+      for (const f of endorsements) checkSize(f.name, 'endorsement', f.bytes.length);
+      for (const f of testAnchors) checkSize(f.name, 'test anchor', f.bytes.length);
+      checkSize(teePubkey.name, 'tee-pubkey', teePubkey.bytes.length);
       let jwk: unknown;
       try {
         jwk = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(teePubkey.bytes));
@@ -181,8 +186,11 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
     'audit:checkpoint': async ({ file }) => {
       const { db } = ctx();
       let exp: AuditExport;
+      checkSize(basename(file.name), 'audit export', file.bytes.length);
+      const text = new TextDecoder().decode(file.bytes);
+      checkJsonDepth(basename(file.name), 'audit export', text);
       try {
-        exp = JSON.parse(new TextDecoder().decode(file.bytes)) as AuditExport;
+        exp = JSON.parse(text) as AuditExport;
       } catch {
         throw new InputError(basename(file.name), 'audit export', 'not JSON');
       }

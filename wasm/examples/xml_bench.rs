@@ -3,7 +3,7 @@
 //! - `flat`: a RIM-like Payload of many sibling Resource elements with hash attributes;
 //! - `deep`: subtrees nested to the 64-level limit, repeated;
 //! - `namespace-heavy`: 256 namespace declarations (the limit: a default on every level, the rest
-//!   prefixed) on a 63-deep spine, then elements using those prefixes and prefixed attributes;
+//!   prefixed) on a 62-deep spine, then elements using those prefixes and prefixed attributes;
 //! and the time to refuse what is over the limits (100,000-deep nesting; 3,000 nested elements each
 //! declaring namespaces, the shape that took 38 s at 1,000 levels before).
 //! Usage: xml_bench [MB] — prints one JSON line per document: bytes, ms per run, ms per MB, outcome.
@@ -56,14 +56,16 @@ fn main() {
     deep += "</r>";
     measure("deep", &deep);
 
-    let per = xml_limits::MAX_NAMESPACE_DECLARATIONS / (xml_limits::MAX_DEPTH - 1) + 1;
+    // <r>, a spine of `levels` elements, and the body elements one level below: the depth limit.
+    let levels = xml_limits::MAX_DEPTH - 2;
+    let per = xml_limits::MAX_NAMESPACE_DECLARATIONS / levels + 1;
     let mut heavy = String::from("<r>");
     let mut declared = 0;
-    for level in 0..xml_limits::MAX_DEPTH - 1 {
+    for level in 0..levels {
         heavy += "<n";
         for _ in 0..per {
             // The budget is shared with one default declaration per level.
-            if declared < xml_limits::MAX_NAMESPACE_DECLARATIONS - (xml_limits::MAX_DEPTH - 1) {
+            if declared < xml_limits::MAX_NAMESPACE_DECLARATIONS - levels {
                 heavy += &format!(" xmlns:p{declared}=\"urn:ns:{declared}\"");
                 declared += 1;
             }
@@ -77,7 +79,7 @@ fn main() {
         heavy += &format!("<p{p}:e p{}:a=\"1\" p{}:b=\"2\" c=\"3\">t</p{p}:e>", (i + 1) % declared, (i + 2) % declared);
         i += 1;
     }
-    heavy += &"</n>".repeat(xml_limits::MAX_DEPTH - 1);
+    heavy += &"</n>".repeat(levels);
     heavy += "</r>";
     measure("namespace-heavy", &heavy);
 

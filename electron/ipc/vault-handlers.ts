@@ -145,8 +145,11 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
       checkSize(teePubkey.name, 'tee-pubkey', teePubkey.bytes.length);
       let jwk: unknown;
       try {
-        jwk = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(teePubkey.bytes));
-      } catch {
+        const text = new TextDecoder('utf-8', { fatal: true }).decode(teePubkey.bytes);
+        checkJsonDepth(teePubkey.name, 'tee-pubkey', text);
+        jwk = JSON.parse(text);
+      } catch (e) {
+        if (e instanceof InputError) throw e;
         throw new InputError(teePubkey.name, 'tee-pubkey', 'not a JSON Web Key (JSON text)');
       }
       const tee = { file: teePubkey, jwk: parseTeePublicKey(jwk, teePubkey.name) };

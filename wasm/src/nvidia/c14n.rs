@@ -126,6 +126,49 @@ fn declared_prefixes<'i>(n: Node<'_, 'i>) -> Vec<Option<&'i str>> {
     }
 }
 
+/// Refuses namespace declarations that XML Namespaces 1.0 or C14N forbid but roxmltree accepts, so
+/// that we never canonicalise what libxml2 (the reference) refuses: a prefix undeclared with
+/// `xmlns:p=""`, a declaration of the `xmlns` prefix, and relative namespace URIs (C14N 1.0 §2 / 1.1
+/// §2: "MUST report failure"). Linear: reads each start tag once.
+pub fn check_namespace_declarations(doc: &roxmltree::Document) -> Result<(), String> {
+    for n in doc.descendants().filter(|n| n.is_element()) {
+        for prefix in declared_prefixes(n) {
+            let uri = n.lookup_namespace_uri(prefix).unwrap_or("");
+            let at = doc.text_pos_at(n.range().start);
+            match prefix {
+                Some("xmlns") => return Err(format!("the xmlns prefix is declared at {at}, which XML Namespaces forbids")),
+                Some(p) if uri.is_empty() => return Err(format!("xmlns:{p}=\"\" at {at} undeclares a prefix, which XML Namespaces 1.0 forbids")),
+                _ if !uri.is_empty() && !is_absolute_uri(uri) => return Err(format!("the namespace URI {uri:?} at {at} is relative; Canonical XML must refuse relative namespace URIs")),
+                _ if !uri.is_empty() && !is_uri_syntax(uri) => return Err(format!("the namespace URI {uri:?} at {at} is not a valid URI (RFC 3986)")),
+                // libxml2 writes '&' in namespace URIs unescaped (its output is then not even XML):
+                // refused so that no two verifiers can disagree about such a document's canonical form.
+                _ if uri.contains('&') => return Err(format!("the namespace URI {uri:?} at {at} contains '&', which canonicalisers disagree on")),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RFC 3986 §3.1: an absolute URI starts with `scheme ":"`, scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+fn is_absolute_uri(uri: &str) -> bool {
+    let Some((scheme, _)) = uri.split_once(':') else { return false };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// The character-level rules of RFC 3986 that libxml2 enforces on namespace names: ASCII unreserved,
+/// reserved and `%HH` only, one `#` at most, and `[`/`]` only inside the authority (IP literals).
+fn is_uri_syntax(uri: &str) -> bool {
+    let b = uri.as_bytes();
+    let allowed = |c: u8| c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&c);
+    let percent_ok = b.iter().enumerate().all(|(i, &c)| c != b'%' || (b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)));
+    let authority = uri.split_once("://").map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let brackets = uri.matches(['[', ']']).count();
+    let brackets_ok = brackets == 0 || authority.is_some_and(|a| a.matches(['[', ']']).count() == brackets);
+    b.iter().all(|&c| allowed(c)) && percent_ok && uri.matches('#').count() <= 1 && brackets_ok
+}
+
 /// Namespace declarations to render on `n`, sorted by prefix (default first): on an apex every
 /// in-scope namespace but an empty default; elsewhere those of its own declarations whose value
 /// differs from the parent's (the nearest output ancestor in both subsets), including `xmlns=""`

@@ -115,11 +115,7 @@ impl Rim {
         let err = |field: &str, m: String| InputError::new(source, field, m);
         let text = std::str::from_utf8(bytes).map_err(|e| err("XML", format!("not UTF-8: {e}")))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        // Depth, attributes per element and namespace declarations are bounded before roxmltree
-        // builds anything: its bookkeeping is super-linear in them (see xml_limits).
-        super::xml_limits::check(text).map_err(|m| err("XML", format!("RIM: {m}")))?;
-        let doc = Document::parse_with_options(text, ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000, ..ParsingOptions::default() })
-            .map_err(|e| err("XML", e.to_string()))?;
+        let doc = parse_document(text).map_err(|m| err("XML", m))?;
         let root = doc.root_element();
         if root.tag_name().name() != "SoftwareIdentity" || root.tag_name().namespace() != Some(NS_SWID) {
             return Err(err("SoftwareIdentity", format!("the root element is {:?}, not an ISO 19770-2 SoftwareIdentity", root.tag_name().name())));
@@ -148,6 +144,33 @@ impl Rim {
             xmldsig,
         })
     }
+}
+
+/// Parses RIM XML text into a tree the way every RIM is read: shape limits first (depth,
+/// attributes per element and namespace declarations are bounded before roxmltree builds anything,
+/// since its bookkeeping is super-linear in them; see `xml_limits`), then roxmltree with DTDs refused
+/// (no entity tricks) and at most 1,000,000 nodes. `Err` is a sentence.
+pub fn parse_document(text: &str) -> Result<Document<'_>, String> {
+    super::xml_limits::check(text).map_err(|m| format!("RIM: {m}"))?;
+    if let Some(encoding) = declared_encoding(text).filter(|e| !e.eq_ignore_ascii_case("UTF-8")) {
+        return Err(format!("the XML declaration names encoding {encoding:?}; RIMs are read as UTF-8 only"));
+    }
+    let doc = Document::parse_with_options(text, ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000, ..ParsingOptions::default() }).map_err(|e| e.to_string())?;
+    super::c14n::check_namespace_declarations(&doc)?;
+    Ok(doc)
+}
+
+/// The `encoding` of the XML declaration (`<?xml version="1.0" encoding="…"?>`), if there is one.
+fn declared_encoding(text: &str) -> Option<&str> {
+    let decl = text.strip_prefix("<?xml")?;
+    if !decl.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
+    }
+    let decl = &decl[..decl.find("?>")?];
+    let rest = decl[decl.find("encoding")? + "encoding".len()..].trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+    let value = &rest[1..];
+    Some(&value[..value.find(quote)?])
 }
 
 fn resource(r: Node) -> Result<Resource, String> {

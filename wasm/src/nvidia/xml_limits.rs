@@ -30,20 +30,25 @@ pub const MAX_NAMESPACE_DECLARATIONS: usize = 256;
 
 /// Checks `text` against the limits above in one pass (O(n) time, O(1) memory). `Err` is a sentence
 /// such as "XML nesting deeper than 64 elements …" for the caller to attach to the file name.
+///
+/// The same pass refuses character references to non-characters (`&#xD800;`, `&#x110000;`), which
+/// roxmltree turns into U+FFFD where XML 1.0 §4.1 (and libxml2) refuse the document: a signature
+/// must never cover a replacement character the signer did not write.
 pub fn check(text: &str) -> Result<(), String> {
     let b = text.as_bytes();
     let mut i = 0;
     let mut depth = 0usize;
     let mut declarations = 0usize;
+    // Start of the stretch not inside a comment, CDATA section or PI (where `&#` is not a reference).
+    let mut plain = 0usize;
     while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
         i += off;
         let rest = &b[i..];
-        if rest.starts_with(b"<!--") {
-            i = skip_past(b, i + 4, b"-->");
-        } else if rest.starts_with(b"<![CDATA[") {
-            i = skip_past(b, i + 9, b"]]>");
-        } else if rest.starts_with(b"<?") {
-            i = skip_past(b, i + 2, b"?>");
+        let literal = [(&b"<!--"[..], &b"-->"[..]), (b"<![CDATA[", b"]]>"), (b"<?", b"?>")].into_iter().find(|(open, _)| rest.starts_with(open));
+        if let Some((open, close)) = literal {
+            char_refs(b, plain, i)?;
+            i = skip_past(b, i + open.len(), close);
+            plain = i;
         } else if rest.starts_with(b"</") {
             depth = depth.saturating_sub(1);
             i += 2;
@@ -74,6 +79,26 @@ pub fn check(text: &str) -> Result<(), String> {
             }
             i = tag.end;
         }
+    }
+    char_refs(b, plain, b.len())
+}
+
+/// Refuses a character reference in `b[from..to]` whose value is not an XML 1.0 `Char`
+/// (#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]).
+fn char_refs(b: &[u8], from: usize, to: usize) -> Result<(), String> {
+    let mut k = from;
+    while let Some(off) = b[k..to].windows(2).position(|w| w == b"&#") {
+        let at = k + off;
+        let (hex, start) = if b.get(at + 2) == Some(&b'x') { (true, at + 3) } else { (false, at + 2) };
+        let len = b[start..to].iter().take_while(|c| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() }).count();
+        let digits = std::str::from_utf8(&b[start..start + len]).unwrap_or("");
+        // Too long to be a character, or a value outside Char; a malformed reference is roxmltree's to refuse.
+        let value = u32::from_str_radix(digits, if hex { 16 } else { 10 }).ok();
+        let is_char = |v: u32| matches!(v, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x1_0000..=0x10_FFFF);
+        if len > 0 && !value.is_some_and(is_char) {
+            return Err(format!("the character reference at byte {at} ({}) is not an XML character", String::from_utf8_lossy(&b[at..(start + len + 1).min(b.len())])));
+        }
+        k = start + len;
     }
     Ok(())
 }
@@ -180,6 +205,16 @@ mod tests {
         assert!(check(&decls(MAX_NAMESPACE_DECLARATIONS + 1)).unwrap_err().contains("namespace declarations"));
         // An attribute whose name merely starts with xmlns but is not a declaration is not counted.
         assert!(check(&format!("<r>{}</r>", "<e xmlnsx='1'/>".repeat(MAX_NAMESPACE_DECLARATIONS + 1))).is_ok());
+    }
+
+    #[test]
+    fn character_references_to_non_characters_are_refused_outside_literal_sections() {
+        for bad in ["<a>&#xD800;</a>", "<a b='&#55296;'/>", "<a>&#x110000;</a>", "<a>&#99999999999999999999;</a>", "<a>&#0;</a>"] {
+            assert!(check(bad).unwrap_err().contains("not an XML character"), "{bad}");
+        }
+        for ok in ["<a>&#x9;&#10;&#xD;&#x20AC;&#x10FFFF;</a>", "<a><!-- &#xD800; --><![CDATA[&#xD800;]]><?p &#xD800;?></a>", "<a>&#;&#x;</a>"] {
+            assert!(check(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
  * - SEV-SNP: ../shared/vectors/snp/milan/routex-v3 with its chain and the Milan CRL;
  * - TDX: ../shared/vectors/tdx case tdx-01 (v4 quote with its QuoteCollateralV3 bundle);
  * - NVIDIA: ../shared/vectors/nvidia/gpu-hopper/h100-545.00-nonce4cff (report, device chain, driver
- *   and VBIOS RIMs — chain, report signature, two XMLDSig/C14N 1.1 RIMs and 33 golden values).
+ *   and VBIOS RIMs — chain, report signature, two XMLDSig/C14N 1.1 RIMs and 33 golden values);
+ * then the RIM XML path alone (wasm/examples/xml_bench.rs): ms per MB for flat, deep and
+ * namespace-heavy documents, and the time to refuse 100,000-deep and 3,000-level namespace nesting.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -79,4 +81,13 @@ for (const c of CASES) {
   console.log(`  wasm (Node ${process.version}): ${wasm.toFixed(1)} verifications/s (${n} in ${wasmSeconds.toFixed(2)} s)`);
   console.log(`  native:               ${native.per_second.toFixed(1)} verifications/s (${native.iterations} in ${SECONDS} s)`);
   console.log(`  ratio native/wasm:    ${(native.per_second / wasm).toFixed(2)}x`);
+}
+
+// RIM XML path (issue 13): shape pre-scan + roxmltree + C14N 1.1, time per MB for flat, deep and
+// namespace-heavy documents at the limits, and the time to refuse what is over them (native build).
+execFileSync('bash', [join(ROOT, 'scripts/cargo.sh'), 'build', '--release', '--example', 'xml_bench', '--quiet'], { stdio: 'inherit' });
+console.log('\nRIM XML (pre-scan + parse + C14N 1.1 of the whole document), native:');
+for (const line of execFileSync(join(ROOT, 'wasm/target/release/examples/xml_bench'), ['2'], { encoding: 'utf8' }).trim().split('\n')) {
+  const r = JSON.parse(line) as { doc: string; bytes: number; ms: number; ms_per_mb: number; outcome: string };
+  console.log(`  ${r.doc.padEnd(32)} ${(r.bytes / 1e6).toFixed(2).padStart(5)} MB  ${r.ms.toFixed(3).padStart(9)} ms  ${r.ms_per_mb.toFixed(2).padStart(8)} ms/MB  ${r.outcome}`);
 }

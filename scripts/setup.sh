@@ -35,6 +35,19 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CUSTODIAN_CHROMIUM:-}" ]; then
   fi
 fi
 
+# The C14N differential test compares our Canonical XML 1.1 with libxml2's (`xmllint --c14n11`,
+# Debian libxml2-utils); without it that test skips with a visible message.
+if ! command -v xmllint >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's libxml2-utils (xmllint) for the C14N differential test"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq libxml2-utils >/dev/null
+  else
+    say "xmllint missing: the C14N differential test will be skipped (apt-get install -y libxml2-utils)" >&2
+  fi
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   # The Electron binary cannot be downloaded on air-gapped build machines; its types are enough here.

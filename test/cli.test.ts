@@ -39,6 +39,10 @@ describe('custodian verify (fixtures)', () => {
     ['a policy with an unknown option', () => [fx('valid', 'report.bin'), '--policy', writeTmp('p.json', '{"snp":{"allow_debugg":true}}')], /unknown field `allow_debugg`/],
     ['a policy that is not JSON', () => [fx('valid', 'report.bin'), '--policy', writeTmp('q.json', '{')], /q\.json: policy: not JSON/],
     ['a garbage certificate', () => [fx('valid', 'report.bin'), '--chain', writeTmp('g.der', 'garbage')], /g\.der: endorsement: neither PEM nor/],
+    // Hostile inputs (issue 13): refused before reading, naming the file, role, size and limit.
+    ['/dev/zero as evidence', () => ['/dev/zero'], /\/dev\/zero: evidence: is a character device, not a regular file/],
+    ['a directory as a CRL', () => [fx('valid', 'report.bin'), '--crl', tmp], /: CRL: is a directory, not a regular file/],
+    ['a RIM over its limit', () => [fx('valid', 'report.bin'), '--rim', writeTmp('big.xml', Buffer.alloc(4 * 1024 * 1024 + 1, 0x20))], /big\.xml: RIM: is 4194305 bytes \(4\.0 MiB\), over the RIM limit of 4194304 bytes/],
   ])('exits 2 with one line and no stack trace for %s', (_what, args, message) => {
     const r = custodian('verify', ...args());
     expect(r.code).toBe(2);

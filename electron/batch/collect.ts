@@ -2,6 +2,7 @@
  * Finds the work of a batch: every evidence file under a folder (recursively), each with the
  * endorsements found beside it in the same directory. Files are recognised by content.
  */
+import { constants } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
@@ -20,9 +21,14 @@ export interface BatchTask {
 /** Bytes read to recognise a file: enough for an SNP report in hex text (2,368 characters). */
 const HEAD_BYTES = 8192;
 
+/**
+ * The first bytes of `file`, or none when it is no longer a regular file (swapped for a FIFO or a
+ * device since the listing): opened with O_NONBLOCK so a FIFO cannot block, checked with fstat.
+ */
 async function head(file: string): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
   try {
+    if (!(await handle.stat()).isFile()) return new Uint8Array();
     const buf = new Uint8Array(HEAD_BYTES);
     const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
     return buf.subarray(0, bytesRead);

@@ -2,7 +2,6 @@
  * Batch worker thread: loads the wasm core once, then verifies the tasks it is sent and posts one
  * {@link BatchRow} per task. Messages: in {@link WorkerJob}, out `{ rows: BatchRow[] }`.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadCore } from '../core/core.ts';
@@ -13,6 +12,7 @@ import type { BatchTask } from './collect.ts';
 import { evidenceType } from '../evidence/inspect.ts';
 import { classify } from '../evidence/classify.ts';
 import { requestInputs, slotFor } from '../evidence/select.ts';
+import { checkSlots, readLimited } from '../io/limits.ts';
 
 /** Fixed for the whole job (sent as `workerData`). */
 export interface WorkerSettings {
@@ -34,10 +34,11 @@ const at = new Date(settings.referenceTime);
 /** Endorsements are usually shared by many reports in a directory: read each once. */
 const cache = new Map<string, Promise<Uint8Array>>();
 
+/** Reads an endorsement within the endorsement limit (refusing FIFOs, devices, huge files). */
 function read(file: string): Promise<Uint8Array> {
   let bytes = cache.get(file);
   if (!bytes) {
-    bytes = readFile(file).then((b) => new Uint8Array(b));
+    bytes = Promise.resolve().then(() => new Uint8Array(readLimited(file, 'endorsement')));
     cache.set(file, bytes);
   }
   return bytes;
@@ -47,10 +48,12 @@ async function verifyTask(task: BatchTask): Promise<BatchRow> {
   const endorsements = task.endorsements.map((p) => path.basename(p));
   try {
     const files = await Promise.all(task.endorsements.map(async (p) => ({ name: path.basename(p), bytes: await read(p) })));
+    const slots = files.map((f) => slotFor(task.kind, classify(f.bytes)));
+    checkSlots(files, slots);
     const appraisal = core.verify({
-      evidence: { name: task.rel, bytes: await readFile(task.path) },
+      evidence: { name: task.rel, bytes: readLimited(task.path, 'evidence') },
       // Certificates and CRLs as endorsements; NVIDIA RIMs and OCSP responses in their own fields.
-      ...requestInputs(files, files.map((f) => slotFor(task.kind, classify(f.bytes)))),
+      ...requestInputs(files, slots),
       testAnchors: settings.testAnchors,
       policy: settings.policy ?? undefined,
       referenceTime: at,

@@ -27,7 +27,7 @@ async function verify(argv: string[]): Promise<number> {
   const core = await loadCore();
   const appraisal = core.verify({
     evidence: readNamed(args.evidence, 'evidence'),
-    endorsements: [...args.chain, ...args.crl, ...args.collateral].map((p) => readNamed(p, 'endorsement')),
+    endorsements: [...args.chain.map((p) => readNamed(p, 'certificate')), ...args.crl.map((p) => readNamed(p, 'CRL')), ...args.collateral.map((p) => readNamed(p, 'collateral'))],
     testAnchors: args.testAnchors.map((p) => readNamed(p, 'test anchor')),
     policy: withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce),
     referenceTime: args.at,

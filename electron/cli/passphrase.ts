@@ -10,6 +10,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, constants as fsc } from 'node:fs';
 import { InputError } from '../core/errors.ts';
 import { UsageError } from './args.ts';
+import { readLimited } from '../io/limits.ts';
 
 /** Why the value of a passphrase option is not shown in an error. */
 const NOT_SHOWN = 'the path given is not shown in case it is a passphrase';
@@ -40,8 +41,10 @@ export function passphraseFromFile(path: string | number, source: PassphraseSour
   const what = typeof path === 'number' ? `file descriptor ${path}` : 'the passphrase file given';
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // A path is held to the file limits (no FIFO, device or huge file); a descriptor is the caller's pipe.
+    text = typeof path === 'number' ? readFileSync(path, 'utf8') : readLimited(path, 'passphrase file').toString('utf8');
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code === 'EACCES' ? 'permission denied' : code === 'EBADF' ? 'not an open file descriptor' : code;
     throw new InputError(option, `passphrase of ${who}`, `${what} for ${who} cannot be read (${why})${typeof path === 'number' ? '' : `; ${NOT_SHOWN}`}`);

@@ -50,7 +50,9 @@ export class Core {
 
   /**
    * Verifies and appraises evidence. Returns the appraisal for every verification outcome; throws
-   * {@link InputError} when the input cannot be parsed and {@link CoreTrap} if the core traps.
+   * {@link InputError} when the input cannot be parsed and {@link CoreTrap} naming the evidence file
+   * if the core traps (stack or memory exhausted: "the verifier ran out of stack on this input"); the
+   * instance is then already recreated, so the next call works.
    */
   verify(req: VerifyRequest): Appraisal {
     const seconds = Math.floor(req.referenceTime.getTime() / 1000);
@@ -66,7 +68,14 @@ export class Core {
       more_evidence: (req.moreEvidence ?? []).map(b64),
       ...(req.type === undefined ? {} : { type: req.type }),
     });
-    const response = JSON.parse(this.call(new TextEncoder().encode(request))) as Response;
+    let text: string;
+    try {
+      text = this.call(new TextEncoder().encode(request));
+    } catch (e) {
+      // The instance is already fresh (see call); name the file the core choked on.
+      throw e instanceof CoreTrap ? new CoreTrap(e.cause, req.evidence.name) : e;
+    }
+    const response = JSON.parse(text) as Response;
     if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
     return response.appraisal;
   }

@@ -71,10 +71,18 @@ const KEY_USAGE = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dat
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-/** The one ASN.1 value in `bytes`, or null when it is not exactly one well-formed value. */
+/**
+ * The one ASN.1 value in `bytes`, or null when it is not exactly one well-formed value. asn1js parses
+ * nested constructed values recursively: a hostile extension nested thousands deep can exhaust the
+ * JS stack (a RangeError), which is treated as unreadable rather than escaping as a crash.
+ */
 function parse(bytes: Uint8Array): asn1js.AsnType | null {
-  const r = asn1js.fromBER(bytes);
-  return r.offset === -1 || r.offset !== bytes.length ? null : r.result;
+  try {
+    const r = asn1js.fromBER(bytes);
+    return r.offset === -1 || r.offset !== bytes.length ? null : r.result;
+  } catch {
+    return null;
+  }
 }
 
 /** A leaf value for display: integers as numbers, strings as text, booleans, byte strings in hex. */
@@ -99,8 +107,9 @@ function amd(oid: string, critical: boolean, raw: Uint8Array): DecodedExtension[
 /** Intel SGX: one extension, a SEQUENCE of `{OID, value}` pairs; TCB and Configuration nest once more. */
 function sgx(critical: boolean, raw: Uint8Array): DecodedExtension[] {
   const out: DecodedExtension[] = [];
-  const walk = (seq: asn1js.AsnType) => {
-    if (!(seq instanceof asn1js.Sequence)) return;
+  // Real SGX extensions nest twice (TCB, Configuration); deeper input is not walked.
+  const walk = (seq: asn1js.AsnType, depth = 0) => {
+    if (!(seq instanceof asn1js.Sequence) || depth > 4) return;
     for (const pair of seq.valueBlock.value) {
       if (!(pair instanceof asn1js.Sequence)) continue;
       const [id, value] = pair.valueBlock.value;
@@ -108,7 +117,7 @@ function sgx(critical: boolean, raw: Uint8Array): DecodedExtension[] {
       const oid = id.getValue();
       const suffix = oid.startsWith(`${SGX}.`) ? oid.slice(SGX.length + 1) : oid;
       if (value instanceof asn1js.Sequence) {
-        walk(value);
+        walk(value, depth + 1);
         continue;
       }
       const comp = /^2\.(\d+)$/.exec(suffix);

@@ -19,6 +19,7 @@ import { snpLayout } from './layout-snp.ts';
 import { nvidiaParts } from './nvidia-evidence.ts';
 import { checkPrefix, deviceFieldValues, isSwitch, measurementRows, nvidiaDevices } from './nvidia-view.ts';
 import { planAppraisal, requestInputs } from './select.ts';
+import { checkSlots } from '../io/limits.ts';
 
 type Inspection = Response<'evidence:inspect'>;
 
@@ -70,6 +71,7 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
   const files = request.files;
   const kinds = files.map((f) => classify(f.bytes));
   const { primary, slots } = planAppraisal(kinds, files.map((f) => f.name));
+  checkSlots(files, slots);
   const evidence = files[primary]!;
   const kind = kinds[primary]!;
   const appraisal = core.verify({

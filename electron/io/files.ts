@@ -4,23 +4,30 @@ import { closeSync, constants as C, fsyncSync, lstatSync, openSync, readdirSync,
 import { dirname, basename, join } from 'node:path';
 import type { NamedBytes } from '../core/appraisal.ts';
 import { InputError } from '../core/errors.ts';
+import { checkJsonDepth, readLimited, type InputRole } from './limits.ts';
 
-/** Reads `path` as NamedBytes (name = path); InputError naming `role` when it cannot be read. */
-export function readNamed(path: string, role: string): NamedBytes & { bytes: Buffer } {
-  try {
-    return { name: path, bytes: readFileSync(path) };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new InputError(path, role, code === 'ENOENT' ? 'no such file' : `cannot read (${code})`);
-  }
+export { LIMITS, MAX_JSON_DEPTH, checkSize, type InputRole } from './limits.ts';
+
+/**
+ * Reads the regular file `path` as NamedBytes (name = path) within the size limit of `role`
+ * ({@link LIMITS}). InputError naming the file and `role` when it is missing or unreadable, is not a
+ * regular file (FIFO, device, socket, directory: refused without reading), or is over the limit
+ * (size and limit in the message). See {@link readLimited}.
+ */
+export function readNamed(path: string, role: InputRole): NamedBytes & { bytes: Buffer } {
+  return { name: path, bytes: readLimited(path, role) };
 }
 
-/** Reads and parses a JSON file; InputError naming `role` when it is not JSON. */
-export function readJson(path: string, role: string): unknown {
+/**
+ * Reads and parses a JSON file within `role`'s limits: size as {@link readNamed}, nesting at most
+ * {@link MAX_JSON_DEPTH}. InputError naming the file and `role` when it is not JSON.
+ */
+export function readJson(path: string, role: InputRole): unknown {
+  const text = readNamed(path, role).bytes.toString('utf8');
+  checkJsonDepth(path, role, text);
   try {
-    return JSON.parse(readNamed(path, role).bytes.toString('utf8'));
+    return JSON.parse(text);
   } catch (e) {
-    if (e instanceof InputError) throw e;
     throw new InputError(path, role, `not JSON: ${(e as Error).message}`);
   }
 }

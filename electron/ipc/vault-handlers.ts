@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import type { Core } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
 import { readNamed, writeAtomic } from '../io/files.ts';
+import { checkJsonDepth, checkSize } from '../io/limits.ts';
 import { checkAgainstCheckpoint, readAudit, verifyDbChain, type AuditEntry, type AuditExport } from '../vault/audit.ts';
 import { exportWithCustodian } from '../vault/audit-export.ts';
 import { parseTeePublicKey } from '../vault/binding.ts';
@@ -147,10 +148,17 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
       return { ...ceremony(id), file };
     },
     'ceremony:evidence': async ({ id, evidence, endorsements, testAnchors, teePubkey }) => {
+      checkSize(evidence.name, 'evidence', evidence.bytes.length);
+      for (const f of endorsements) checkSize(f.name, 'endorsement', f.bytes.length);
+      for (const f of testAnchors) checkSize(f.name, 'test anchor', f.bytes.length);
+      checkSize(teePubkey.name, 'tee-pubkey', teePubkey.bytes.length);
       let jwk: unknown;
       try {
-        jwk = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(teePubkey.bytes));
-      } catch {
+        const text = new TextDecoder('utf-8', { fatal: true }).decode(teePubkey.bytes);
+        checkJsonDepth(teePubkey.name, 'tee-pubkey', text);
+        jwk = JSON.parse(text);
+      } catch (e) {
+        if (e instanceof InputError) throw e;
         throw new InputError(teePubkey.name, 'tee-pubkey', 'not a JSON Web Key (JSON text)');
       }
       const tee = { file: teePubkey, jwk: parseTeePublicKey(jwk, teePubkey.name) };
@@ -191,8 +199,11 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
     'audit:checkpoint': async ({ file }) => {
       const { db, roster } = ctx();
       let exp: AuditExport;
+      checkSize(basename(file.name), 'audit export', file.bytes.length);
+      const text = new TextDecoder().decode(file.bytes);
+      checkJsonDepth(basename(file.name), 'audit export', text);
       try {
-        exp = JSON.parse(new TextDecoder().decode(file.bytes)) as AuditExport;
+        exp = JSON.parse(text) as AuditExport;
       } catch {
         throw new InputError(basename(file.name), 'audit export', 'not JSON');
       }

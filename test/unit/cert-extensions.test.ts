@@ -73,3 +73,14 @@ describe.skipIf(!HAVE_VECTORS)('AMD and Intel', () => {
     expect(certs[1]!.extensions.find((x) => x.name === 'CRL distribution points')?.value).toMatch(/^https:\/\/.*intel\.com\//);
   });
 });
+
+describe('hostile nesting', () => {
+  it('a certificate of 100,000 nested indefinite-length SEQUENCEs returns nothing instead of overflowing the stack', () => {
+    // Threat: asn1js parses constructed values recursively; a file of nested SEQUENCEs from the user's
+    // disk must not crash the inspector with a RangeError.
+    const n = 100_000;
+    const deep = new Uint8Array(4 * n);
+    for (let i = 0; i < n; i++) deep.set([0x30, 0x80], 2 * i);
+    expect(decodeExtensions(deep)).toEqual([]);
+  });
+});

@@ -17,6 +17,7 @@ pub mod revocation;
 pub mod rim;
 pub mod roots;
 pub mod spdm;
+pub mod xml_limits;
 
 use serde_json::{json, Map, Value};
 

@@ -18,7 +18,9 @@
 //! Reading never panics: bad XML (or no `SoftwareIdentity`/`Payload`) is an [`InputError`] naming the
 //! file. A malformed Resource (e.g. `alternatives` bumped without its `HashN`, as a tamper would leave
 //! it) is kept in [`Rim::problems`] for the appraisal to report next to the signature failure, and a
-//! signature that does not verify is a result ([`Xmldsig`]), not an error.
+//! signature that does not verify is a result ([`Xmldsig`]), not an error. Hostile shapes (nesting
+//! deeper than 64, more than 64 attributes on an element, more than 256 namespace declarations) are
+//! refused by [`super::xml_limits`] before the tree is built, so time and stack stay bounded.
 
 use base64::Engine;
 use roxmltree::{Document, Node, ParsingOptions};
@@ -113,8 +115,7 @@ impl Rim {
         let err = |field: &str, m: String| InputError::new(source, field, m);
         let text = std::str::from_utf8(bytes).map_err(|e| err("XML", format!("not UTF-8: {e}")))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let doc = Document::parse_with_options(text, ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000, ..ParsingOptions::default() })
-            .map_err(|e| err("XML", e.to_string()))?;
+        let doc = parse_document(text).map_err(|m| err("XML", m))?;
         let root = doc.root_element();
         if root.tag_name().name() != "SoftwareIdentity" || root.tag_name().namespace() != Some(NS_SWID) {
             return Err(err("SoftwareIdentity", format!("the root element is {:?}, not an ISO 19770-2 SoftwareIdentity", root.tag_name().name())));
@@ -143,6 +144,33 @@ impl Rim {
             xmldsig,
         })
     }
+}
+
+/// Parses RIM XML text into a tree the way every RIM is read: shape limits first (depth,
+/// attributes per element and namespace declarations are bounded before roxmltree builds anything,
+/// since its bookkeeping is super-linear in them; see `xml_limits`), then roxmltree with DTDs refused
+/// (no entity tricks) and at most 1,000,000 nodes. `Err` is a sentence.
+pub fn parse_document(text: &str) -> Result<Document<'_>, String> {
+    super::xml_limits::check(text).map_err(|m| format!("RIM: {m}"))?;
+    if let Some(encoding) = declared_encoding(text).filter(|e| !e.eq_ignore_ascii_case("UTF-8")) {
+        return Err(format!("the XML declaration names encoding {encoding:?}; RIMs are read as UTF-8 only"));
+    }
+    let doc = Document::parse_with_options(text, ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000, ..ParsingOptions::default() }).map_err(|e| e.to_string())?;
+    super::c14n::check_namespace_declarations(&doc)?;
+    Ok(doc)
+}
+
+/// The `encoding` of the XML declaration (`<?xml version="1.0" encoding="…"?>`), if there is one.
+fn declared_encoding(text: &str) -> Option<&str> {
+    let decl = text.strip_prefix("<?xml")?;
+    if !decl.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
+    }
+    let decl = &decl[..decl.find("?>")?];
+    let rest = decl[decl.find("encoding")? + "encoding".len()..].trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+    let value = &rest[1..];
+    Some(&value[..value.find(quote)?])
 }
 
 fn resource(r: Node) -> Result<Resource, String> {
@@ -301,5 +329,44 @@ mod tests {
         let rim = Rim::parse(xml.as_bytes(), "m.xml").unwrap();
         assert!(rim.resources.is_empty());
         assert!(rim.problems[0].starts_with("Payload/Resource[0]: index 3: missing Hash0"), "{:?}", rim.problems);
+    }
+
+    /// A signature of the NVIDIA profile (digest and value wrong), so that parsing canonicalizes.
+    const SIG: &str = "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2006/12/xml-c14n11\"/><ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384\"/><ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/><ds:Transform Algorithm=\"http://www.w3.org/2006/12/xml-c14n11\"/></ds:Transforms><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#sha384\"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature>";
+
+    /// Threat: a RIM nested 100,000 deep overflowed the stack (native SIGSEGV, wasm trap) in the
+    /// recursive C14N. It is now refused by the pre-scan with an error naming the file.
+    #[test]
+    fn a_rim_nested_100000_deep_is_a_clear_input_error() {
+        let depth = 100_000;
+        let xml = format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"><Payload/>{}{}{SIG}</SoftwareIdentity>", "<a>".repeat(depth), "</a>".repeat(depth));
+        let e = Rim::parse(xml.as_bytes(), "deep.xml").unwrap_err();
+        assert_eq!((e.file.as_str(), e.field.as_str()), ("deep.xml", "XML"));
+        assert!(e.message.starts_with("RIM: XML nesting deeper than 64 elements"), "{e}");
+    }
+
+    /// Threat: namespace-heavy nesting made parsing and C14N cubic (1,000 levels took 38 s). Within
+    /// the limits such a RIM is canonicalized (its signature checked); 3,000 levels are refused.
+    #[test]
+    fn namespace_heavy_nesting_is_refused_or_canonicalized() {
+        let doc = |depth: usize| {
+            let open: String = (0..depth).map(|k| format!("<p{k}:e xmlns:p{k}=\"urn:{k}\" xmlns=\"urn:d{k}\">")).collect();
+            let close: String = (0..depth).rev().map(|k| format!("</p{k}:e>")).collect();
+            format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"><Payload/>{open}{close}{SIG}</SoftwareIdentity>")
+        };
+        let e = Rim::parse(doc(3_000).as_bytes(), "ns.xml").unwrap_err();
+        assert!(e.message.contains("XML nesting deeper than"), "{e}");
+        let rim = Rim::parse(doc(60).as_bytes(), "ns.xml").unwrap();
+        assert!(rim.xmldsig.digest.unwrap_err().contains("the RIM was changed after signing"));
+    }
+
+    #[test]
+    fn too_many_attributes_or_namespace_declarations_are_refused() {
+        let attrs: String = (0..65).map(|k| format!(" a{k}=\"1\"")).collect();
+        let xml = format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"{attrs}><Payload/></SoftwareIdentity>");
+        assert!(Rim::parse(xml.as_bytes(), "a.xml").unwrap_err().message.contains("attributes"));
+        let decls: String = (0..257).map(|k| format!("<x xmlns:q{k}=\"urn:{k}\"/>")).collect();
+        let xml = format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"><Payload/>{decls}</SoftwareIdentity>");
+        assert!(Rim::parse(xml.as_bytes(), "n.xml").unwrap_err().message.contains("namespace declarations"));
     }
 }

@@ -11,8 +11,7 @@ import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
 import { readJson, readNamed } from '../io/files.ts';
 import { renderText } from './render.ts';
 import { defaultActor } from '../io/actor.ts';
-import { runVaultCommand, type Globals } from './vault.ts';
-import { rehearseCmd, unwrapCmd } from './workload.ts';
+import type { Globals } from './vault.ts';
 
 /** `--nonce` sets `nvidia.nonce` in the policy (over any value the policy file holds). */
 function withNonce(policy: unknown, nonce: string | undefined): unknown {
@@ -58,9 +57,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { g, rest: [command, ...rest] } = globals(argv);
     if (command === 'verify') return await verify(rest);
-    if (command === 'vault' || command === 'key' || command === 'ceremony' || command === 'audit') return await runVaultCommand(g, command, rest);
-    if (command === 'unwrap') return await unwrapCmd(rest);
-    if (command === 'rehearse') return await rehearseCmd(rest);
+    // The vault and workload commands (SQLite, jose, Argon2, the rehearsal PKI) load only when used:
+    // `verify` and `--help` start without them.
+    if (command === 'vault' || command === 'key' || command === 'ceremony' || command === 'audit') return await (await import('./vault.ts')).runVaultCommand(g, command, rest);
+    if (command === 'unwrap') return await (await import('./workload.ts')).unwrapCmd(rest);
+    if (command === 'rehearse') return await (await import('./workload.ts')).rehearseCmd(rest);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;

@@ -29,8 +29,9 @@ export function passphraseFromFile(path: string | number): string {
 export async function promptPassphrase(prompt: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) throw new UsageError(`${prompt.trim()}: no terminal to prompt on; use --passphrase-file FILE or --passphrase-fd N`);
-  process.stderr.write(prompt);
+  // Echo off before the prompt shows: a passphrase typed as soon as the prompt appears is never echoed.
   stdin.setRawMode(true);
+  process.stderr.write(prompt);
   stdin.resume();
   let text = '';
   try {

@@ -5,7 +5,8 @@
  * dev-only loader, and key-handling code loaded (and its native module opened) for a plain verify.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_BUNDLE } from '../scripts/build-cli.mjs';
@@ -49,5 +50,14 @@ describe('CLI bundle', () => {
     const r = spawnSync(process.execPath, [CLI_BUNDLE, 'vault', 'info'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(2); // no --vault: a usage error from the lazily loaded vault module
     expect(r.stderr).toMatch(/--vault FILE/);
+  });
+
+  it('a checkout that is not set up says so (exit 2) instead of failing obscurely', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custodian-fresh-'));
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(join(ROOT, 'bin', 'custodian'), join(dir, 'bin', 'custodian'));
+    const r = spawnSync('bash', [join(dir, 'bin', 'custodian'), '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`custodian: not set up yet: run \`npm run setup\` in ${dir}\n`);
   });
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing, idempotently: the Rust toolchain for wasm32 (Debian packages when no
-# rustup wasm32 target exists), npm packages, and the wasm build. Safe to run repeatedly.
+# rustup wasm32 target exists), npm packages, the wasm build and the CLI bundle. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { echo "setup: $*"; }
@@ -59,4 +59,7 @@ if [ ! -f "$wasm" ] || [ -n "$(find wasm/src wasm/Cargo.toml wasm/Cargo.lock -ne
   say "building the wasm core"
   bash scripts/build-wasm.sh
 fi
+# The CLI bundle bin/custodian runs (plain ESM, no TypeScript loader at run time); rebuilt when a
+# source under electron/ is newer.
+node scripts/build-cli.mjs --if-stale
 say "ready"

@@ -16,6 +16,15 @@ interface Exports {
   custodian_free(ptr: number, len: number): void;
   custodian_verify(ptr: number, len: number): bigint;
   custodian_pinned_roots(): bigint;
+  custodian_set_cache(enabled: number): void;
+  custodian_cache_stats(): bigint;
+}
+
+/** The verified-link cache's counters (wasm/src/cache.rs): since load or the last {@link Core.setCache}. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  entries: number;
 }
 
 type Response = { ok: true; appraisal: Appraisal } | { ok: false; error: { file: string; field: string; message: string } };
@@ -83,6 +92,20 @@ export class Core {
   /** The vendor roots embedded in the core (the pins every chain is checked against). */
   pinnedRoots(): PinnedRoot[] {
     return JSON.parse(this.takeText(this.exports.custodian_pinned_roots())) as PinnedRoot[];
+  }
+
+  /**
+   * Turns the core's verified-link cache on or off (it is on after load), emptying it either way. The
+   * cache only remembers signature outcomes that depend on nothing but their input bytes, so
+   * appraisals are identical either way; off is for measurements and the equivalence test.
+   */
+  setCache(enabled: boolean): void {
+    this.exports.custodian_set_cache(enabled ? 1 : 0);
+  }
+
+  /** Hits, misses and entries of the verified-link cache of this instance. */
+  cacheStats(): CacheStats {
+    return JSON.parse(this.takeText(this.exports.custodian_cache_stats())) as CacheStats;
   }
 
   /** Runs `custodian_verify` on raw request bytes; exposed for the wrapper's own tests. */

@@ -1,6 +1,7 @@
 //! Native benchmark: verifications per second of one piece of evidence with its endorsements, through
 //! the same `request::run` the wasm ABI calls.
-//! Usage: bench SECONDS REFERENCE_UNIX EVIDENCE [ENDORSEMENT | --rim=FILE | --policy=JSON]...
+//! Usage: bench SECONDS REFERENCE_UNIX EVIDENCE [ENDORSEMENT | --rim=FILE | --policy=JSON | --no-cache]...
+//! `--no-cache` turns the verified-link cache off (every verification cold).
 //! Prints one JSON line: {"iterations", "seconds", "per_second", "verdict"}.
 
 use base64::Engine;
@@ -25,6 +26,7 @@ fn main() {
         reference_time: args[1].parse().expect("REFERENCE_UNIX"),
         ..Default::default()
     };
+    custodian_core::cache::set_enabled(!rest.iter().any(|a| a == "--no-cache"));
     let verdict = format!("{:?}", run(&req).expect("input parses").verdict).to_lowercase();
     let start = Instant::now();
     let mut n = 0u64;

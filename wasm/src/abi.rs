@@ -3,6 +3,8 @@
 //!
 //! `custodian_verify(ptr, len) -> u64` returns `(out_ptr << 32) | out_len`. All lengths in bytes.
 //! `custodian_pinned_roots() -> u64` returns the pinned vendor roots as JSON the same way.
+//! `custodian_set_cache(enabled: u32)` turns the verified-link cache ([`crate::cache`]) on (non-zero)
+//! or off (0), emptying it either way; `custodian_cache_stats() -> u64` returns its counters as JSON.
 
 use crate::request::run_json;
 
@@ -40,6 +42,19 @@ pub unsafe extern "C" fn custodian_verify(ptr: *const u8, len: usize) -> u64 {
 #[no_mangle]
 pub extern "C" fn custodian_pinned_roots() -> u64 {
     hand_over(serde_json::to_string(&crate::pins::pinned_roots()).expect("pins serialise"))
+}
+
+/// Turns the verified-link cache on (`enabled != 0`) or off, emptying it (see [`crate::cache`]).
+#[no_mangle]
+pub extern "C" fn custodian_set_cache(enabled: u32) {
+    crate::cache::set_enabled(enabled != 0);
+}
+
+/// The cache's counters as JSON `{"hits","misses","entries"}`; free like a response.
+#[no_mangle]
+pub extern "C" fn custodian_cache_stats() -> u64 {
+    let s = crate::cache::stats();
+    hand_over(format!("{{\"hits\":{},\"misses\":{},\"entries\":{}}}", s.hits, s.misses, s.entries))
 }
 
 /// Leaks `text` to the host as `(ptr << 32) | len`; the host frees it with [`custodian_free`].

@@ -7,6 +7,7 @@
 pub mod abi;
 pub mod appraisal;
 pub mod azure_hcl;
+pub mod cache;
 pub mod composite;
 pub mod cursor;
 pub mod error;

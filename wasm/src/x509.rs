@@ -203,7 +203,29 @@ fn directory_string(any: &der::Any) -> Option<String> {
 /// AlgorithmIdentifier names: RSASSA-PSS (AMD, see [`verify_rsa_pss`]), ecdsa-with-SHA256 on P-256
 /// (Intel SGX PKI, RFC 5758 §3.2) or ecdsa-with-SHA384 on P-384 (NVIDIA device and RIM PKIs,
 /// RFC 5758 §3.2). Anything else is rejected with a sentence naming the algorithm.
+///
+/// The outcome is remembered in the [`crate::cache`] under the exact issuer SPKI DER, AlgorithmIdentifier
+/// DER, signed bytes and signature bytes (it depends on nothing else).
 pub fn verify_signature(
+    issuer: &SubjectPublicKeyInfoOwned,
+    alg: &AlgorithmIdentifierOwned,
+    signed: &[u8],
+    signature: Option<&[u8]>,
+) -> Result<(), String> {
+    let (Ok(spki_der), Ok(alg_der)) = (issuer.to_der(), alg.to_der()) else {
+        return verify_signature_uncached(issuer, alg, signed, signature);
+    };
+    // A BIT STRING with unused bits has no byte signature: its own flag keeps it apart from any bytes.
+    let (present, sig) = match signature {
+        Some(s) => (&[1u8][..], s),
+        None => (&[0u8][..], &[][..]),
+    };
+    crate::cache::memo("x509-signature", &[&spki_der, &alg_der, signed, present, sig], || {
+        verify_signature_uncached(issuer, alg, signed, signature)
+    })
+}
+
+fn verify_signature_uncached(
     issuer: &SubjectPublicKeyInfoOwned,
     alg: &AlgorithmIdentifierOwned,
     signed: &[u8],

@@ -231,7 +231,13 @@ fn signature(doc: &Document, source: &str) -> Result<(Vec<Cert>, Xmldsig), Input
     let Some(signed_info) = dsig(sig, "SignedInfo") else {
         return Ok((certs, fail("ds:Signature has no ds:SignedInfo".into())));
     };
-    Ok((certs.clone(), Xmldsig { digest: check_reference(doc, sig, signed_info), signature: check_signature_value(doc, sig, signed_info, certs.first()) }))
+    // Both outcomes are functions of the XML text alone (the signer is its first X509Certificate):
+    // remembered in the verified-link cache under exactly that text.
+    let xmldsig = crate::cache::memo("rim-xmldsig", &[doc.input_text().as_bytes()], || Xmldsig {
+        digest: check_reference(doc, sig, signed_info),
+        signature: check_signature_value(doc, sig, signed_info, certs.first()),
+    });
+    Ok((certs, xmldsig))
 }
 
 fn check_reference(doc: &Document, sig: Node, signed_info: Node) -> Result<String, String> {

@@ -66,11 +66,18 @@ pub fn verify_pck_chain<'a>(chain: &'a [Cert], t: i64, list: &mut Checklist) -> 
 
 /// Verifies an ECDSA P-256/SHA-256 signature r ‖ s (64 bytes, Intel's raw form) over `msg` with the
 /// public key of `signer`. The error says whether the key or the signature was wrong.
+///
+/// The outcome is remembered in the [`crate::cache`] under the signer's exact SPKI DER, the signer
+/// name the error sentence quotes, `msg` and `rs` (TCB Info, QE Identity and QE report signatures
+/// repeat for every quote of a platform).
 pub fn verify_raw_p256(signer: &Cert, msg: &[u8], rs: &[u8; 64]) -> Result<(), String> {
     use p256::pkcs8::DecodePublicKey;
     let spki = der::Encode::to_der(signer.spki()).map_err(|e| e.to_string())?;
-    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|e| format!("the key of {} is not P-256: {e}", signer.subject_cn().unwrap_or_default()))?;
-    key.verify(msg, &raw_sig(rs)?).map_err(|_| "does not verify".to_string())
+    let cn = signer.subject_cn().unwrap_or_default();
+    crate::cache::memo("p256-raw-signature", &[&spki, cn.as_bytes(), msg, rs], || {
+        let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|e| format!("the key of {cn} is not P-256: {e}"))?;
+        key.verify(msg, &raw_sig(rs)?).map_err(|_| "does not verify".to_string())
+    })
 }
 
 /// QE report signed by the PCK leaf key (ECDSA P-256/SHA-256 over the 384-byte QE report).

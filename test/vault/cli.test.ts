@@ -300,6 +300,16 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
     expect(output).not.toContain(passphraseOf('alice'));
   });
 
+  // KNOWN GAP (issue 11 §7, electron/cli/passphrase.ts passphraseFromFile): the error names the path as
+  // given, so a passphrase typed where the file path goes is echoed to stderr (and terminal scrollback).
+  // Remove `.fails` once the message no longer contains what was given.
+  it.fails('never echoes a passphrase given where the passphrase file path goes', () => {
+    const r = v('audit', 'export', '--custodian', 'alice', '--passphrase-file', passphraseOf('alice'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/passphrase file: no such file/);
+    expect(r.stderr).not.toContain(passphraseOf('alice'));
+  });
+
   it('refuses a vault from a newer schema with exit 2', () => {
     const raw = new Database(vault);
     raw.pragma('user_version = 99');

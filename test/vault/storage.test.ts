@@ -295,6 +295,16 @@ describe('schema versions', () => {
     after.close();
   });
 
+  // KNOWN GAP (issue 11 §2, electron/vault/db.ts openDb, marked provisional there): `journal_mode = WAL`
+  // is set before the schema version is read, so opening an empty file as a vault turns it into a 4 KiB
+  // SQLite file. Remove `.fails` once opening refuses without writing.
+  it.fails('opening an empty file as a vault refuses it without modifying it', () => {
+    const p = put(tmp(), 'empty.db', '');
+    expect(() => openDb(p)).toThrow(/empty\.db: /);
+    expect(readFileSync(p)).toHaveLength(0);
+    expect(existsSync(`${p}-wal`)).toBe(false);
+  });
+
   it('refuses a file that is not a vault', () => {
     const p = put(tmp(), 'not.db', 'hello, this is not SQLite at all'.repeat(10));
     expect(() => openDb(p)).toThrow(/not\.db: vault: not a Custodian vault/);

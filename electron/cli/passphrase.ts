@@ -96,7 +96,7 @@ export function discardPendingInput(): number {
  */
 export async function promptPassphrase(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) throw new UsageError(`${prompt.trim()}: no terminal to prompt on; use --passphrase-file FILE or --passphrase-fd N`);
+  if (!stdin.isTTY) throw new UsageError(`${prompt.trim().replace(/:$/, "")}: no terminal to prompt on; use --passphrase-file FILE or --passphrase-fd N`);
   stdin.setRawMode(true);
   let text = '';
   try {

@@ -45,7 +45,7 @@ async function withDb<T>(g: Globals, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
 
 /** A line typed at the terminal (echo on); UsageError without a terminal. */
 async function promptLine(prompt: string, instead: string): Promise<string> {
-  if (!process.stdin.isTTY) throw new UsageError(`${prompt.trim()}: no terminal to prompt on; give ${instead}`);
+  if (!process.stdin.isTTY) throw new UsageError(`${prompt.trim().replace(/:$/, '')}: no terminal to prompt on; give ${instead}`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return (await rl.question(prompt)).trim();

@@ -353,7 +353,10 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
     data.evidence = { files, binding: { hash_alg: ch.hash_alg, report_data: String(appraisal.claims.report_data ?? '') }, appraisal, appraisal_sha256: facts.appraisal_sha256 };
     data.request = request;
     data.request_sha256 = jcsHash(request);
-    const escrow = createEscrowKey(r.escrow_id, cid);
+    // A fresh escrow id for each attempt: a key file left by an attempt that crashed before its commit
+    // is never adopted, and never blocks this one (it holds nothing: nothing was sealed under it).
+    const escrowId = newEscrowId();
+    const escrow = createEscrowKey(escrowId, cid);
     const receiptKeySealed = seal(escrow.key, receiptKey.privateKey.export({ type: 'pkcs8', format: 'der' }), receiptKeyAad(cid, data.request_sha256));
     escrow.key.fill(0);
     try {
@@ -361,14 +364,14 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
         if (row(ctx.db, cid).state !== 'challenged') throw new Refused('nonce', `the nonce of ceremony ${cid} was used concurrently`);
         const ins = ctx.db.prepare('INSERT INTO ceremony_files (ceremony_id, seq, role, name, bytes) VALUES (?, ?, ?, ?, ?)');
         for (const [i, f] of stored.entries()) ins.run(cid, i, f.role, f.name, Buffer.from(f.bytes));
-        ctx.db.prepare('UPDATE ceremonies SET escrow_check = ?, receipt_key_sealed = ? WHERE id = ?').run(escrow.check, receiptKeySealed, cid);
+        ctx.db.prepare('UPDATE ceremonies SET escrow_id = ?, escrow_check = ?, receipt_key_sealed = ? WHERE id = ?').run(escrowId, escrow.check, receiptKeySealed, cid);
         save(ctx, cid, 'appraised', data, 'ceremony.appraised', {
           ...facts, binding: `REPORT_DATA binds nonce and TEE key (${ch.hash_alg})`, reference_time_source: 'vault clock',
           tolerated_warnings: request.tolerated_warnings, tee_pubkey_thumbprint: request.tee_pubkey_thumbprint, request_sha256: data.request_sha256,
         });
       });
     } catch (e) {
-      dropEscrow(r.escrow_id);
+      dropEscrow(escrowId);
       throw e;
     }
     return show(ctx, cid);
@@ -530,6 +533,7 @@ export function release(ctx: Ctx, core: Core, cid: string): Promise<{ bundle: Fl
       const head = auditHead(ctx.db);
       const claims: ReceiptClaims = {
         type: 'custodian-release-receipt', version: 2, vault_id: ctx.roster.vault_id, vault_key_jwk: ctx.roster.vault_key_jwk, roster_jws: ctx.roster.roster_jws,
+        key_record_jws: (ctx.db.prepare('SELECT record_jws FROM keys WHERE id = ?').get(key.id) as { record_jws: string }).record_jws,
         ceremony_id: cid, request: req, request_sha256: requestSha256, approvals: approvals.map((a) => ({ custodian: a.custodian, signature: a.signature })),
         bundle_sha256: jcsHash(bundle), released_at: releasedAt, audit: head,
       };

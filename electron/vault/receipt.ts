@@ -5,9 +5,11 @@
  * of {@link ReceiptClaims}, signed by the ceremony's own receipt key. It proves, to anyone holding
  * only the vault key thumbprint written down at `vault init`:
  * 1. the roster it carries is signed by that vault key (whose private half was destroyed at init);
- * 2. the release request carries the receipt key, and M distinct custodians of that roster each
- *    signed the request's hash with their own key (M ≥ the request's approvals and the roster's
- *    threshold) — one custodian alone cannot produce a receipt naming others;
+ * 2. the key record (signed by the custodian who imported the key) names the released key and the
+ *    policy the request applied; the release request carries the receipt key, and M distinct
+ *    custodians of that roster each signed the request's hash with their own key (M ≥ the signed
+ *    policy's approvals, the request's and the roster's threshold) — one custodian alone cannot produce
+ *    a receipt naming others;
  * 3. the receipt key signed what was released (bundle hash, time) and the audit head at release, so
  *    a later truncation or rewrite of the log is detectable from the receipt alone (`audit verify
  *    --receipt`).
@@ -16,6 +18,7 @@ import type { JWK } from 'jose';
 import { jcsHash } from './crypto.ts';
 import type { Roster } from './custodians.ts';
 import type { ReleaseRequest } from './ceremony.ts';
+import type { KeyRecord } from './keys.ts';
 import { thumbprint, unverifiedClaims, verifyStatement } from './jws.ts';
 
 /** One custodian's approval (compact JWS `custodian-approval+jws` by their own signing key). */
@@ -37,6 +40,8 @@ export interface ReceiptClaims {
   vault_id: string;
   vault_key_jwk: JWK;
   roster_jws: string;
+  /** The key record as its importing custodian signed it (its policy's approvals bound the quorum). */
+  key_record_jws: string;
   ceremony_id: string;
   request: ReleaseRequest;
   request_sha256: string;
@@ -77,6 +82,11 @@ export async function verifyReceipt(jws: string, vaultKeyThumbprint: string): Pr
     `request ${reqHash} of ceremony ${claims.ceremony_id}`, `the request hashes to ${reqHash}, not ${claims.request_sha256}, or names another ceremony or vault`);
   const signed = await verifyStatement<ReceiptClaims>(jws.trim(), req.receipt_key, 'custodian-receipt+jws');
   add('receipt.signature', !!signed && jcsHash(signed) === jcsHash(claims), 'signed by the receipt key the approved request names', 'not signed by the receipt key the approved request names');
+  const recClaims = unverifiedClaims<KeyRecord>(claims.key_record_jws ?? '');
+  const importer = recClaims && roster?.custodians.find((c) => c.name === recClaims.imported_by);
+  const rec = importer ? await verifyStatement<KeyRecord>(claims.key_record_jws, importer.signing_jwk, 'custodian-key-record+jws') : null;
+  add('key_record.signature', !!rec && rec.vault_id === claims.vault_id && rec.id === req.key_id && rec.meta.fingerprint === req.key_fingerprint && jcsHash(rec.policy) === req.policy_sha256,
+    `key ${req.key_id} and its policy ${req.policy_sha256.slice(0, 16)}… as signed by ${rec?.imported_by} at import`, 'the key record is not signed by a custodian of this vault for this key and policy');
   const valid: string[] = [];
   for (const a of claims.approvals ?? []) {
     const entry = roster?.custodians.find((c) => c.name === a.custodian);
@@ -86,7 +96,7 @@ export async function verifyReceipt(jws: string, vaultKeyThumbprint: string): Pr
     add(`approval.${a.custodian}`, ok, `${a.custodian} signed request ${reqHash.slice(0, 16)}… at ${ap?.approved_at}`, `the approval of ${a.custodian} is not ${a.custodian}'s signature over this request (or a duplicate)`);
     if (ok) valid.push(a.custodian);
   }
-  const needed = Math.max(req.approvals_required ?? Infinity, roster?.threshold ?? Infinity);
+  const needed = Math.max(req.approvals_required ?? Infinity, roster?.threshold ?? Infinity, rec?.policy.approvals ?? Infinity);
   add('approvals.quorum', valid.length >= needed, `${valid.length} distinct custodians approved (${valid.join(', ')}); ${needed} required`, `${valid.length} verified approvals (${valid.join(', ') || 'none'}); ${Number.isFinite(needed) ? needed : 'a quorum'} required`);
   return done(claims);
 }

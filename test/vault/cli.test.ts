@@ -3,7 +3,7 @@
  * in argv, the request hash compared before a passphrase is asked, the vault key thumbprint printed at
  * init and required wherever a vault, receipt or checkpoint is trusted away from the machine that pinned it.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

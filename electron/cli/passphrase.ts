@@ -44,7 +44,8 @@ export function passphraseFromFile(path: string | number, source: PassphraseSour
     // A path is held to the file limits (no FIFO, device or huge file); a descriptor is the caller's pipe.
     text = typeof path === 'number' ? readFileSync(path, 'utf8') : readLimited(path, 'passphrase file').toString('utf8');
   } catch (e) {
-    if (e instanceof InputError) throw e;
+    // readLimited's own errors name the path: say what was wrong, never where (it may be a passphrase).
+    if (e instanceof InputError) throw new InputError(option, `passphrase of ${who}`, `${what} for ${who} cannot be read (${e.detail})${typeof path === 'number' ? '' : `; ${NOT_SHOWN}`}`);
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code === 'EACCES' ? 'permission denied' : code === 'EBADF' ? 'not an open file descriptor' : code;
     throw new InputError(option, `passphrase of ${who}`, `${what} for ${who} cannot be read (${why})${typeof path === 'number' ? '' : `; ${NOT_SHOWN}`}`);

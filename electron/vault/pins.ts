@@ -5,7 +5,7 @@
  * known_hosts. Someone who can rewrite the vault file can replace its roster and vault key, but not
  * this pin, so every step that trusts the roster first checks its vault key against the pin.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeAtomic } from '../io/files.ts';
@@ -20,14 +20,9 @@ export function pinFile(): string {
 
 function readPins(): Record<string, string> {
   const file = pinFile();
-  let text: string;
-  try {
-    checkPrivateFile(file, { role: 'known vaults' });
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw e;
-  }
+  if (!existsSync(file)) return {};
+  checkPrivateFile(file, { role: 'known vaults' });
+  const text = readFileSync(file, 'utf8');
   try {
     const doc = JSON.parse(text) as { vaults?: Record<string, string> };
     return doc.vaults ?? {};

@@ -30,7 +30,7 @@ describe('a passphrase given where a path goes is never echoed', () => {
   it.each([
     ['--passphrase-file on audit export', ['--vault', vault, 'audit', 'export', '--custodian', 'alice', '--passphrase-file', SECRET]],
     ['--passphrase-file=… on audit export', ['--vault', vault, 'audit', 'export', '--custodian', 'alice', `--passphrase-file=${SECRET}`]],
-    ['--passphrase-file on ceremony approve', ['--vault', vault, 'ceremony', 'approve', 'c_0000000000000000', '--custodian', 'alice', '--passphrase-file', SECRET]],
+    ['--passphrase-file on key generate', ['--vault', vault, 'key', 'generate', '--name', 'k', '--allow-test-anchor', '--custodian', 'alice', '--passphrase-file', SECRET]],
     ['--passphrase-fd on audit export', ['--vault', vault, 'audit', 'export', '--custodian', 'alice', '--passphrase-fd', SECRET]],
     ['--custodian NAME:FILE at vault init', ['--vault', join(dir, 'new.db'), 'vault', 'init', '--custodian', `alice:${SECRET}`, '--threshold', '1']],
   ])('%s: exit 2, the value given appears nowhere in the output', (_what, args) => {
@@ -47,7 +47,7 @@ describe('a passphrase given where a path goes is never echoed', () => {
   });
 
   it('passphraseFromFile: InputError naming the option and custodian, never the path, for every read failure', () => {
-    for (const [path, why] of [[join(dir, SECRET), 'no such file'], [dir, 'a folder']] as const) {
+    for (const [path, why] of [[join(dir, SECRET), 'no such file'], [dir, 'is a directory, not a regular file: refused without reading it']] as const) {
       let err: unknown;
       try {
         passphraseFromFile(path, { who: 'bob', option: '--custodian bob:FILE' });

@@ -286,6 +286,7 @@ describe('schema versions', () => {
     raw.exec("CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL); INSERT INTO meta VALUES ('check_value', 'x');");
     raw.pragma('user_version = 1');
     raw.close();
+    chmodSync(path, 0o600); // private, so the refusal is about the schema
     const e = openError(path);
     expect(e).toBeInstanceOf(InputError);
     expect((e as Error).message).toBe(`${path}: schema version: 1: this vault was written by Custodian 0.1, whose approval escrow could expose every custodian's long-term share; it is not migrated: create a new vault and import the keys again`);

@@ -3,13 +3,13 @@
  * commit is on disk before the step reports success), numbered migrations recorded in
  * `PRAGMA user_version`. A file written by a newer Custodian (higher schema version) is refused.
  *
- * Tables (all binary columns are raw bytes; `*_sealed` / `wrapped` are `iv(12) ‖ ct ‖ tag(16)`, see
- * crypto.ts `seal`):
- * - `meta(k, v)`: vault_id, threshold, check value, the vault's signing and key-wrapping key pairs
- *   (public JWK + private key wrapped under the master key)
- * - `custodians`: name, share index, Argon2id parameters, verifier, sealed share, sealed signing key
- * - `keys`: model keys, wrapped, with metadata and release policy bound as AES-GCM associated data
- * - `ceremonies`, `approvals`: the release state machine (ceremony.ts)
+ * Tables (all binary columns are raw bytes; `*_sealed` / `sealed` are `iv(12) ‖ ct ‖ tag(16)`, see
+ * crypto.ts `seal`); the schema itself is {@link MIGRATIONS}:
+ * - `meta(k, v)`: vault_id, created_at, the signed roster and the vault key's public JWK (custodians.ts)
+ * - `custodians`: name, share index, Argon2id parameters, verifier, sealed private keys
+ * - `keys`, `key_shares`: model keys sealed under their own KEK, the signed key record, the KEK's
+ *   shares as JWEs to each custodian (keys.ts)
+ * - `ceremonies`, `ceremony_files`, `approvals`: the release state machine (ceremony.ts)
  * - `audit`: the append-only hash chain (audit.ts); triggers refuse UPDATE and DELETE
  */
 import { closeSync, constants as C, existsSync, fchmodSync, openSync, readSync } from 'node:fs';

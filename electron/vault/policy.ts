@@ -1,6 +1,6 @@
 /**
- * A model key's release policy, stored with the key and bound into its wrapping (AES-GCM associated
- * data), so editing it in the file makes the key unusable rather than releasable.
+ * A model key's release policy, part of the key record its importing custodian signs (keys.ts), so
+ * editing it in the file makes the key unusable rather than releasable.
  *
  * ```json
  * { "appraisal_policy": {"snp": {"minimum_guest_svn": 1}},   // the core's policy JSON (README "Policy")

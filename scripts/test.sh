@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== Rust core (native)"
 bash scripts/cargo.sh test --all-targets --quiet
+echo "== Interop suites (peers' own libraries)"
+bash scripts/interop.sh
 echo "== TypeScript type check"
 npx tsc --noEmit -p tsconfig.json
 echo "== electron-vite build"

@@ -1,5 +1,7 @@
 /** Shared test helpers: the loaded core, file reading, and where the real vectors live. */
 import { existsSync, readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { InputError } from '../electron/core/errors.ts';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadCore } from '../electron/core/core.ts';
@@ -43,4 +45,15 @@ export function failing(a: Appraisal): string[] {
 /** Ids of warning checks. */
 export function warnings(a: Appraisal): string[] {
   return a.checks.filter((k) => k.status === 'warn').map((k) => k.id);
+}
+
+/** The InputError `fn` throws; fails the test when it throws anything else or nothing. */
+export function inputError(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return e as InputError;
+  }
+  throw new Error('expected an InputError, but the call returned');
 }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../electron/core/errors.ts';
-import { core, file, VECTORS } from './helpers.ts';
+import { core, file, VECTORS, inputError } from './helpers.ts';
 
 const REF = join(VECTORS, 'nvidia/gpu-hopper/h100-545.00-nonce4cff');
 const HAVE = existsSync(join(REF, 'report.hex'));
@@ -29,16 +29,6 @@ function withRim(name: string, xml: string) {
       policy: { nvidia: { nonce: NONCE } },
       referenceTime: new Date('2025-06-01T00:00:00Z'),
     });
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe.skipIf(!HAVE)('hostile RIM XML through the wasm core', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../electron/core/errors.ts';
 import { checkPrivateFile, createSecretFile, ensurePrivateDir, RAMFS_MAGIC, readSecretFile, TMPFS_MAGIC } from '../../electron/io/private-fs.ts';
-import { ROOT } from '../helpers.ts';
+import { ROOT, inputError } from '../helpers.ts';
 import { announceSkips, asOtherUser, noOtherUser, OTHER_UID, otherUserCanRead, removeAll, sharedStickyDir } from './as-user.ts';
 
 announceSkips('private directories and secret files');
@@ -44,16 +44,6 @@ const writable = (p: string) => {
     return false;
   }
 };
-function refusal(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected a refusal, but it succeeded');
-}
-
 describe('ensurePrivateDir: a directory only this user can use', () => {
   it.skipIf(noRam)('creates a missing directory 0700 on RAM and accepts it again on the next call', () => {
     const dir = join(sharedRam('fresh'), 'escrow');
@@ -70,7 +60,7 @@ describe('ensurePrivateDir: a directory only this user can use', () => {
     const dir = join(parent, 'escrow');
     expect(asOtherUser('mkdir', '-m', '700', dir).status).toBe(0);
     expect(statSync(dir).uid).toBe(OTHER_UID);
-    const e = refusal(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true }));
+    const e = inputError(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true }));
     expect(e.message).toBe(`${dir}: escrow directory: owned by uid ${OTHER_UID}, not by you (uid ${me()}): another user may have created it to read what is put there`);
   });
 
@@ -78,7 +68,7 @@ describe('ensurePrivateDir: a directory only this user can use', () => {
     const parent = sharedRam('hijack-open');
     const dir = join(parent, 'escrow');
     expect(asOtherUser('mkdir', '-m', '1777', dir).status).toBe(0);
-    expect(refusal(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true })).message).toContain(`owned by uid ${OTHER_UID}`);
+    expect(inputError(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true })).message).toContain(`owned by uid ${OTHER_UID}`);
   });
 
   it.skipIf(noOtherUser || noRam)('a local user plants a symlink at the escrow path pointing to a directory (even one of ours, 0700): refused, never followed', () => {
@@ -87,7 +77,7 @@ describe('ensurePrivateDir: a directory only this user can use', () => {
     mkdirSync(ours, { mode: 0o700 });
     const dir = join(parent, 'escrow');
     expect(asOtherUser('ln', '-s', ours, dir).status).toBe(0);
-    expect(refusal(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true })).message).toBe(
+    expect(inputError(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true })).message).toBe(
       `${dir}: escrow directory: is a symlink: refusing to follow it (another user may have pointed it at a directory they can read)`,
     );
   });
@@ -96,7 +86,7 @@ describe('ensurePrivateDir: a directory only this user can use', () => {
     const dir = join(sharedRam('mode'), 'escrow');
     mkdirSync(dir);
     chmodSync(dir, 0o755);
-    expect(refusal(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true })).message).toBe(
+    expect(inputError(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true })).message).toBe(
       `${dir}: escrow directory: mode 0755, not 0700: others could list or enter it (chmod 700 ${dir})`,
     );
   });
@@ -104,7 +94,7 @@ describe('ensurePrivateDir: a directory only this user can use', () => {
   it.skipIf(noRam)('a regular file at the directory path is refused', () => {
     const dir = join(sharedRam('file'), 'escrow');
     writeFileSync(dir, '');
-    expect(refusal(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true })).message).toContain('is a regular file, not a directory');
+    expect(inputError(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true })).message).toContain('is a regular file, not a directory');
   });
 
   const repoScratch = join(ROOT, 'test-artifacts'); // inside the repository, git-ignored
@@ -120,7 +110,7 @@ describe('ensurePrivateDir: a directory only this user can use', () => {
       const base = mkdtempSync(join(parent, '.custodian-attack-disk-'));
       made.push(base);
       const dir = join(base, 'escrow');
-      const e = refusal(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true }));
+      const e = inputError(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: true }));
       expect(e.message).toMatch(new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: escrow directory: is on a disk filesystem \\(statfs type 0x[0-9a-f]+\\), not tmpfs or ramfs: what is put there could outlive a reboot$`));
       expect(ensurePrivateDir(dir, { role: 'output directory', requireRam: false })).toBe(dir); // without requireRam, fine
     });
@@ -128,7 +118,7 @@ describe('ensurePrivateDir: a directory only this user can use', () => {
 
   it('does not create missing parents (no recursive mkdir that would accept whatever is already on the way)', () => {
     const dir = join(tmpdir(), `custodian-attack-missing-${process.pid}`, 'a', 'b');
-    expect(refusal(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: false })).message).toBe(
+    expect(inputError(() => ensurePrivateDir(dir, { role: 'escrow directory', requireRam: false })).message).toBe(
       `${dir}: escrow directory: cannot create (ENOENT); its parent directory must exist and be writable by you`,
     );
   });
@@ -155,7 +145,7 @@ describe('createSecretFile / readSecretFile: key files this process created, nob
     chownSync(p, OTHER_UID, OTHER_UID);
     expect(createSecretFile(p, KEY, 'escrow key')).toBe(false);
     expect(readFileSync(p)).toEqual(theirs);
-    expect(refusal(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(
+    expect(inputError(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(
       `${p}: escrow key: owned by uid ${OTHER_UID}, not by you (uid ${me()}): you did not create it; another user may have planted it`,
     );
   });
@@ -168,7 +158,7 @@ describe('createSecretFile / readSecretFile: key files this process created, nob
     expect(asOtherUser('ln', '-s', loot, p).status).toBe(0);
     expect(createSecretFile(p, KEY, 'escrow key')).toBe(false);
     expect(readFileSync(loot).length).toBe(0);
-    expect(refusal(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(`${p}: escrow key: is a symlink: refusing to follow it (another user may have planted it)`);
+    expect(inputError(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(`${p}: escrow key: is a symlink: refusing to follow it (another user may have planted it)`);
     // A dangling symlink is not followed either: the file it names is not created.
     const q = join(dir, 'e_4.key');
     expect(asOtherUser('ln', '-s', join(dir, 'created-through-link'), q).status).toBe(0);
@@ -187,7 +177,7 @@ describe('createSecretFile / readSecretFile: key files this process created, nob
     const p = join(privateRam('mode'), 'e_6.key');
     createSecretFile(p, KEY, 'escrow key');
     chmodSync(p, 0o644);
-    expect(refusal(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(`${p}: escrow key: mode 0644, not 0600: not a file this program created, or others could read it`);
+    expect(inputError(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(`${p}: escrow key: mode 0644, not 0600: not a file this program created, or others could read it`);
   });
 
   it.skipIf(noRam)('a key file of the wrong size (truncated or padded by whoever could write it) is refused', () => {
@@ -195,17 +185,17 @@ describe('createSecretFile / readSecretFile: key files this process created, nob
     const p = join(dir, 'e_7.key');
     createSecretFile(p, KEY, 'escrow key');
     truncateSync(p, 16);
-    expect(refusal(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(`${p}: escrow key: 16 bytes, not 32`);
+    expect(inputError(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(`${p}: escrow key: 16 bytes, not 32`);
     const q = join(dir, 'e_8.key');
     createSecretFile(q, Buffer.alloc(33, 1), 'escrow key');
-    expect(refusal(() => readSecretFile(q, { role: 'escrow key', size: 32 })).message).toBe(`${q}: escrow key: 33 bytes, not 32`);
+    expect(inputError(() => readSecretFile(q, { role: 'escrow key', size: 32 })).message).toBe(`${q}: escrow key: 33 bytes, not 32`);
   });
 
   it.skipIf(noRam)('a FIFO planted at the key file\'s name does not hang the reader: refused as not a regular file', () => {
     const p = join(privateRam('fifo'), 'e_9.key');
     const r = spawnSync('mkfifo', ['-m', '600', p]);
     if (r.status !== 0) throw new Error(`mkfifo failed: ${r.stderr}`);
-    expect(refusal(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(`${p}: escrow key: is a FIFO, not a regular file`);
+    expect(inputError(() => readSecretFile(p, { role: 'escrow key', size: 32 })).message).toBe(`${p}: escrow key: is a FIFO, not a regular file`);
     expect(createSecretFile(p, KEY, 'escrow key')).toBe(false);
   });
 
@@ -215,7 +205,7 @@ describe('createSecretFile / readSecretFile: key files this process created, nob
 
   it('a secret file in a missing directory is an error, not a silent false', () => {
     const p = join(tmpdir(), `custodian-attack-nodir-${process.pid}`, 'x.key');
-    expect(refusal(() => createSecretFile(p, KEY, 'escrow key')).message).toBe(`${p}: escrow key: cannot create (ENOENT)`);
+    expect(inputError(() => createSecretFile(p, KEY, 'escrow key')).message).toBe(`${p}: escrow key: cannot create (ENOENT)`);
   });
 });
 
@@ -226,7 +216,7 @@ describe('checkPrivateFile: the vault-file check', () => {
     writeFileSync(p, 'x', { mode: 0o600 });
     expect(checkPrivateFile(p, { role: 'vault' })).toBeNull();
     chmodSync(p, 0o620);
-    expect(refusal(() => checkPrivateFile(p, { role: 'vault' })).message).toBe(
+    expect(inputError(() => checkPrivateFile(p, { role: 'vault' })).message).toBe(
       `${p}: vault: mode 0620 lets group write it; a vault file must be private to you (chmod 600 ${p}), or pass --allow-shared-vault to open it anyway`,
     );
     expect(checkPrivateFile(p, { role: 'vault', allowShared: true })).toBe(
@@ -234,8 +224,8 @@ describe('checkPrivateFile: the vault-file check', () => {
     );
     const link = join(dir, 'link.db');
     symlinkSync(p, link);
-    expect(refusal(() => checkPrivateFile(link, { role: 'vault', allowShared: true })).message).toContain('is a symlink');
-    expect(refusal(() => checkPrivateFile(dir, { role: 'vault', allowShared: true })).message).toBe(`${dir}: vault: is a directory, not a regular file`);
-    expect(refusal(() => checkPrivateFile(join(dir, 'none'), { role: 'vault' })).message).toBe(`${join(dir, 'none')}: vault: no such file`);
+    expect(inputError(() => checkPrivateFile(link, { role: 'vault', allowShared: true })).message).toContain('is a symlink');
+    expect(inputError(() => checkPrivateFile(dir, { role: 'vault', allowShared: true })).message).toBe(`${dir}: vault: is a directory, not a regular file`);
+    expect(inputError(() => checkPrivateFile(join(dir, 'none'), { role: 'vault' })).message).toBe(`${join(dir, 'none')}: vault: no such file`);
   });
 });

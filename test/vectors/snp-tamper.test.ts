@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { verify, file, status, failing, SNP, FIXTURES, HAVE_VECTORS } from '../helpers.ts';
+import { verify, file, status, failing, SNP, FIXTURES, HAVE_VECTORS, inputError } from '../helpers.ts';
 import { InputError } from '../../electron/core/errors.ts';
 import type { Appraisal, NamedBytes } from '../../electron/core/appraisal.ts';
 
@@ -23,17 +23,6 @@ function tampered(offset: number, mask = 0x01): NamedBytes {
 /** Appraises with routex-v3's VCEK/ASK/ARK bundle and the fresh Milan CRL. */
 const appraise = (evidence: NamedBytes): Appraisal =>
   verify({ evidence, endorsements: [v('milan/routex-v3/vcek_chain.pem'), v('crl/milan_vcek_crl.der')] });
-
-/** The InputError `fn` throws (fails the test if it throws anything else or nothing). */
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, but verify returned');
-}
 
 /** Table rows `['0x2A0', offset, what]` so that test names show offsets in hex. */
 const at = (rows: [number, string][]): [string, number, string][] =>

@@ -20,6 +20,8 @@
 //!
 //! Skipped visibly when xmllint is absent.
 
+mod common;
+use common::Rng;
 use custodian_core::nvidia::c14n::{canonicalize, Subset};
 use custodian_core::nvidia::rim::parse_document;
 use std::path::{Path, PathBuf};
@@ -47,26 +49,6 @@ fn libxml2(dir: &Path, text: &[u8]) -> Result<Vec<u8>, String> {
 
 fn have_xmllint() -> bool {
     Command::new("xmllint").arg("--version").output().is_ok_and(|o| o.status.success())
-}
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
 }
 
 const URIS: &[&str] = &["urn:a", "urn:b", "http://example.org/ns", "urn:a#x"];

@@ -5,6 +5,7 @@
 //! ../shared/vectors is beside the checkout, a TDX quote, an SGX quote and their collateral.
 
 mod common;
+use common::Rng;
 
 use base64::Engine;
 use custodian_core::request::{run, Request};
@@ -12,20 +13,6 @@ use custodian_core::tdx::collateral::Collateral;
 use custodian_core::tdx::quote::Quote;
 use serde_json::json;
 use std::path::PathBuf;
-
-/// xorshift64*: a small deterministic generator, so every run mutates the same way.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn mutate(input: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut b = input.to_vec();

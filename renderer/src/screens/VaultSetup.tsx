@@ -136,7 +136,7 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
             <Label>Custodians (names, separated by spaces or commas)</Label>
             <Input className="input" placeholder="alice bob carol" />
           </TextField>
-          <NumberField className="field" value={threshold} onChange={setThreshold} minValue={1} maxValue={Math.max(1, names.length)}>
+          <NumberField className="field" value={threshold} onChange={setThreshold} minValue={1} maxValue={names.length > 0 ? names.length : undefined}>
             <Label>Approvals needed to release a key (threshold M)</Label>
             <Input className="input" />
           </NumberField>

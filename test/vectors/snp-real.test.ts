@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { verify, file, status, failing, warnings, SNP, HAVE_VECTORS } from '../helpers.ts';
+import { verify, file, status, failing, warnings, inputError, SNP, VECTORS, HAVE_VECTORS } from '../helpers.ts';
 import type { Appraisal, NamedBytes } from '../../electron/core/appraisal.ts';
 
 /** A vector file, by its path relative to ../shared/vectors/snp. */
@@ -303,6 +303,12 @@ describe.skipIf(!HAVE_VECTORS)('genoa/azure-v3', () => {
     const a = verify({ evidence: v('genoa/azure-v3/report.bin'), endorsements: [v('genoa/azure-v3/vcek.pem')] });
     expect(status(a, 'report.signature')).toBe('pass');
     expect(a.claims.measurement).toBe(hcl().claims.measurement);
+  });
+
+  it('an Azure TDX HCL report given as SNP evidence says what it is, instead of misreading a TDREPORT as an SNP report', () => {
+    const e = inputError(() => verify({ evidence: file(join(VECTORS, 'tdx/quotes/azure_hcl_report_for_tdx_v4_00806f05.bin')) }));
+    expect(e.field).toBe('HCL report type');
+    expect(e.message).toMatch(/TDX HCL report.*TD quote as the evidence/);
   });
 
   it('is Genoa although the VCEK productName has no stepping', () => {

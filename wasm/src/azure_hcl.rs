@@ -18,6 +18,11 @@ pub const HW_REPORT_OFFSET: usize = 0x20;
 /// Size of the hardware report area (bytes).
 pub const HW_REPORT_LEN: usize = 1184;
 
+/// IGVM report type of an SEV-SNP HCL report (the SNP report at 0x20).
+pub const REPORT_TYPE_SNP: u32 = 2;
+/// IGVM report type of a TDX HCL report (a TDREPORT at 0x20; the TD quote is a separate file).
+pub const REPORT_TYPE_TDX: u32 = 4;
+
 /// The HCL runtime data that the hardware report's REPORT_DATA binds.
 #[derive(Debug, Clone)]
 pub struct HclRuntime {
@@ -47,6 +52,20 @@ pub fn runtime(bytes: &[u8], file: &str) -> Result<HclRuntime, InputError> {
         .ok_or_else(|| err(format!("variable data length {var_len} exceeds the file ({} bytes)", bytes.len())))?
         .to_vec();
     Ok(HclRuntime { hash_type, report_type, runtime_data })
+}
+
+/// Refuses an HCL report whose runtime report type is not `want` ([`REPORT_TYPE_SNP`] or
+/// [`REPORT_TYPE_TDX`]), saying what the file is and where it goes instead.
+pub fn require_type(hcl: &HclRuntime, want: u32, file: &str) -> Result<(), InputError> {
+    if hcl.report_type == want {
+        return Ok(());
+    }
+    let why = match hcl.report_type {
+        REPORT_TYPE_TDX => "this is a TDX HCL report (runtime report type 4): give the TD quote as the evidence and this HCL report beside it as collateral".to_string(),
+        REPORT_TYPE_SNP => "this is an SEV-SNP HCL report (runtime report type 2): give it as the evidence itself (the SNP report is inside it), not beside a TD quote".to_string(),
+        other => format!("runtime report type {other} is neither SEV-SNP (2) nor TDX (4)"),
+    };
+    Err(InputError::new(file, "HCL report type", why))
 }
 
 /// Check `binding.hcl_runtime_data`: REPORT_DATA starts with the hash (by `hash_type`) of the runtime data.

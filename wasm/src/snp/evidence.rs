@@ -32,10 +32,11 @@ fn hex_text(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn parse_hcl(bytes: &[u8], file: &str) -> Result<SnpEvidence, InputError> {
+    let hcl = azure_hcl::runtime(bytes, file)?;
+    azure_hcl::require_type(&hcl, azure_hcl::REPORT_TYPE_SNP, file)?;
     let report_bytes = bytes.get(azure_hcl::HW_REPORT_OFFSET..).unwrap_or(&[]);
     let report = Report::parse(report_bytes, file)
         .map_err(|e| InputError::new(file, "HCL report: SNP report at offset 0x20", e.message))?;
-    let hcl = azure_hcl::runtime(bytes, file)?;
     Ok(SnpEvidence { report, table: Vec::new(), hcl: Some(hcl), form: "Azure HCL report" })
 }
 
@@ -92,6 +93,29 @@ mod tests {
         let err = parse(&b, "hcl.bin").unwrap_err();
         assert_eq!(err.field, "HCL runtime data");
         let err = parse(&b[..100], "hcl.bin").unwrap_err();
-        assert!(err.field.contains("offset 0x20"), "{err}");
+        assert_eq!(err.field, "HCL runtime data", "{err}");
+    }
+
+    /// An HCL report of the given runtime report type with empty runtime data.
+    fn hcl_of_type(report_type: u32) -> Vec<u8> {
+        let mut b = b"HCLA".to_vec();
+        b.resize(0x20, 0);
+        b.extend(blank_v3());
+        b.extend([0u8; 8]);
+        b.extend(report_type.to_le_bytes());
+        b.extend(1u32.to_le_bytes()); // hash type SHA-256
+        b.extend(0u32.to_le_bytes()); // no variable data
+        b
+    }
+
+    #[test]
+    fn a_tdx_hcl_report_is_not_read_as_an_snp_report() {
+        // Issue 16: an Azure TDX HCL report was parsed as SNP ("SIGNING_KEY 4 is reserved").
+        let err = parse(&hcl_of_type(azure_hcl::REPORT_TYPE_TDX), "hcl.bin").unwrap_err();
+        assert_eq!(err.field, "HCL report type");
+        assert!(err.message.contains("TDX HCL report") && err.message.contains("TD quote"), "{err}");
+        let err = parse(&hcl_of_type(7), "hcl.bin").unwrap_err();
+        assert!(err.message.contains("report type 7"), "{err}");
+        assert!(parse(&hcl_of_type(azure_hcl::REPORT_TYPE_SNP), "hcl.bin").is_ok());
     }
 }

@@ -108,7 +108,9 @@ impl Collateral {
             if let Some((other, _)) = &self.hcl {
                 return Err(InputError::new(name, "HCL report", format!("a second HCL report (the first was {other})")));
             }
-            self.hcl = Some((name.to_string(), azure_hcl::runtime(bytes, name)?));
+            let hcl = azure_hcl::runtime(bytes, name)?;
+            azure_hcl::require_type(&hcl, azure_hcl::REPORT_TYPE_TDX, name)?;
+            self.hcl = Some((name.to_string(), hcl));
             return Ok(());
         }
         let text = std::str::from_utf8(bytes).ok();
@@ -226,6 +228,21 @@ mod tests {
         let mut c = Collateral::default();
         c.add(body, "tcb.json").unwrap();
         assert_eq!(c.tcb_info.unwrap().text, r#"{"id":"TDX", "version" :3}"#);
+    }
+
+    #[test]
+    fn an_snp_hcl_report_beside_a_td_quote_is_refused() {
+        let mut b = azure_hcl::MAGIC.to_vec();
+        b.resize(azure_hcl::HW_REPORT_OFFSET + azure_hcl::HW_REPORT_LEN + 8, 0);
+        for v in [azure_hcl::REPORT_TYPE_SNP, 1, 0] {
+            b.extend(v.to_le_bytes());
+        }
+        let e = Collateral::default().add(&b, "hcl.bin").unwrap_err();
+        assert_eq!((e.file.as_str(), e.field.as_str()), ("hcl.bin", "HCL report type"));
+        assert!(e.message.contains("SEV-SNP HCL report"), "{e}");
+        let at = b.len() - 12;
+        b[at..at + 4].copy_from_slice(&azure_hcl::REPORT_TYPE_TDX.to_le_bytes());
+        assert!(Collateral::default().add(&b, "hcl.bin").is_ok());
     }
 
     #[test]

@@ -295,8 +295,21 @@ pub fn verify_rsa_pss(
     vk.verify_prehash(&digest, &sig).map_err(|_| "RSASSA-PSS signature does not verify".to_string())
 }
 
+/// Splits `bytes` into consecutive complete DER TLVs covering all of it, or `None` when it is not
+/// exactly that (a truncated element, trailing bytes). Iterative: nesting depth plays no part.
+fn der_elements(bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut reader = SliceReader::new(bytes).ok()?;
+    let mut out = Vec::new();
+    while !reader.is_finished() {
+        out.push(reader.tlv_bytes().ok()?);
+    }
+    Some(out)
+}
+
 /// Splits a file into endorsements: PEM (any number of `CERTIFICATE` and `X509 CRL` blocks, other
-/// labels rejected) or a single DER certificate or CRL. `source` is the file name used in errors.
+/// labels rejected), a single DER certificate or CRL, or concatenated DER certificates and CRLs (as
+/// Intel's QVL samples and some KDS caches store chains). `source` is the file name used in errors;
+/// the elements of a DER concatenation are named `source#1`, `source#2`, ….
 pub fn load_endorsements(bytes: &[u8], source: &str) -> Result<Vec<Endorsement>, InputError> {
     if let Some(text) = pem_text(bytes) {
         let mut out = Vec::new();
@@ -326,7 +339,20 @@ pub fn load_endorsements(bytes: &[u8], source: &str) -> Result<Vec<Endorsement>,
     if let Ok(c) = Crl::from_der(bytes.to_vec(), source) {
         return Ok(vec![Endorsement::Crl(c)]);
     }
-    Err(InputError::new(source, "endorsement", "neither PEM nor a DER X.509 certificate or CRL"))
+    match der_elements(bytes) {
+        Some(parts) if parts.len() > 1 => parts
+            .iter()
+            .enumerate()
+            .map(|(i, der)| {
+                let name = format!("{source}#{}", i + 1);
+                Cert::from_der(der.to_vec(), &name)
+                    .map(Endorsement::Cert)
+                    .or_else(|_| Crl::from_der(der.to_vec(), &name).map(Endorsement::Crl))
+                    .map_err(|_| InputError::new(source, format!("DER element {}", i + 1), "neither an X.509 certificate nor a CRL"))
+            })
+            .collect(),
+        _ => Err(InputError::new(source, "endorsement", "neither PEM nor DER X.509 certificates or CRLs")),
+    }
 }
 
 fn pem_text(bytes: &[u8]) -> Option<&str> {
@@ -382,6 +408,34 @@ mod tests {
         assert_eq!(err.field, "endorsement");
         let err = load_endorsements(b"-----BEGIN CERTIFICATE-----\n!!!\n", "y.pem").unwrap_err();
         assert!(err.message.contains("missing"), "{err}");
+    }
+
+    #[test]
+    fn concatenated_der_certificates_are_split_and_a_cut_one_is_an_error() {
+        let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/snp/pki/cert_chain.pem")).unwrap();
+        let ders: Vec<Vec<u8>> = load_endorsements(&pem, "chain.pem")
+            .unwrap()
+            .into_iter()
+            .map(|e| match e {
+                Endorsement::Cert(c) => c.der,
+                Endorsement::Crl(_) => panic!("a CRL in cert_chain.pem"),
+            })
+            .collect();
+        assert!(ders.len() >= 2);
+        let joined = ders.concat();
+        let got = load_endorsements(&joined, "chain.der").unwrap();
+        assert_eq!(got.len(), ders.len());
+        for (i, (e, der)) in got.iter().zip(&ders).enumerate() {
+            let Endorsement::Cert(c) = e else { panic!("element {i} is not a certificate") };
+            assert_eq!(&c.der, der);
+            assert_eq!(c.source, format!("chain.der#{}", i + 1));
+        }
+        let err = load_endorsements(&joined[..joined.len() - 5], "cut.der").unwrap_err();
+        assert_eq!(err.field, "endorsement", "{err}");
+        let mut junk = ders[0].clone();
+        junk.extend([0x04, 0x01, 0x00]); // an OCTET STRING after the certificate
+        let err = load_endorsements(&junk, "junk.der").unwrap_err();
+        assert_eq!(err.field, "DER element 2", "{err}");
     }
 
     #[test]

@@ -23,17 +23,27 @@ fn raw_sig(rs: &[u8; 64]) -> Result<p256::ecdsa::Signature, String> {
     p256::ecdsa::Signature::from_slice(rs).map_err(|_| "r or s is zero or not below the P-256 order".to_string())
 }
 
-/// The PCK chain carried as certification data type 5 (PEM, possibly NUL-terminated), in order
-/// leaf, intermediate, root.
+/// The PCK chain carried as certification data type 5, in order leaf, intermediate, root: PEM
+/// (possibly NUL-terminated, as the DCAP quote library writes it) or concatenated DER certificates
+/// (as in Intel's QVL sample quotes).
 pub fn pck_chain(q: &Quote, file: &str) -> Result<Vec<Cert>, crate::error::InputError> {
-    let pem: Vec<u8> = q.cert_data.iter().copied().take_while(|b| *b != 0).collect();
-    let certs = load_endorsements(&pem, &format!("{file} (PCK chain)"))?
+    let data: &[u8] = if q.cert_data.starts_with(b"-----BEGIN") {
+        let end = q.cert_data.iter().position(|b| *b == 0).unwrap_or(q.cert_data.len());
+        &q.cert_data[..end]
+    } else {
+        &q.cert_data
+    };
+    let mut certs: Vec<Cert> = load_endorsements(data, &format!("{file} (PCK chain)"))?
         .into_iter()
         .filter_map(|e| match e {
             Endorsement::Cert(c) => Some(c),
             Endorsement::Crl(_) => None,
         })
         .collect();
+    // Intel's QVL samples store the chain root first; the checks below take it leaf first.
+    if certs.len() > 1 && certs[0].is_self_issued() && !certs[certs.len() - 1].is_self_issued() {
+        certs.reverse();
+    }
     Ok(certs)
 }
 

@@ -14,7 +14,8 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
                   NVIDIA GPU/NVSwitch evidence: an SPDM attestation report (hex or binary, chain
                   via --chain) or NVIDIA serialized-evidence JSON [{arch, nonce, evidence, certificate}, ...]
   --chain FILE    SEV-SNP: VCEK/VLEK, ASK/ASVK, ARK certificates; NVIDIA: the device chain of a
-                  bare report (PEM bundle or DER); repeatable
+                  bare report (PEM, DER, or concatenated DER); repeatable. Any endorsement
+                  option also takes a directory: every regular file in it (snpguest certs/)
   --crl FILE      CRL (PEM or DER): AMD KDS, Intel Root CA / PCK CRL, or NVIDIA CRL; repeatable
   --collateral FILE  TDX/SGX: QuoteCollateralV3 JSON, raw Intel PCS TCB Info / QE Identity
                   bodies, CRLs, issuer chains (PEM), an Azure HCL report; repeatable

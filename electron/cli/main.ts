@@ -9,7 +9,7 @@ import { loadCore } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
 import { Refused } from '../vault/errors.ts';
 import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
-import { readJson, readNamed } from '../io/files.ts';
+import { readEndorsementPath, readJson, readNamed } from '../io/files.ts';
 import { renderText } from './render.ts';
 import { auditActor } from '../io/actor.ts';
 import { disableCoreDumps } from '../io/no-core-dumps.ts';
@@ -27,12 +27,12 @@ async function verify(argv: string[]): Promise<number> {
   const core = await loadCore();
   const appraisal = core.verify({
     evidence: readNamed(args.evidence, 'evidence'),
-    endorsements: [...args.chain.map((p) => readNamed(p, 'certificate')), ...args.crl.map((p) => readNamed(p, 'CRL')), ...args.collateral.map((p) => readNamed(p, 'collateral'))],
-    testAnchors: args.testAnchors.map((p) => readNamed(p, 'test anchor')),
+    endorsements: [...args.chain.flatMap((p) => readEndorsementPath(p, 'certificate')), ...args.crl.flatMap((p) => readEndorsementPath(p, 'CRL')), ...args.collateral.flatMap((p) => readEndorsementPath(p, 'collateral'))],
+    testAnchors: args.testAnchors.flatMap((p) => readEndorsementPath(p, 'test anchor')),
     policy: withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce),
     referenceTime: args.at,
-    rims: args.rims.map((p) => readNamed(p, 'RIM')),
-    ocsp: args.ocsp.map((p) => readNamed(p, 'OCSP response')),
+    rims: args.rims.flatMap((p) => readEndorsementPath(p, 'RIM')),
+    ocsp: args.ocsp.flatMap((p) => readEndorsementPath(p, 'OCSP response')),
     moreEvidence: args.moreEvidence.map((p) => readNamed(p, 'evidence')),
     type: args.type,
   });

@@ -19,7 +19,7 @@ import { openVault } from '../vault/open.ts';
 import { checkAppraisalPolicy, parseReleasePolicy, pinnedReferenceValues, type ReleasePolicy } from '../vault/policy.ts';
 import { verifyReceipt } from '../vault/receipt.ts';
 import { int, need, parseCommand as parse, UsageError } from './args.ts';
-import { readJson, readNamed, writeAtomic } from '../io/files.ts';
+import { readEndorsementPath, readJson, readNamed, writeAtomic } from '../io/files.ts';
 import { getPassphrase, passphraseFromFile, promptPassphrase } from './passphrase.ts';
 
 /**
@@ -242,8 +242,8 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
       const jwk = parseTeePublicKey(readJson(pubFile.name, 'tee-pubkey'), pubFile.name);
       const input = {
         evidence: readNamed(positionals[1]!, 'evidence'),
-        endorsements: [...(values.chain ?? []), ...(values.crl ?? []), ...(values.collateral ?? [])].map((p) => readNamed(p, 'endorsement')),
-        testAnchors: (values['test-anchor'] ?? []).map((p) => readNamed(p, 'test anchor')),
+        endorsements: [...(values.chain ?? []), ...(values.crl ?? []), ...(values.collateral ?? [])].flatMap((p) => readEndorsementPath(p, 'endorsement')),
+        testAnchors: (values['test-anchor'] ?? []).flatMap((p) => readEndorsementPath(p, 'test anchor')),
         teePubkey: { file: pubFile, jwk },
       };
       const core = await loadCore();

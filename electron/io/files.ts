@@ -1,6 +1,6 @@
 /** File input and output for the CLI and the main process: errors name the file and its role; outputs are written atomically. */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as C, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as C, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { NamedBytes } from '../core/appraisal.ts';
 import { InputError } from '../core/errors.ts';
@@ -16,6 +16,40 @@ export { LIMITS, MAX_JSON_DEPTH, checkSize, type InputRole } from './limits.ts';
  */
 export function readNamed(path: string, role: InputRole): NamedBytes & { bytes: Buffer } {
   return { name: path, bytes: readLimited(path, role) };
+}
+
+/** The most files one endorsement directory may hold (a KDS cache or snpguest `certs/` holds a handful). */
+export const MAX_DIRECTORY_FILES = 256;
+
+/**
+ * Reads an endorsement path given to `--chain`, `--crl`, `--collateral`, `--rim`, `--ocsp` or
+ * `--test-anchor`: a regular file as {@link readNamed}, or a directory meaning every regular file
+ * directly in it (snpguest's `certs/` layout, KDS cache folders), in name order, each within `role`'s
+ * limit; dotfiles and subdirectories are skipped (not descended into). InputError naming the
+ * directory when it holds no regular file or more than {@link MAX_DIRECTORY_FILES}.
+ */
+export function readEndorsementPath(path: string, role: InputRole): (NamedBytes & { bytes: Buffer })[] {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // readNamed names the missing or unreadable path.
+  }
+  if (!isDir) return [readNamed(path, role)];
+  let entries;
+  try {
+    entries = readdirSync(path, { withFileTypes: true });
+  } catch (e) {
+    throw new InputError(path, role, `cannot list the directory (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  const files = entries
+    .filter((e) => !e.name.startsWith('.'))
+    .map((e) => join(path, e.name))
+    .filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile())
+    .sort();
+  if (files.length === 0) throw new InputError(path, role, 'the directory holds no regular file');
+  if (files.length > MAX_DIRECTORY_FILES) throw new InputError(path, role, `the directory holds ${files.length} files; at most ${MAX_DIRECTORY_FILES} are read as endorsements`);
+  return files.map((p) => readNamed(p, role));
 }
 
 /**

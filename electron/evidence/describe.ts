@@ -123,8 +123,11 @@ export function describeFile(bytes: Uint8Array): FileDescription {
   }
 }
 
-/** Kinds that are certainly not evidence of any platform (an endorsement or prose). */
-const NEVER_EVIDENCE: ReadonlySet<FileKind> = new Set(['certificate', 'crl', 'der-endorsement', 'ocsp-response', 'nvidia-rim']);
+/**
+ * Kinds that are certainly not evidence of any platform. Not `der-endorsement`: hex text starting
+ * with "30" looks like a DER SEQUENCE, and a hex-text quote is evidence the core reads.
+ */
+const NEVER_EVIDENCE: ReadonlySet<FileKind> = new Set(['certificate', 'crl', 'ocsp-response', 'nvidia-rim']);
 
 /**
  * Why a file given as evidence cannot be evidence, or undefined when it may be (the core then decides).

@@ -367,8 +367,8 @@ async function receiptCmd(_g: Globals, [sub, ...argv]: string[]): Promise<number
   if (values.json) out(JSON.stringify(v, null, 2));
   else {
     out(`receipt ${positionals[0]}: ${v.ok ? 'VERIFIED' : 'NOT VERIFIED'}`);
-    for (const c of v.checks) out(`  ${c.status.toUpperCase().padEnd(4)} ${c.id}: ${c.detail}`);
-    if (v.claims) out(`  ceremony ${v.claims.ceremony_id}: key ${v.claims.request.key_id} (${groupHex(v.claims.request.key_fingerprint)}) released ${v.claims.released_at} to TEE key ${v.claims.request.tee_pubkey_thumbprint}; audit head ${v.claims.audit.size}/${v.claims.audit.head_sha256}`);
+    for (const c of v.checks) out(`  ${c.status.toUpperCase().padEnd(4)} ${c.id}: ${c.detail.replace(/\b[0-9a-f]{64}\b/g, groupHex)}`);
+    if (v.claims) out(`  ceremony ${v.claims.ceremony_id}: key ${v.claims.request.key_id} (${groupHex(v.claims.request.key_fingerprint)}) released ${v.claims.released_at} to TEE key ${v.claims.request.tee_pubkey_thumbprint}; audit head ${v.claims.audit.size}/${groupHex(v.claims.audit.head_sha256)}`);
   }
   return v.ok ? 0 : 1;
 }

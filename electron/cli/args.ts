@@ -1,12 +1,13 @@
 /** Command-line parsing for `custodian`. Usage errors become {@link UsageError} (exit code 2). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EvidenceType } from '../core/appraisal.ts';
+import { parseArgsMessage } from './flags.ts';
 
 export class UsageError extends Error {}
 
 export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl FILE]... [--collateral FILE]...
                         [--type sev-snp|tdx|sgx|nvidia] [--policy FILE] [--test-anchor FILE]...
-                        [--at RFC3339] [--json]
+                        [--at RFC3339] [--json | --all] [--strict]
                         [--rim FILE]... [--ocsp FILE]... [--nonce HEX] [--more-evidence FILE]...
 
   EVIDENCE        SEV-SNP report (binary, hex, with its extended-report certificate table, or an
@@ -30,6 +31,12 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --test-anchor FILE  trust this root explicitly; the appraisal names it a TEST anchor
   --at RFC3339    reference time for every validity check (default: now)
   --json          print the whole appraisal as JSON
+  --all           list every check (default: the failing and warning ones, and a count of the rest)
+  --strict        exit 1 for a WARNING verdict too (default: 0), so a script fails on anything but
+                  AFFIRMING
+  Output: the summary line first ("CONTRAINDICATED — 1 failing: policy.debug"), then the problems;
+  wrapped at the terminal width (80 when piped); colour only on a terminal (NO_COLOR=1 turns it off,
+  FORCE_COLOR=1 turns it on when piped). Notes about inputs that were not used go to stderr.
 
 Key vault and release ceremony (global options before the command: --vault FILE, --actor LABEL;
   the audit log names the OS user running the command, and LABEL only as an unverified note beside it;
@@ -56,8 +63,11 @@ Key vault and release ceremony (global options before the command: --vault FILE,
 
   Passphrases are never taken from the command line: a terminal prompt, --passphrase-file or --passphrase-fd.
 
-exit codes: verify: 0 affirming or warning, 1 contraindicated; other commands: 0 done, 1 refused (policy,
-approvals, binding, authentication); all: 2 input could not be read or parsed, 3 internal error`;
+  custodian --version    custodian COMMAND --help
+
+exit codes: verify: 0 affirming (or warning, without --strict), 1 contraindicated (or warning, with
+--strict); other commands: 0 done, 1 refused (policy, approvals, binding, authentication); all: 2 input
+could not be read or parsed (or a wrong command line), 3 internal error`;
 
 export interface VerifyArgs {
   evidence: string;
@@ -69,6 +79,10 @@ export interface VerifyArgs {
   testAnchors: string[];
   at: Date;
   json: boolean;
+  /** `--all`: list every check, not only the failing and warning ones. */
+  all: boolean;
+  /** `--strict`: a WARNING verdict exits 1. */
+  strict: boolean;
   rims: string[];
   ocsp: string[];
   nonce?: string;
@@ -94,30 +108,31 @@ export function parseNonce(text: string): string {
   return text.toLowerCase();
 }
 
+/** The options of `verify`. */
+export const VERIFY_OPTIONS = {
+  chain: { type: 'string', multiple: true },
+  crl: { type: 'string', multiple: true },
+  collateral: { type: 'string', multiple: true },
+  type: { type: 'string' },
+  policy: { type: 'string' },
+  'test-anchor': { type: 'string', multiple: true },
+  at: { type: 'string' },
+  json: { type: 'boolean' },
+  all: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  rim: { type: 'string', multiple: true },
+  ocsp: { type: 'string', multiple: true },
+  nonce: { type: 'string' },
+  'more-evidence': { type: 'string', multiple: true },
+} as const;
+
 /** Parses `verify` arguments (everything after the command name). `now` is the default --at. */
 export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        chain: { type: 'string', multiple: true },
-        crl: { type: 'string', multiple: true },
-        collateral: { type: 'string', multiple: true },
-        type: { type: 'string' },
-        policy: { type: 'string' },
-        'test-anchor': { type: 'string', multiple: true },
-        at: { type: 'string' },
-        json: { type: 'boolean' },
-        rim: { type: 'string', multiple: true },
-        ocsp: { type: 'string', multiple: true },
-        nonce: { type: 'string' },
-        'more-evidence': { type: 'string', multiple: true },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: VERIFY_OPTIONS });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(parseArgsMessage(e, 'verify', VERIFY_OPTIONS) ?? (e as Error).message);
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(`verify takes exactly one EVIDENCE file, got ${positionals.length}`);
@@ -135,6 +150,8 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
     testAnchors: values['test-anchor'] ?? [],
     at: values.at === undefined ? now : parseRfc3339(values.at),
     json: values.json ?? false,
+    all: values.all ?? false,
+    strict: values.strict ?? false,
     rims: values.rim ?? [],
     ocsp: values.ocsp ?? [],
     nonce: values.nonce === undefined ? undefined : parseNonce(values.nonce),
@@ -150,7 +167,7 @@ export function parseCommand<O extends Options>(argv: string[], cmd: string, opt
   try {
     r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${cmd}: ${(e as Error).message}`);
+    throw new UsageError(parseArgsMessage(e, cmd, options as Parameters<typeof parseArgsMessage>[2]) ?? `${cmd}: ${(e as Error).message}`);
   }
   if (r.positionals.length !== npos) throw new UsageError(`${cmd} takes ${npos} positional argument(s), got ${r.positionals.length}`);
   return r;

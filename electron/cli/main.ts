@@ -1,7 +1,9 @@
 /**
- * `custodian` command-line entry point. Exit codes: 0 done (verify: affirming or warning), 1 refused
- * (verify: contraindicated; vault: policy, approvals, binding, authentication), 2 input could not be
- * read or parsed (one line naming the file and the problem, no stack trace), 3 internal error.
+ * `custodian` command-line entry point. Exit codes: 0 done (verify: affirming, or warning without
+ * --strict), 1 refused (verify: contraindicated, or warning with --strict; vault: policy, approvals,
+ * binding, authentication), 2 input could not be read or parsed, or a wrong command line (one line
+ * naming the file and the problem, no stack trace), 3 internal error. A closed output pipe (`… | head`)
+ * ends output quietly.
  */
 import { basename } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -11,6 +13,10 @@ import { Refused } from '../vault/errors.ts';
 import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
 import { readEndorsementPath, readJson, readNamed } from '../io/files.ts';
 import { renderText } from './render.ts';
+import { checkInputs, unusedNotes, type RoleFile } from './inputs.ts';
+import { didYouMean } from './flags.ts';
+import { COMMANDS, helpFor, versionText } from './help.ts';
+import { colorEnabled, terminalWidth, wrap } from './text.ts';
 import { auditActor } from '../io/actor.ts';
 import { disableCoreDumps } from '../io/no-core-dumps.ts';
 import type { Globals } from './vault.ts';
@@ -22,22 +28,41 @@ function withNonce(policy: unknown, nonce: string | undefined): unknown {
   return { ...p, nvidia: { ...((p.nvidia as Record<string, unknown> | undefined) ?? {}), nonce } };
 }
 
+/** Writes "custodian: note: …" to stderr, wrapped at its width. */
+function note(text: string): void {
+  process.stderr.write(`${wrap(`custodian: note: ${text}`, terminalWidth(process.stderr), 2).join('\n')}\n`);
+}
+
 async function verify(argv: string[]): Promise<number> {
   const args = parseVerifyArgs(argv, new Date());
+  const files: RoleFile[] = [
+    { role: 'evidence', file: readNamed(args.evidence, 'evidence') },
+    ...args.chain.flatMap((p) => readEndorsementPath(p, 'certificate').map((file): RoleFile => ({ role: '--chain', file }))),
+    ...args.crl.flatMap((p) => readEndorsementPath(p, 'CRL').map((file): RoleFile => ({ role: '--crl', file }))),
+    ...args.collateral.flatMap((p) => readEndorsementPath(p, 'collateral').map((file): RoleFile => ({ role: '--collateral', file }))),
+    ...args.rims.flatMap((p) => readEndorsementPath(p, 'RIM').map((file): RoleFile => ({ role: '--rim', file }))),
+    ...args.ocsp.flatMap((p) => readEndorsementPath(p, 'OCSP response').map((file): RoleFile => ({ role: '--ocsp', file }))),
+    ...args.moreEvidence.map((p): RoleFile => ({ role: '--more-evidence', file: readNamed(p, 'evidence') })),
+  ];
+  checkInputs(files, args.type);
+  const of = (...roles: RoleFile['role'][]) => files.filter((f) => roles.includes(f.role)).map((f) => f.file);
   const core = await loadCore();
   const appraisal = core.verify({
-    evidence: readNamed(args.evidence, 'evidence'),
-    endorsements: [...args.chain.flatMap((p) => readEndorsementPath(p, 'certificate')), ...args.crl.flatMap((p) => readEndorsementPath(p, 'CRL')), ...args.collateral.flatMap((p) => readEndorsementPath(p, 'collateral'))],
+    evidence: files[0]!.file,
+    endorsements: of('--chain', '--crl', '--collateral'),
     testAnchors: args.testAnchors.flatMap((p) => readEndorsementPath(p, 'test anchor')),
     policy: withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce),
     referenceTime: args.at,
-    rims: args.rims.flatMap((p) => readEndorsementPath(p, 'RIM')),
-    ocsp: args.ocsp.flatMap((p) => readEndorsementPath(p, 'OCSP response')),
-    moreEvidence: args.moreEvidence.map((p) => readNamed(p, 'evidence')),
+    rims: of('--rim'),
+    ocsp: of('--ocsp'),
+    moreEvidence: of('--more-evidence'),
     type: args.type,
   });
-  process.stdout.write(args.json ? `${JSON.stringify(appraisal, null, 2)}\n` : `${renderText(appraisal, basename(args.evidence))}\n`);
-  return appraisal.verdict === 'contraindicated' ? 1 : 0;
+  for (const n of unusedNotes(appraisal, files, args.nonce !== undefined)) note(n);
+  const opts = { all: args.all, color: colorEnabled(process.stdout), width: terminalWidth(process.stdout) };
+  process.stdout.write(args.json ? `${JSON.stringify(appraisal, null, 2)}\n` : `${renderText(appraisal, basename(args.evidence), opts)}\n`);
+  if (appraisal.verdict === 'contraindicated') return 1;
+  return appraisal.verdict === 'warning' && args.strict ? 1 : 0;
 }
 
 /**
@@ -74,8 +99,21 @@ function globals(argv: string[]): { g: Globals; rest: string[] } {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  let seeHelp = 'custodian --help';
   try {
+    if (argv[0] === '--version' || argv[0] === '-V') {
+      process.stdout.write(`${versionText()}\n`);
+      return 0;
+    }
     const { g, rest: [command, ...rest] } = globals(argv);
+    if (command !== undefined && command !== 'help' && COMMANDS.includes(command)) seeHelp = `custodian ${command} --help`;
+    // `custodian COMMAND [SUB] --help`: that command's part of the usage (anywhere before a `--`).
+    const end = rest.indexOf('--');
+    const asksHelp = (end < 0 ? rest : rest.slice(0, end)).some((a) => a === '--help' || a === '-h');
+    if (command !== undefined && COMMANDS.includes(command) && command !== 'help' && asksHelp) {
+      process.stdout.write(`${helpFor([command, rest[0] ?? '']) ?? helpFor([command]) ?? USAGE}\n`);
+      return 0;
+    }
     // Passphrases, shares, model keys and TEE private keys: no core file. A no-op when started through
     // bin/custodian (which runs `ulimit -c 0`); otherwise prlimit on this process.
     if (command !== 'verify') disableCoreDumps();
@@ -85,14 +123,18 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'vault' || command === 'key' || command === 'ceremony' || command === 'audit' || command === 'receipt') return await (await import('./vault.ts')).runVaultCommand(g, command, rest);
     if (command === 'unwrap') return await (await import('./workload.ts')).unwrapCmd(rest);
     if (command === 'rehearse') return await (await import('./workload.ts')).rehearseCmd(rest);
+    if (command === 'help' && rest[0] && COMMANDS.includes(rest[0])) {
+      process.stdout.write(`${helpFor(rest) ?? helpFor([rest[0]]) ?? USAGE}\n`);
+      return 0;
+    }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     }
-    throw new UsageError(`unknown command "${command}"`);
+    throw new UsageError(`unknown ${command.startsWith('-') ? 'option' : 'command'} "${command}"${didYouMean(command.replace(/^-+/, ''), [...COMMANDS, 'version'], (c) => (c === 'version' ? '--version' : c))}`);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`custodian: error: ${e.message} (see custodian --help)\n`);
+      process.stderr.write(`custodian: error: ${e.message} (see ${seeHelp})\n`);
       return 2;
     }
     if (e instanceof InputError) {
@@ -108,6 +150,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A reader that stops early (`custodian ceremony show X | head -1`) closes the pipe: further writes
+ * fail with EPIPE, emitted as an 'error' event that would otherwise crash with a stack trace. Output
+ * then simply ends; the command still finishes and exits with its own code.
+ */
+export function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') return;
+      throw e;
+    });
+  }
+}
+
 const isEntry = process.argv[1] && import.meta.url.endsWith(basename(process.argv[1]));
 if (isEntry) {
   // One command per process: V8's optimising wasm tier would compile hot functions in the background
@@ -115,5 +171,6 @@ if (isEntry) {
   // ms CPU). Set here rather than as a node option, which costs ~8 ms of every start (it disables
   // Node's built-in code cache). Only the CLI does this; the app's long-lived core keeps tiering up.
   setFlagsFromString('--liftoff-only');
+  quietOnClosedPipe();
   process.exitCode = await main(process.argv.slice(2));
 }

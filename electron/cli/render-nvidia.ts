@@ -1,68 +1,58 @@
 /**
- * Human-readable rendering of an NVIDIA appraisal (verdict, anchors, one line per device, every
- * check) and of a composite one (CPU report + NVIDIA evidence, one line per EAR submodule).
+ * Human-readable rendering of an NVIDIA appraisal (summary line, anchors, one entry per device, the
+ * problems) and of a composite one (CPU report + NVIDIA evidence, one entry per EAR submodule), in the
+ * same order and width rules as ./render.ts.
  */
 import type { Appraisal } from '../core/appraisal.ts';
-import { MARK } from './render.ts';
+import { anchorLines, fetchLines, openingLines, problemLines, restLines, type Ctx } from './render.ts';
+import { groupHex, wrap } from './text.ts';
 
 type Claims = Record<string, unknown>;
 
-function deviceLine(key: string, d: Claims): string {
+const MORE = '--json prints every claim, incl. x-nvidia-mismatch-measurement-records';
+
+/** One device: "  GPU-0  affirming  GH100 A01 GSP BROM" then its ueid, driver, firmware and measurement result, wrapped. */
+function deviceLines(key: string, d: Claims, c: Ctx): string[] {
   const fw = d['x-nvidia-gpu-vbios-version'] ?? d['x-nvidia-switch-bios-version'] ?? '?';
   const drv = d['x-nvidia-gpu-driver-version'] === undefined ? '' : `  driver ${d['x-nvidia-gpu-driver-version']}`;
-  return `  ${key.padEnd(9)} ${String(d['ear.status']).padEnd(15)} ${d.hwmodel ?? '?'}  ueid ${d.ueid ?? '?'}${drv}  firmware ${fw}  measres ${d.measres}`;
-}
-
-function anchorText(t: Appraisal['trust_anchor']): string {
-  const name = t.kind === 'test' ? `${t.name}  ** TEST ANCHOR — NOT A VENDOR ROOT **` : `${t.name} (${t.kind})`;
-  return `${name}  SPKI SHA-256 ${t.spki_sha256}`;
-}
-
-function checkLines(a: Appraisal): string[] {
-  const width = Math.max(...a.checks.map((k) => k.id.length));
-  return [
-    'Checks:',
-    ...a.checks.map((k) => `  ${MARK[k.status]}  ${k.id.padEnd(width)}  ${k.detail}`),
-    '',
-    `(${a.checks.length} checks; --json prints every claim, incl. x-nvidia-mismatch-measurement-records)`,
-  ];
+  const model = d.hwmodel ?? 'model unknown';
+  const text = `${key.padEnd(9)} ${String(d['ear.status']).padEnd(15)} ${model}  ueid ${d.ueid ?? '?'}${drv}  firmware ${fw}  measres ${d.measres}`;
+  return wrap(text, c.width, 12, 2).map((l, i) => (i === 0 ? `  ${l}` : l));
 }
 
 /** Renders an NVIDIA appraisal `a` for a terminal; `source` is the evidence file name. */
-export function renderNvidia(a: Appraisal, source: string): string {
+export function renderNvidia(a: Appraisal, source: string, c: Ctx): string[] {
   const devices = (a.claims.devices ?? {}) as Record<string, Claims>;
   return [
-    `NVIDIA appraisal of ${source}`,
-    `Verdict:        ${a.verdict.toUpperCase()}`,
-    `Reference time: ${a.reference_time}`,
-    `Trust anchor:   ${anchorText(a.trust_anchor)}`,
-    `RIM anchor:     ${a.claims.rim_trust_anchor}`,
+    ...openingLines(a, `NVIDIA appraisal of ${source}`, c),
+    ...anchorLines('Trust anchor:', a.trust_anchor, c),
+    ...c.field('RIM anchor:', String(a.claims.rim_trust_anchor).replace(/\b[0-9a-f]{64}\b/g, groupHex)),
     '',
-    'Devices:',
-    ...Object.entries(devices).map(([key, d]) => deviceLine(key, d)),
-    '',
-    ...checkLines(a),
-  ].join('\n');
+    c.paint('Devices:', 'bold'),
+    ...Object.entries(devices).flatMap(([key, d]) => deviceLines(key, d, c)),
+    ...problemLines(a, c),
+    ...fetchLines(a, c),
+    ...restLines(a, c, MORE),
+  ];
 }
 
-/** Renders a composite appraisal: the CPU submodule, then one line per NVIDIA device. */
-export function renderComposite(a: Appraisal, source: string): string {
+/** Renders a composite appraisal: the CPU submodule, then one entry per NVIDIA device. */
+export function renderComposite(a: Appraisal, source: string, c: Ctx): string[] {
   const submods = (a.claims.submods ?? {}) as Record<string, Claims>;
   const nvidia = (a.claims.nvidia ?? {}) as Claims;
   const cpu = submods.cpu0 ?? {};
   return [
-    `Composite appraisal of ${source} (CPU report + NVIDIA evidence)`,
-    `Verdict:        ${a.verdict.toUpperCase()}`,
-    `Reference time: ${a.reference_time}`,
-    `CPU anchor:     ${anchorText(a.trust_anchor)}`,
-    `GPU anchor:     ${anchorText(nvidia.trust_anchor as Appraisal['trust_anchor'])}`,
+    ...openingLines(a, `Composite appraisal of ${source} (CPU report + NVIDIA evidence)`, c),
+    ...anchorLines('CPU anchor:', a.trust_anchor, c),
+    ...anchorLines('GPU anchor:', nvidia.trust_anchor as Appraisal['trust_anchor'], c),
     '',
-    'Submodules:',
+    c.paint('Submodules:', 'bold'),
     `  cpu0      ${String(cpu['ear.status']).padEnd(15)} ${cpu.platform}`,
     ...Object.entries(submods)
       .filter(([key]) => key !== 'cpu0')
-      .map(([key, d]) => deviceLine(key, d)),
-    '',
-    ...checkLines(a),
-  ].join('\n');
+      .flatMap(([key, d]) => deviceLines(key, d, c)),
+    ...problemLines(a, c),
+    ...fetchLines(a, c),
+    ...restLines(a, c, MORE),
+  ];
 }

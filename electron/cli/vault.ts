@@ -21,6 +21,7 @@ import { verifyReceipt } from '../vault/receipt.ts';
 import { int, need, parseCommand as parse, UsageError } from './args.ts';
 import { readEndorsementPath, readJson, readNamed, writeAtomic } from '../io/files.ts';
 import { getPassphrase, passphraseFromFile, promptPassphrase } from './passphrase.ts';
+import { groupHex, ungroupHex } from './text.ts';
 
 /**
  * Options given before the command: `--vault FILE`; `--actor` (the audit log's actor: the OS user,
@@ -160,7 +161,7 @@ async function keyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
         const keys = await unlockCustodian(db, roster, importer, passphrase);
         const rec = await storeKey(db, roster, name, material, policy, keys, actor);
         out(rec.id);
-        process.stderr.write(`custodian: stored ${rec.meta.kind.toUpperCase()}-${rec.meta.bits} key "${rec.name}" as ${rec.id}, fingerprint ${rec.meta.fingerprint}, record signed by ${importer}; ${policySummary(policy)}\n`);
+        process.stderr.write(`custodian: stored ${rec.meta.kind.toUpperCase()}-${rec.meta.bits} key "${rec.name}" as ${rec.id}, fingerprint ${groupHex(rec.meta.fingerprint)}, record signed by ${importer}; ${policySummary(policy)}\n`);
         return 0;
       });
     } finally {
@@ -173,7 +174,7 @@ async function keyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
       const { keys, altered } = await listKeys(db, roster);
       if (values.json) out(JSON.stringify({ keys, altered }, null, 2));
       else {
-        for (const k of keys) out(`${k.id}  ${k.name}  ${k.meta.kind}-${k.meta.bits}  fingerprint ${k.meta.fingerprint}  imported by ${k.imported_by}  ${policySummary(k.policy)}`);
+        for (const k of keys) out(`${k.id}  ${k.name}  ${k.meta.kind}-${k.meta.bits}  fingerprint ${groupHex(k.meta.fingerprint)}  imported by ${k.imported_by}  ${policySummary(k.policy)}`);
         for (const a of altered) out(`${a.id}  ${a.name}  ALTERED, not usable: ${a.reason}`);
       }
       return altered.length > 0 ? 1 : 0;
@@ -199,12 +200,12 @@ function printCeremony(c: Ceremony): void {
     const notPass = a.checks.filter((x) => x.status !== 'pass');
     out(`  checks: ${a.checks.length - notPass.length} of ${a.checks.length} pass${notPass.length ? '; the others:' : ''}`);
     for (const x of notPass) out(`    ${x.status.toUpperCase().padEnd(4)} ${x.id}: ${x.detail}${r.tolerated_warnings.includes(x.id) ? ' (tolerated by the policy)' : ''}`);
-    for (const f of d.evidence.files) out(`  ${f.role.padEnd(11)} ${f.sha256}  ${f.name}`);
+    for (const f of d.evidence.files) out(`  ${f.role.padEnd(11)} ${groupHex(f.sha256)}  ${f.name}`);
     out(`  binding: REPORT_DATA binds the nonce and TEE key ${r.tee_pubkey_thumbprint} (${d.evidence.binding.hash_alg})`);
-    out(`  request hash ${d.request_sha256}`);
+    out(`  request hash ${groupHex(d.request_sha256 ?? '')}`);
   }
-  for (const a of c.approvals) out(`  approved by ${a.custodian} at ${a.approved_at} (request ${a.request_sha256})`);
-  if (d.released) out(`  released ${d.released.at}: bundle ${d.released.bundle_sha256}, receipt ${d.released.receipt_sha256}`);
+  for (const a of c.approvals) out(`  approved by ${a.custodian} at ${a.approved_at} (request ${groupHex(a.request_sha256)})`);
+  if (d.released) out(`  released ${d.released.at}: bundle ${groupHex(d.released.bundle_sha256)}, receipt ${groupHex(d.released.receipt_sha256)}`);
   if (d.end) out(`  ended ${d.end.at}: ${d.end.reason}`);
 }
 
@@ -258,13 +259,14 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
       return withDb(g, async (ctx) => {
         const c = show(ctx, positionals[0]!);
         printCeremony(c);
-        let requestHash = values['request-hash'];
+        // The hash as shown (grouped in fours) or as one run of hex: both are accepted.
+        let requestHash = values['request-hash'] === undefined ? undefined : ungroupHex(values['request-hash']);
         if (requestHash === undefined) {
           out('');
-          requestHash = await promptLine(`${name}: compare the request above, then type its request hash to approve it: `, '--request-hash HEX');
+          requestHash = ungroupHex(await promptLine(`${name}: compare the request above, then type its request hash to approve it: `, '--request-hash HEX'));
         }
         if (requestHash.toLowerCase() !== c.data.request_sha256) {
-          throw new Refused('approvals', `the request hash given (${requestHash || 'nothing'}) is not ceremony ${c.id}'s (${c.data.request_sha256 ?? 'no request yet'}); nothing was approved`);
+          throw new Refused('approvals', `the request hash given (${groupHex(requestHash) || 'nothing'}) is not ceremony ${c.id}'s (${c.data.request_sha256 ? groupHex(c.data.request_sha256) : 'no request yet'}); nothing was approved`);
         }
         const passphrase = await getPassphrase({ file: values['passphrase-file'], fd: values['passphrase-fd'] }, name);
         const after = await approve(ctx, positionals[0]!, name, passphrase, { requestSha256: requestHash });
@@ -365,8 +367,8 @@ async function receiptCmd(_g: Globals, [sub, ...argv]: string[]): Promise<number
   if (values.json) out(JSON.stringify(v, null, 2));
   else {
     out(`receipt ${positionals[0]}: ${v.ok ? 'VERIFIED' : 'NOT VERIFIED'}`);
-    for (const c of v.checks) out(`  ${c.status.toUpperCase().padEnd(4)} ${c.id}: ${c.detail}`);
-    if (v.claims) out(`  ceremony ${v.claims.ceremony_id}: key ${v.claims.request.key_id} (${v.claims.request.key_fingerprint}) released ${v.claims.released_at} to TEE key ${v.claims.request.tee_pubkey_thumbprint}; audit head ${v.claims.audit.size}/${v.claims.audit.head_sha256}`);
+    for (const c of v.checks) out(`  ${c.status.toUpperCase().padEnd(4)} ${c.id}: ${c.detail.replace(/\b[0-9a-f]{64}\b/g, groupHex)}`);
+    if (v.claims) out(`  ceremony ${v.claims.ceremony_id}: key ${v.claims.request.key_id} (${groupHex(v.claims.request.key_fingerprint)}) released ${v.claims.released_at} to TEE key ${v.claims.request.tee_pubkey_thumbprint}; audit head ${v.claims.audit.size}/${groupHex(v.claims.audit.head_sha256)}`);
   }
   return v.ok ? 0 : 1;
 }

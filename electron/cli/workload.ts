@@ -11,6 +11,7 @@ import { fingerprint } from '../vault/keys.ts';
 import { decryptBundle } from '../vault/release.ts';
 import { need, parseCommand as parse, UsageError } from './args.ts';
 import { readJson, readNamed, writeAtomic } from '../io/files.ts';
+import { groupHex } from './text.ts';
 
 /** `custodian unwrap --tee-key JWK_FILE BUNDLE --out FILE`: decrypts a release bundle with the TEE private key. */
 export async function unwrapCmd(argv: string[]): Promise<number> {
@@ -28,7 +29,7 @@ export async function unwrapCmd(argv: string[]): Promise<number> {
   const format = r.cty === 'custodian-key+pkcs8' ? 'pkcs8' : 'raw';
   const bytes = Buffer.from(r.plaintext);
   writeAtomic(outFile, bytes, 0o600);
-  process.stdout.write(`key ${r.kid ?? '?'} (${format}, ${format === 'raw' ? `${bytes.length * 8}-bit AES` : 'PKCS#8'}) written to ${outFile}\nfingerprint ${fingerprint({ format, bytes })}\n`);
+  process.stdout.write(`key ${r.kid ?? '?'} (${format}, ${format === 'raw' ? `${bytes.length * 8}-bit AES` : 'PKCS#8'}) written to ${outFile}\nfingerprint ${groupHex(fingerprint({ format, bytes }))}\n`);
   bytes.fill(0);
   return 0;
 }

@@ -70,7 +70,7 @@ function nvidiaViews(files: NamedBytes[], kinds: FileKind[], appraisal: Appraisa
 export function inspect(core: Core, request: Request<'evidence:inspect'> & { files: NamedFile[] }): Inspection {
   const files = request.files;
   const kinds = files.map((f) => classify(f.bytes));
-  const { primary, slots } = planAppraisal(kinds, files.map((f) => f.name));
+  const { primary, slots } = planAppraisal(kinds, files.map((f) => f.name), files.map((f) => f.bytes));
   checkSlots(files, slots);
   const evidence = files[primary]!;
   const kind = kinds[primary]!;

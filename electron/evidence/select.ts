@@ -7,6 +7,7 @@ import { InputError } from '../core/errors.ts';
 import type { NamedBytes, VerifyRequest } from '../core/appraisal.ts';
 import type { FileKind } from '../ipc/contract.ts';
 import { CPU_EVIDENCE_KINDS, EVIDENCE_KINDS } from './classify.ts';
+import { describeEach } from './describe.ts';
 
 /**
  * Where a file goes in the core's request: the request's own `evidence`, `moreEvidence` (NVIDIA
@@ -62,16 +63,19 @@ export function endorses(evidenceKind: FileKind, kind: FileKind): boolean {
  * NVIDIA serialized evidence; NVIDIA evidence alone is one report or serialized-evidence file, plus
  * more serialized-evidence files (e.g. a node's switches).
  *
+ * `bytes` (the files' contents, optional) lets the "none is evidence" error say what each file is.
+ *
  * @throws InputError naming the files when none is evidence, or when they cannot form one appraisal.
  */
-export function planAppraisal(kinds: readonly FileKind[], names: readonly string[]): { primary: number; slots: Slot[] } {
+export function planAppraisal(kinds: readonly FileKind[], names: readonly string[], bytes?: readonly Uint8Array[]): { primary: number; slots: Slot[] } {
   const idx = (pred: (k: FileKind) => boolean) => kinds.flatMap((k, i) => (pred(k) ? [i] : []));
   const cpu = idx((k) => CPU_EVIDENCE_KINDS.has(k) || (k === 'azure-hcl-report' && isEvidence(k, kinds)));
   const reports = idx((k) => k === 'nvidia-report');
   const serialized = idx((k) => k === 'nvidia-evidence');
   const list = (ix: number[]) => ix.map((i) => names[i]).join(', ');
   if (cpu.length + reports.length + serialized.length === 0) {
-    throw new InputError(names.join(', '), 'evidence', 'none of these files is evidence (an SEV-SNP report, a DCAP quote, an NVIDIA attestation report or NVIDIA serialized evidence)');
+    const what = bytes ? `: ${describeEach(names.map((name, i) => ({ name, bytes: bytes[i]! })))}` : '';
+    throw new InputError(names.join(', '), 'evidence', `none of these files is evidence (an SEV-SNP report, a DCAP quote, an NVIDIA attestation report or NVIDIA serialized evidence)${what}`);
   }
   if (cpu.length > 1) throw new InputError(list(cpu), 'evidence', 'several files are evidence; open one at a time (use Compare for two)');
   if (reports.length > 1) throw new InputError(list(reports), 'evidence', 'several NVIDIA reports; open one at a time, or several devices as NVIDIA serialized evidence (JSON)');

@@ -10,6 +10,8 @@ import type { Result, Channel } from '../ipc/contract.ts';
 declare const __CUSTODIAN_VERSION__: string;
 
 const STORE = 'custodian-token';
+/** Shown (through the app's error note) when the host refuses the token: the renderer keys on "access token". */
+const NO_TOKEN = 'this page was opened without its access token (or with one from an earlier start): open the full URL printed in the terminal, the one ending in #token=…';
 const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
 if (fromHash) {
   sessionStorage.setItem(STORE, fromHash);
@@ -23,6 +25,10 @@ const invoke: Invoke = async (channel, request) => {
     headers: { 'Content-Type': 'application/json', 'X-Custodian-Token': token },
     body: encode(request),
   });
+  if (res.status === 401) {
+    // Opened without the URL's #token (or with one from an earlier start): say what to do, not "HTTP 401".
+    return { ok: false, error: { file: 'console', field: 'access token', message: NO_TOKEN } };
+  }
   if (res.status !== 200 && res.status !== 400) {
     return { ok: false, error: { file: 'loopback host', field: `HTTP ${res.status}`, message: await res.text() } };
   }

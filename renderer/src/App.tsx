@@ -34,6 +34,18 @@ export function App() {
     document.documentElement.dataset.theme = dark ? 'dark' : 'light';
   }, [dark]);
 
+  // The loopback console opened without its #token: nothing can work, so say only what to do.
+  if (error && /access token/.test(error)) {
+    return (
+      <main className="app">
+        <h1>Custodian console</h1>
+        <p role="alert" data-testid="no-token">
+          Open the full URL printed in the terminal: this page was opened without its access token (the part of the URL after <code>#token=</code>), or with one from an earlier start of the console.
+        </p>
+      </main>
+    );
+  }
+
   return (
     <>
       <StatusBar info={info} dark={dark} onDark={setDark} />

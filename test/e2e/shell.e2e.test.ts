@@ -119,6 +119,20 @@ describe.skipIf(!HAVE_CHROMIUM)('Shell: trust, offline, loopback host, keyboard,
     expect(err.error.message).toMatch(/referenceTime/);
   });
 
+  it('opened without its #token, the console says to open the full URL printed in the terminal (not a dead UI with "HTTP 401")', async () => {
+    const page = await c.context.newPage(); // a new tab: its own sessionStorage, so no token
+    try {
+      await page.goto(`${c.host.origin}/`);
+      const note = page.getByTestId('no-token');
+      await note.waitFor();
+      expect(await note.textContent()).toMatch(/^Open the full URL printed in the terminal/);
+      expect(await page.getByRole('tab').count()).toBe(0);
+      expect(await page.textContent('body')).not.toMatch(/HTTP 401/);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('is keyboard operable: the screens switch with the arrow keys', async () => {
     await c.page.getByRole('tab', { name: 'Inspect' }).focus();
     await c.page.keyboard.press('ArrowRight');

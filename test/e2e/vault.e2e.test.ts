@@ -187,6 +187,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Vault, ceremony and audit screens', () => {
     expect(row).toContain('no reference value (TEST key)');
     expect(row).toContain('affirming evidence only');
     expect(row).toContain('signed by bob');
+    // The opt-outs were for that key: the form for the next one starts without them.
+    expect(await p.getByRole('checkbox', { name: 'Allow TEST anchors (rehearsal keys only)' }).isChecked()).toBe(false);
+    expect(await p.getByRole('checkbox', { name: 'Release without any reference value (explicit opt-out)' }).isChecked()).toBe(false);
     expect(await seriousViolations(c)).toEqual([]);
     await c.screenshot('vault-keys');
   });

@@ -70,7 +70,8 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
     expect(k.code, k.stderr).toBe(0);
     keyId = k.stdout.trim();
     expect(keyId).toMatch(/^k_[0-9a-f]{16}$/);
-    importFingerprint = /fingerprint ([0-9a-f]{64})/.exec(k.stderr)![1]!;
+    // Shown grouped in fours, as the console shows it.
+    importFingerprint = /fingerprint ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/.exec(k.stderr)![1]!;
     expect(k.stderr).toMatch(/record signed by alice; tee sev-snp; 2 approval\(s\); no reference values; affirming only; TEST anchors allowed/);
     expect(v('key', 'list').stdout).toContain(`${keyId}  demo-model  aes-256  fingerprint ${importFingerprint}  imported by alice`);
   });
@@ -162,7 +163,8 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
     expect(ok.stdout).toMatch(/trust anchor .*TEST, given with --test-anchor/);
     expect(ok.stdout).toMatch(/policy in force \([0-9a-f]{16}…\): tee sev-snp; 2 approval\(s\)/);
     expect(ok.stdout).toMatch(/measurement {3}[0-9a-f]{96}/);
-    const requestHash = /request hash ([0-9a-f]{64})/.exec(ok.stdout)![1]!;
+    // Shown grouped in fours; --request-hash takes it grouped (as here) or as one run (carol, below).
+    const requestHash = /request hash ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/.exec(ok.stdout)![1]!;
 
     // Passphrases never come from argv; without a terminal or a file the command refuses to prompt.
     const argvPass = v('ceremony', 'approve', cid, '--custodian', 'alice', '--request-hash', requestHash, '--passphrase', passphraseOf('alice'));
@@ -175,7 +177,7 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
     expect(noHash.stderr).toMatch(/type its request hash to approve it:+ no terminal to prompt on; give --request-hash HEX/);
     const otherHash = v('ceremony', 'approve', cid, '--custodian', 'alice', '--request-hash', 'ab'.repeat(32));
     expect(otherHash.code).toBe(1);
-    expect(otherHash.stderr).toMatch(new RegExp(`refused \\(approvals\\): the request hash given \\(${'ab'.repeat(32)}\\) is not ceremony ${cid}'s \\(${requestHash}\\); nothing was approved`));
+    expect(otherHash.stderr).toMatch(new RegExp(`refused \\(approvals\\): the request hash given \\(${'abab '.repeat(16).trim()}\\) is not ceremony ${cid}'s \\(${requestHash}\\); nothing was approved`));
 
     const wrong = v('ceremony', 'approve', cid, '--custodian', 'alice', '--request-hash', requestHash, '--passphrase-file', pass('bob'));
     expect(wrong.code).toBe(1);
@@ -191,7 +193,7 @@ describe('custodian vault / key / ceremony / audit / unwrap / rehearse', () => {
     const early = v('ceremony', 'release', cid, '--out', bundle, '--receipt', receipt);
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/1 of the 2 approvals/);
-    expect(v('ceremony', 'approve', cid, '--custodian', 'carol', '--request-hash', requestHash.toUpperCase(), '--passphrase-file', pass('carol')).code).toBe(0);
+    expect(v('ceremony', 'approve', cid, '--custodian', 'carol', '--request-hash', requestHash.replace(/ /g, '').toUpperCase(), '--passphrase-file', pass('carol')).code).toBe(0);
     const rel = v('ceremony', 'release', cid, '--out', bundle, '--receipt', receipt);
     expect(rel.code, rel.stderr).toBe(0);
     expect(v('ceremony', 'show', cid).stdout).toMatch(/state closed/);

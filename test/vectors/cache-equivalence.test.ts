@@ -10,12 +10,13 @@
  * Threats: a cached "signature verifies" answering for different bytes (a tampered certificate, CRL,
  * collateral or RIM), and a cached validity/freshness outcome answering for another reference time.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Core } from '../../electron/core/core.ts';
 import type { NamedBytes, VerifyRequest } from '../../electron/core/appraisal.ts';
 import { VECTORS } from '../helpers.ts';
+import { vectorCases } from './cases.ts';
 
 interface Case {
   label: string;
@@ -23,11 +24,6 @@ interface Case {
 }
 
 const named = (path: string): NamedBytes => ({ name: path, bytes: readFileSync(path) });
-const readManifest = <T,>(set: string): T | undefined => {
-  const p = join(VECTORS, set, 'manifest.json');
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T) : undefined;
-};
-const times = (...iso: string[]) => iso.map((t) => new Date(t));
 
 /** A copy with the last byte flipped: for DER it lands in the signature, so verification must fail. */
 function flipped(b: NamedBytes): NamedBytes {
@@ -51,82 +47,7 @@ function expand(label: string, base: Omit<VerifyRequest, 'referenceTime'>, at: D
   return out;
 }
 
-function snpCases(): Case[] {
-  const SNP = join(VECTORS, 'snp');
-  const m = readManifest<{ sets: { id: string; product: string; files: { path: string; kind: string }[] }[] }>('snp');
-  if (!m) return [];
-  const host: Record<string, string> = { Milan: 'milan/routex-v3/report.bin', Genoa: 'genoa/routex-v3/report.bin', Turin: 'turin/routex-v5/report.bin' };
-  const crl: Record<string, string> = { Milan: 'crl/milan_vcek_crl.der', Genoa: 'crl/genoa_vcek_crl.der' };
-  const at = times('2025-12-01T00:00:00Z', '2019-01-01T00:00:00Z', '2060-01-01T00:00:00Z');
-  return m.sets.flatMap((s) => {
-    const report = s.files.find((f) => f.kind === 'report' || f.kind === 'report-hex')?.path;
-    const hcl = s.files.find((f) => f.kind === 'hcl')?.path;
-    const certs = s.files.filter((f) => !['report', 'report-hex', 'hcl'].includes(f.kind)).map((f) => named(join(SNP, f.path)));
-    const withCrl = crl[s.product] ? [...certs, named(join(SNP, crl[s.product]!))] : certs;
-    const evidence = report ?? host[s.product.split('+')[0]!];
-    const policy = s.id === 'parse-only-genoa-v2' ? { snp: { product: 'Genoa' } } : undefined;
-    const cases: Case[] = [];
-    if (evidence) {
-      cases.push(...expand(`snp ${s.id}`, { evidence: named(join(SNP, evidence)), endorsements: certs, policy }, at));
-      cases.push(...expand(`snp ${s.id} + CRL`, { evidence: named(join(SNP, evidence)), endorsements: withCrl, policy }, at.slice(0, 1)));
-    }
-    if (hcl) cases.push(...expand(`snp ${s.id} (HCL)`, { evidence: named(join(SNP, hcl)), endorsements: certs }, at.slice(0, 1)));
-    return cases;
-  });
-}
-
-function tdxCases(): Case[] {
-  const TDX = join(VECTORS, 'tdx');
-  const m = readManifest<{ cases: { id: string; quote: string; collateral: string; verify_at: string }[] }>('tdx');
-  if (!m) return [];
-  const HCL = 'quotes/azure_hcl_report_for_tdx_v4_00806f05.bin';
-  return m.cases.flatMap((c) => {
-    const endorsements = [c.collateral, ...(c.id.startsWith('tdx-08') ? [HCL] : [])].map((p) => named(join(TDX, p)));
-    const t = new Date(c.verify_at);
-    const later = new Date(t.getTime() + 3 * 365 * 86400_000); // collateral long past nextUpdate
-    return expand(`tdx ${c.id}`, { evidence: named(join(TDX, c.quote)), endorsements }, [t, later]);
-  });
-}
-
-function nvidiaCases(): Case[] {
-  const NV = join(VECTORS, 'nvidia');
-  type V = { vector: string; report?: string; chain?: string; rims_used?: string[]; parse?: { request?: { nonce?: string } }; entries?: { json_nonce?: string }[] };
-  const m = readManifest<{ vectors: V[] }>('nvidia');
-  if (!m) return [];
-  const at = times('2025-06-01T00:00:00Z', '2026-11-22T00:00:00Z');
-  const REF = 'gpu-hopper/h100-545.00-nonce4cff';
-  return m.vectors.flatMap((v, i) => {
-    const label = `nvidia[${i}] ${v.vector}`;
-    if (v.entries) {
-      const nonce = v.entries[0]?.json_nonce;
-      return expand(label, { evidence: named(join(NV, v.vector)), policy: { nvidia: { ...(nonce ? { nonce } : {}), require_rims: false } } }, at);
-    }
-    if (!v.report) {
-      // A chain without a report: appraised with the reference report.
-      return expand(label, { evidence: named(join(NV, REF, 'report.hex')), endorsements: [named(join(NV, v.vector))] }, at);
-    }
-    const chain = v.chain!.includes('/') ? join(NV, v.chain!) : join(NV, v.vector, v.chain!);
-    const nonce = v.parse?.request?.nonce;
-    return expand(label, {
-      evidence: named(join(NV, v.vector, v.report)),
-      endorsements: [named(chain)],
-      rims: (v.rims_used ?? []).map((r) => named(join(NV, r))),
-      policy: { nvidia: { ...(nonce ? { nonce } : {}), require_rims: (v.rims_used ?? []).length > 0 } },
-    }, at);
-  });
-}
-
-function formatCases(): Case[] {
-  const F = join(VECTORS, 'formats');
-  const m = readManifest<{ cases: { id: string; files: string[] }[] }>('formats');
-  if (!m) return [];
-  return m.cases.flatMap((c) => {
-    const [first, ...rest] = c.files.map((f) => named(join(F, f)));
-    return first ? expand(`formats ${c.id}`, { evidence: first, endorsements: rest }, times('2025-12-01T00:00:00Z')) : [];
-  });
-}
-
-const CASES: Case[] = [...snpCases(), ...tdxCases(), ...nvidiaCases(), ...formatCases()];
+const CASES: Case[] = vectorCases().flatMap((c) => expand(c.label, c.req, c.at));
 
 /** The appraisal JSON, or the error a request raised (an input error is an outcome too). */
 function outcome(core: Core, req: VerifyRequest): string {

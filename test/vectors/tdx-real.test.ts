@@ -105,7 +105,7 @@ describe.skipIf(!HAVE_TDX)('custodian verify with TDX/SGX quotes', () => {
     const r = cli(byId('tdx-03'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Intel TDX appraisal/);
-    expect(r.stdout).toMatch(/Verdict:\s+AFFIRMING/);
+    expect(r.stdout).toMatch(/^AFFIRMING — /);
     expect(r.stdout).toMatch(/TCB status:\s+UpToDate/);
   });
 
@@ -129,7 +129,7 @@ describe.skipIf(!HAVE_TDX)('custodian verify with TDX/SGX quotes', () => {
     const r = custodian('verify', hexQuote, '--collateral', join(TDX, sgx.collateral), '--at', sgx.verify_at, '--type', 'sgx', '--policy', writeJson('p.json', { tdx: { accepted_tcb_statuses: ['UpToDate', 'SWHardeningNeeded'] } }));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Intel SGX appraisal/);
-    expect(r.stdout).toMatch(/Verdict:\s+WARNING/);
+    expect(r.stdout).toMatch(/^WARNING — /);
     const wrong = custodian('verify', hexQuote, '--collateral', join(TDX, sgx.collateral), '--type', 'tdx');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/quote\.hex: header\.tee_type: --type tdx, but this is an SGX quote/);

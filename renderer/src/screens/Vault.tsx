@@ -199,6 +199,9 @@ function AddKey({ vault, shell, onAdded }: { vault: VaultSummary; shell: Shell; 
       const r = await call('key:add', { name: name.trim(), custodian, passphrase: secret, source: src, policy: doc });
       setAdded(r.key);
       setName('');
+      // The two explicit opt-outs belong to the key just added: the next key starts without them, so a
+      // rehearsal key's "Allow TEST anchors" never carries over to a real one unnoticed.
+      setPolicy((p) => ({ ...p, allowTestAnchor: false, noReferenceValues: false }));
       onAdded();
     } catch (e) {
       setError(e);

@@ -41,7 +41,8 @@ describe('custodian verify (fixtures)', () => {
     ['a garbage certificate', () => [fx('valid', 'report.bin'), '--chain', writeTmp('g.der', 'garbage')], /g\.der: --chain: this is a text file, not an endorsement of an SEV-SNP report/],
     // Hostile inputs (issue 13): refused before reading, naming the file, role, size and limit.
     ['/dev/zero as evidence', () => ['/dev/zero'], /\/dev\/zero: evidence: is a character device, not a regular file/],
-    ['a directory as a CRL', () => [fx('valid', 'report.bin'), '--crl', tmp], /: CRL: is a directory, not a regular file/],
+    ['a directory as evidence', () => [tmp], /: evidence: is a directory, not a regular file/],
+    ['an empty directory as a CRL', () => [fx('valid', 'report.bin'), '--crl', mkdtempSync(join(tmp, 'empty-'))], /: CRL: the directory holds no regular file/],
     ['a RIM over its limit', () => [fx('valid', 'report.bin'), '--rim', writeTmp('big.xml', Buffer.alloc(4 * 1024 * 1024 + 1, 0x20))], /big\.xml: RIM: is 4194305 bytes \(4\.0 MiB\), over the RIM limit of 4194304 bytes/],
   ])('exits 2 with one line and no stack trace for %s', (_what, args, message) => {
     const r = custodian('verify', ...args());

@@ -10,6 +10,7 @@ import { Refused } from '../vault/errors.ts';
 import { fingerprint } from '../vault/keys.ts';
 import { decryptBundle } from '../vault/release.ts';
 import { need, parseCommand as parse, UsageError } from './args.ts';
+import { loadCore } from '../core/core.ts';
 import { readJson, readNamed, writeAtomic } from '../io/files.ts';
 
 /** `custodian unwrap --tee-key JWK_FILE BUNDLE --out FILE`: decrypts a release bundle with the TEE private key. */
@@ -33,18 +34,26 @@ export async function unwrapCmd(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `custodian rehearse snp --challenge FILE --tee-key-out JWK_FILE --out DIR [--kty EC|RSA]`. */
+/**
+ * `custodian rehearse snp --challenge FILE --tee-key-out JWK_FILE --out DIR [--kty EC|RSA] [--gpus N]`.
+ * With `--gpus N` (1..8) the evidence is composite: N TEST Hopper GPUs answering Trustee's device
+ * nonce (rehearse/nvidia.ts), their RIMs, OCSP responses and TEST anchors, and the CPU report binding
+ * the additional evidence.
+ */
 export async function rehearseCmd([platform, ...argv]: string[]): Promise<number> {
   if (platform !== 'snp') throw new UsageError(`rehearse: unknown platform "${platform ?? ''}" (snp)`);
-  const { values } = parse(argv, 'rehearse snp', { challenge: { type: 'string' }, 'tee-key-out': { type: 'string' }, out: { type: 'string' }, kty: { type: 'string' } }, 0);
+  const { values } = parse(argv, 'rehearse snp', { challenge: { type: 'string' }, 'tee-key-out': { type: 'string' }, out: { type: 'string' }, kty: { type: 'string' }, gpus: { type: 'string' } }, 0);
+  const gpus = values.gpus === undefined ? 0 : Number(values.gpus);
+  if (!Number.isInteger(gpus) || gpus < 0 || gpus > 8) throw new UsageError('--gpus: a number of GPUs from 0 to 8');
   const [challengeFile, keyOut, dir] = [need(values.challenge, 'rehearse snp', '--challenge FILE'), need(values['tee-key-out'], 'rehearse snp', '--tee-key-out JWK_FILE'), need(values.out, 'rehearse snp', '--out DIR')];
   const kty = (values.kty ?? 'EC').toUpperCase();
   if (kty !== 'EC' && kty !== 'RSA') throw new UsageError('--kty: EC or RSA');
   const ch = parseChallenge(readNamed(challengeFile, 'challenge').bytes.toString('utf8'), challengeFile);
-  const r = await rehearseSnp(ch, kty);
+  const r = await rehearseSnp(ch, kty, gpus > 0 ? { gpus: { count: gpus, core: await loadCore() } } : {});
   mkdirSync(dir, { recursive: true });
   for (const [name, data] of Object.entries(r.files)) writeAtomic(join(dir, name), data);
   writeAtomic(keyOut, `${JSON.stringify(r.teePrivateJwk)}\n`, 0o600);
-  process.stdout.write(`TEST rehearsal evidence in ${dir} (report.bin, chain.pem, crl.der, test-anchor.pem, tee-pubkey.jwk); TEE private key ${keyOut}\n`);
+  process.stdout.write(`TEST rehearsal evidence in ${dir} (${Object.keys(r.files).join(', ')}); TEE private key ${keyOut}\n`);
+  for (const [i, g] of (r.gpus ?? []).entries()) process.stdout.write(`gpu${i}: TEST Hopper ${g.uuid}, driver ${g.driver}, VBIOS ${g.vbios}\n`);
   return 0;
 }

@@ -10,7 +10,7 @@
  * `DIR/tee-pubkey.jwk` (public JWK, for `ceremony evidence --tee-pubkey`) and the private JWK at
  * `teeKeyOut` (mode 0600, for `custodian unwrap`).
  */
-import { createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,9 @@ import { freshTestCrl } from '../../fixtures/lib/fresh-crl.mjs';
 import { expectedReportData, HASH_ALGS, type Challenge, type HashAlg, type TeePublicJwk } from '../vault/binding.ts';
 import type { EvidenceInput } from '../vault/ceremony.ts';
 import { InputError } from '../vault/errors.ts';
+import { jcs } from '../vault/crypto.ts';
+import type { Core } from '../core/core.ts';
+import { rehearseNvidia, type GpuFault, type NvidiaRehearsal } from './nvidia.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/snp/', import.meta.url));
 
@@ -27,6 +30,20 @@ export interface RehearsalFiles {
   files: Record<string, Buffer | string>;
   teePrivateJwk: JsonWebKey;
   teePublicJwk: TeePublicJwk;
+  /** With GPUs: the additional-evidence string REPORT_DATA binds, and the GPUs made. */
+  additionalEvidence?: string;
+  gpus?: NvidiaRehearsal['gpus'];
+}
+
+/**
+ * Trustee ≥ 0.14 REPORT_DATA with additional evidence: pad64(H(JCS({"additional-evidence", nonce,
+ * "tee-pubkey"}))) (guest-components rcar_client.rs get_composite_evidence). Local until binding.ts
+ * offers it (issue 12 item 1).
+ */
+function compositeReportData(nonce: string, tee: TeePublicJwk, alg: HashAlg, additionalEvidence: string): Buffer {
+  const out = Buffer.alloc(64);
+  createHash(alg).update(jcs({ 'additional-evidence': additionalEvidence, nonce, 'tee-pubkey': tee })).digest().copy(out);
+  return out;
 }
 
 /** Reads and checks a challenge file (Trustee shape, from `ceremony challenge`). */
@@ -49,7 +66,10 @@ export function parseChallenge(text: string, file: string): { nonce: string; has
  * guest POLICY (e.g. the fixtures' DEBUG_POLICY, to rehearse a refusal); `options.vcek: 'expired-vcek'`
  * signs with the fixtures' VCEK that expired on 2021-01-01 (to rehearse a backdating attempt).
  */
-export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: { policy?: bigint; now?: Date; vcek?: 'valid' | 'expired-vcek' } = {}): Promise<RehearsalFiles> {
+export async function rehearseSnp(
+  challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC',
+  options: { policy?: bigint; now?: Date; vcek?: 'valid' | 'expired-vcek'; gpus?: { count: number; core: Core; faults?: GpuFault[]; tamperAdditionalEvidence?: boolean } } = {},
+): Promise<RehearsalFiles> {
   const pair = kty === 'EC' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 3072 });
   const alg = kty === 'EC' ? 'ECDH-ES+A256KW' : 'RSA-OAEP-256';
   const teePrivateJwk = { ...pair.privateKey.export({ format: 'jwk' }), alg };
@@ -57,7 +77,16 @@ export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }
   const which = options.vcek ?? 'valid';
   const vcek = createPrivateKey(readFileSync(join(FIXTURES, 'keys', which === 'valid' ? 'vcek.pkcs8.pem' : 'vcek-expired.pkcs8.pem'), 'utf8')).export({ format: 'jwk' });
   const scalar = new Uint8Array(Buffer.from(vcek.d!, 'base64url'));
-  const reportData = new Uint8Array(expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg));
+  // GPUs answer Trustee's device nonce, the first 32 bytes of H(JCS({nonce, tee-pubkey})) (= the first
+  // 32 bytes of the pre-0.14 REPORT_DATA); the CPU report then binds their evidence.
+  const gpu = options.gpus && options.gpus.count > 0
+    ? await rehearseNvidia(options.gpus.core, { deviceNonce: expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg).subarray(0, 32), count: options.gpus.count, now: options.now, faults: options.gpus.faults })
+    : undefined;
+  // `tamperAdditionalEvidence` rehearses an edit of the additional evidence after the CPU report was made.
+  const delivered = gpu && (options.gpus?.tamperAdditionalEvidence ? gpu.additionalEvidence.replace('"uuid":"GPU-', '"uuid":"GPU-0') : gpu.additionalEvidence);
+  const reportData = new Uint8Array(gpu
+    ? compositeReportData(challenge.nonce, teePublicJwk, challenge.hashAlg, gpu.additionalEvidence)
+    : expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg));
   const { report } = makeReport(scalar, { chipId: CHIP_IDS[which], reportData, policy: options.policy });
   const pem = (p: string) => readFileSync(join(FIXTURES, p), 'utf8');
   const crl = await freshTestCrl(FIXTURES, options.now ?? new Date());
@@ -68,9 +97,16 @@ export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }
       'crl.der': Buffer.from(crl),
       'test-anchor.pem': pem('pki/ark.pem'),
       'tee-pubkey.jwk': `${JSON.stringify(teePublicJwk, null, 2)}\n`,
+      ...(gpu ? {
+        ...gpu.files,
+        'gpu-evidence.json': `${JSON.stringify(gpu.deviceEvidenceList, null, 2)}\n`,
+        // Exactly the string REPORT_DATA hashes (no newline added).
+        'additional-evidence.json': delivered!,
+      } : {}),
     },
     teePrivateJwk,
     teePublicJwk,
+    ...(gpu ? { additionalEvidence: delivered!, gpus: gpu.gpus } : {}),
   };
 }
 

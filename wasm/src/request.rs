@@ -128,10 +128,11 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
         .and_then(|b| b.try_into().ok())
         .unwrap_or([0; 64]);
     let binding = policy.nvidia.require_cpu_binding;
+    let expected_nonce = policy.nvidia.nonce_bytes().ok().flatten();
     // A quote's endorsements are Intel collateral; an SNP report's may carry the GPU CRLs too.
     let gpu_endorsements: &[Blob] = if quote { &[] } else { &req.endorsements };
     let gpu = run_nvidia(req, None, gpu_endorsements, policy.nvidia)?;
-    Ok(crate::composite::compose(cpu, &report_data, gpu, binding))
+    Ok(crate::composite::compose(cpu, &report_data, gpu, binding, expected_nonce))
 }
 
 fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy) -> Result<Appraisal, InputError> {
@@ -157,9 +158,9 @@ fn blobs_of<T>(blobs: &[Blob], parse: impl Fn(&[u8], &str) -> Result<T, InputErr
 }
 
 /// NVIDIA: split the evidence into devices, read RIMs, OCSP responses, CRLs and the chain. `primary`
-/// is the request's own evidence when it is NVIDIA's (its device chain, if a bare report, and the
-/// test anchors come from the request); `None` for the GPU side of a composite request, whose
-/// certificates and test anchors belong to the CPU report. `endorsement_blobs` are the certificates
+/// is the request's own evidence when it is NVIDIA's (its device chain, if a bare report, comes from
+/// the request); `None` for the GPU side of a composite request, whose certificates belong to the CPU
+/// report. Test anchors are the request's in both cases. `endorsement_blobs` are the certificates
 /// and CRLs to read (none when the CPU side is a DCAP quote, whose endorsements are Intel collateral).
 fn run_nvidia(req: &Request, primary: Option<&[u8]>, endorsement_blobs: &[Blob], policy: nvidia::policy::NvidiaPolicy) -> Result<Appraisal, InputError> {
     let mut endorsements = Vec::new();
@@ -177,8 +178,9 @@ fn run_nvidia(req: &Request, primary: Option<&[u8]>, endorsement_blobs: &[Blob],
         Endorsement::Crl(c) => Some(c),
         Endorsement::Cert(_) => None,
     });
-    let anchors = if primary.is_some() { req.test_anchors.as_slice() } else { &[] };
-    let test_anchors = blobs_of(anchors, load_endorsements)?
+    // Composite requests carry the CPU's and the devices' TEST roots together; the NVIDIA side picks
+    // its own by subject (NvidiaInput::test_root), as the SEV-SNP side does.
+    let test_anchors = blobs_of(&req.test_anchors, load_endorsements)?
         .into_iter()
         .flatten()
         .filter_map(|e| match e {

@@ -37,8 +37,8 @@ Key vault and release ceremony (global options before the command: --vault FILE,
   custodian --vault FILE vault init --custodian NAME:PASSPHRASE_FILE... --threshold M
                         [--argon2-memory-kib KIB] [--argon2-iterations N]
   custodian --vault FILE vault info
-  custodian --vault FILE key import --name NAME --file KEYFILE [--policy FILE] [--approvals N] [--allow-test-anchor]
-  custodian --vault FILE key generate --name NAME [--bits 128|256] [--policy FILE] [--approvals N] [--allow-test-anchor]
+  custodian --vault FILE key import --name NAME --file KEYFILE [--policy FILE] [--approvals N] [--allow-test-anchor] [--gpus N]
+  custodian --vault FILE key generate --name NAME [--bits 128|256] [--policy FILE] [--approvals N] [--allow-test-anchor] [--gpus N]
   custodian --vault FILE key list [--json]
   custodian --vault FILE ceremony open --key KEY_ID [--participant NAME]... [--ttl SECONDS]
   custodian --vault FILE ceremony challenge CID --out FILE [--hash sha256|sha384|sha512] [--ttl SECONDS]

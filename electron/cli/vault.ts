@@ -123,7 +123,7 @@ async function vaultCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
 
 const policyOptions = {
   policy: { type: 'string' }, approvals: { type: 'string' }, 'allow-test-anchor': { type: 'boolean' },
-  'no-reference-values': { type: 'boolean' }, 'accept-warning': { type: 'string', multiple: true },
+  'no-reference-values': { type: 'boolean' }, 'accept-warning': { type: 'string', multiple: true }, gpus: { type: 'string' },
   custodian: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'passphrase-fd': { type: 'string' },
 } as const;
 
@@ -131,7 +131,7 @@ const policyOptions = {
 export function policySummary(p: ReleasePolicy): string {
   const refs = p.tee.flatMap((t) => pinnedReferenceValues(p.appraisal_policy, t));
   return [
-    `tee ${p.tee.join('|')}`,
+    `tee ${p.tee.join('|')}${p.gpu ? ` + ${p.gpus ?? 1}${p.gpus ? '' : '+'} NVIDIA GPU(s), each affirming` : ''}`,
     `${p.approvals} approval(s)`,
     refs.length ? `reference values ${refs.join(', ')}` : p.no_reference_values ? 'NO REFERENCE VALUES (explicitly released to any workload that passes)' : 'no reference values',
     p.accept_warnings.length ? `tolerates warnings ${p.accept_warnings.join(', ')}` : 'affirming only',
@@ -153,6 +153,8 @@ async function keyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
         if (values.approvals !== undefined) doc.approvals = int(values.approvals, '--approvals');
         if (values['allow-test-anchor']) doc.allow_test_anchor = true;
         if (values['no-reference-values']) doc.no_reference_values = true;
+        // --gpus N: a composite key (CPU + at least N NVIDIA GPUs in the same challenge).
+        if (values.gpus !== undefined) Object.assign(doc, { gpu: true, gpus: int(values.gpus, '--gpus') });
         if (values['accept-warning']) doc.accept_warnings = [...((doc.accept_warnings as string[] | undefined) ?? []), ...values['accept-warning']];
         const policy = parseReleasePolicy(doc, policyFile, roster.threshold, roster.custodians.length);
         checkAppraisalPolicy(await loadCore(), policy.appraisal_policy, policyFile);

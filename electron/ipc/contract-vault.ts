@@ -50,6 +50,8 @@ export const ReleasePolicySchema = z.strictObject({
   appraisal_policy: z.record(z.string(), z.unknown()),
   tee: z.array(Tee),
   gpu: z.boolean(),
+  /** With gpu: at least this many GPUs (absent: 1). */
+  gpus: z.number().int().optional(),
   approvals: z.number().int(),
   allow_test_anchor: z.boolean(),
   accept_warnings: z.array(z.string()),
@@ -77,7 +79,7 @@ export const KeyView = z.strictObject({
   referenceValues: z.array(z.string()),
 });
 
-const FileDigest = z.strictObject({ name: z.string(), role: z.enum(['evidence', 'endorsement', 'test-anchor', 'tee-pubkey']), sha256: Hex64 });
+const FileDigest = z.strictObject({ name: z.string(), role: z.enum(['evidence', 'endorsement', 'test-anchor', 'tee-pubkey', 'additional-evidence']), sha256: Hex64 });
 const AnchorLabel = z.strictObject({ kind: z.string(), name: z.string(), spki_sha256: z.string() });
 const CeremonyState = z.enum(['open', 'challenged', 'appraised', 'approved', 'released', 'closed', 'aborted', 'expired', 'refused']);
 

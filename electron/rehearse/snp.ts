@@ -10,7 +10,7 @@
  * `DIR/tee-pubkey.jwk` (public JWK, for `ceremony evidence --tee-pubkey`) and the private JWK at
  * `teeKeyOut` (mode 0600, for `custodian unwrap`).
  */
-import { createHash, createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { freshTestCrl } from '../../fixtures/lib/fresh-crl.mjs';
 import { expectedReportData, HASH_ALGS, type Challenge, type HashAlg, type TeePublicJwk } from '../vault/binding.ts';
 import type { EvidenceInput } from '../vault/ceremony.ts';
 import { InputError } from '../vault/errors.ts';
-import { jcs } from '../vault/crypto.ts';
+import { trusteeReportData } from '../vault/composite.ts';
 import type { Core } from '../core/core.ts';
 import { rehearseNvidia, type GpuFault, type NvidiaRehearsal } from './nvidia.ts';
 
@@ -35,16 +35,6 @@ export interface RehearsalFiles {
   gpus?: NvidiaRehearsal['gpus'];
 }
 
-/**
- * Trustee ≥ 0.14 REPORT_DATA with additional evidence: pad64(H(JCS({"additional-evidence", nonce,
- * "tee-pubkey"}))) (guest-components rcar_client.rs get_composite_evidence). Local until binding.ts
- * offers it (issue 12 item 1).
- */
-function compositeReportData(nonce: string, tee: TeePublicJwk, alg: HashAlg, additionalEvidence: string): Buffer {
-  const out = Buffer.alloc(64);
-  createHash(alg).update(jcs({ 'additional-evidence': additionalEvidence, nonce, 'tee-pubkey': tee })).digest().copy(out);
-  return out;
-}
 
 /** Reads and checks a challenge file (Trustee shape, from `ceremony challenge`). */
 export function parseChallenge(text: string, file: string): { nonce: string; hashAlg: HashAlg } {
@@ -85,7 +75,7 @@ export async function rehearseSnp(
   // `tamperAdditionalEvidence` rehearses an edit of the additional evidence after the CPU report was made.
   const delivered = gpu && (options.gpus?.tamperAdditionalEvidence ? gpu.additionalEvidence.replace('"uuid":"GPU-', '"uuid":"GPU-0') : gpu.additionalEvidence);
   const reportData = new Uint8Array(gpu
-    ? compositeReportData(challenge.nonce, teePublicJwk, challenge.hashAlg, gpu.additionalEvidence)
+    ? trusteeReportData(challenge.nonce, teePublicJwk, challenge.hashAlg, gpu.additionalEvidence)
     : expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg));
   const { report } = makeReport(scalar, { chipId: CHIP_IDS[which], reportData, policy: options.policy });
   const pem = (p: string) => readFileSync(join(FIXTURES, p), 'utf8');

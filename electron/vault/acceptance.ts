@@ -13,6 +13,7 @@ import type { Appraisal } from '../core/appraisal.ts';
 import { expectedReportData, type HashAlg, type TeePublicJwk } from './binding.ts';
 import type { RefusalReason } from './errors.ts';
 import type { ReleasePolicy } from './policy.ts';
+import { cpuView, trusteeReportData } from './composite.ts';
 
 /** One reason the appraisal cannot release the key. */
 export interface Objection {
@@ -33,11 +34,13 @@ export const toleratedWarnings = (a: Appraisal, policy: ReleasePolicy): string[]
  * Every objection to releasing under `policy` on appraisal `a` for the challenge `nonce`/`hashAlg`
  * and TEE key `tee`; empty when the release may go ahead.
  */
-export function objections(a: Appraisal, policy: ReleasePolicy, binding: { nonce: string; hashAlg: HashAlg; tee: TeePublicJwk }): Objection[] {
+export function objections(a: Appraisal, policy: ReleasePolicy, binding: { nonce: string; hashAlg: HashAlg; tee: TeePublicJwk; additionalEvidence?: string }): Objection[] {
   const out: Objection[] = [];
-  if (!(policy.tee as string[]).includes(a.platform)) out.push({ reason: 'policy', message: `the key accepts ${policy.tee.join(' or ')} evidence; this is ${a.platform} evidence` });
-  const expected = expectedReportData(binding.nonce, binding.tee, binding.hashAlg).toString('hex');
-  const reportData = String(a.claims.report_data ?? '');
+  // Composite evidence: the CPU side (submodule cpu0) carries the platform, REPORT_DATA and anchor.
+  const cpu = cpuView(a);
+  if (!(policy.tee as string[]).includes(cpu.platform)) out.push({ reason: 'policy', message: `the key accepts ${policy.tee.join(' or ')} evidence; this is ${cpu.platform} evidence` });
+  const expected = (binding.additionalEvidence ? trusteeReportData(binding.nonce, binding.tee, binding.hashAlg, binding.additionalEvidence) : expectedReportData(binding.nonce, binding.tee, binding.hashAlg)).toString('hex');
+  const reportData = String(cpu.claims.report_data ?? '');
   if (reportData !== expected) {
     out.push({ reason: 'binding', message: `REPORT_DATA ${reportData.slice(0, 16)}… does not bind this ceremony's nonce and this TEE key (${binding.hashAlg}, expected ${expected.slice(0, 16)}…): evidence made for another nonce or another key` });
   }

@@ -44,6 +44,7 @@ import { publicJwk, signStatement, verifyStatement } from './jws.ts';
 import { getKey, openShare, unsealKey, type KeyRecord } from './keys.ts';
 import type { ReleasePolicy } from './policy.ts';
 import { encryptToTee } from './release.ts';
+import { compositeRequest, cpuView, deviceNonce, deviceObjections, firstObjection, nvidiaDevicesOf } from './composite.ts';
 import type { ApprovalClaims, ReceiptClaims } from './receipt.ts';
 
 export type CeremonyState = 'open' | 'challenged' | 'appraised' | 'approved' | 'released' | 'closed' | 'aborted' | 'expired' | 'refused';
@@ -60,7 +61,7 @@ export interface Ctx {
 /** A file taken into the ceremony: its name (as given), role and SHA-256 (hex). */
 export interface FileDigest {
   name: string;
-  role: 'evidence' | 'endorsement' | 'test-anchor' | 'tee-pubkey';
+  role: 'evidence' | 'endorsement' | 'test-anchor' | 'tee-pubkey' | 'additional-evidence';
   sha256: string;
 }
 
@@ -295,6 +296,11 @@ export interface EvidenceInput {
   endorsements: NamedBytes[];
   testAnchors: NamedBytes[];
   teePubkey: { file: NamedBytes; jwk: TeePublicJwk };
+  /**
+   * The guest's additional-evidence string (Trustee: `tee-evidence.additional_evidence`), bound into
+   * REPORT_DATA; a `gpu` key's GPU evidence is taken from it (composite.ts). Stored as a file.
+   */
+  additionalEvidence?: string;
 }
 
 /** The files of an evidence input in the order they are digested and stored. */
@@ -304,15 +310,22 @@ function filesOf(input: EvidenceInput): (NamedBytes & { role: FileDigest['role']
     ...input.endorsements.map((f) => ({ ...f, role: 'endorsement' as const })),
     ...input.testAnchors.map((f) => ({ ...f, role: 'test-anchor' as const })),
     { ...input.teePubkey.file, role: 'tee-pubkey' as const },
+    ...(input.additionalEvidence ? [{ name: 'additional-evidence', bytes: Buffer.from(input.additionalEvidence, 'utf8'), role: 'additional-evidence' as const }] : []),
   ];
 }
 
-/** The core's appraisal of `input` under `policy` as of `at`. */
-function appraise(core: Core, input: EvidenceInput, policy: ReleasePolicy, at: Date): Appraisal {
-  return core.verify({
-    evidence: input.evidence, endorsements: input.endorsements, testAnchors: input.testAnchors,
-    policy: policy.appraisal_policy, referenceTime: at,
-  });
+/**
+ * The core's appraisal of `input` under `policy` as of `at`, for the challenge `ch`: composite (the
+ * GPUs of the additional evidence, each expected to answer Trustee's device nonce) for a `gpu` key.
+ */
+function appraise(core: Core, input: EvidenceInput, policy: ReleasePolicy, at: Date, ch: { nonce: string; hashAlg: HashAlg }): Appraisal {
+  return core.verify(compositeRequest(input, policy, deviceNonce(ch.nonce, input.teePubkey.jwk, ch.hashAlg).toString('hex'), at));
+}
+
+/** Every reason not to release, in the order a refusal explains them (composite.ts firstObjection). */
+function refusal(a: Appraisal, policy: ReleasePolicy, b: { nonce: string; hashAlg: HashAlg; tee: TeePublicJwk; additionalEvidence?: string }) {
+  const uuids = policy.gpu ? (nvidiaDevicesOf(b.additionalEvidence ?? '')?.uuids ?? []) : [];
+  return firstObjection(objections(a, policy, b), deviceObjections(a, policy, uuids));
 }
 
 /**
@@ -333,14 +346,13 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
       throw new Refused('nonce', `the challenge nonce of ceremony ${cid} expired at ${ch.expires_at}`);
     }
     const key = await keyOf(ctx, cid, data);
-    if (key.policy.gpu) throw new Refused('policy', `key ${key.id} also requires NVIDIA GPU evidence, which the ceremony does not take yet (composite evidence)`);
     const stored = filesOf(input);
     const files: FileDigest[] = stored.map((f) => ({ name: f.name, role: f.role, sha256: sha256Hex(f.bytes) }));
-    const appraisal = appraise(core, input, key.policy, now);
+    const appraisal = appraise(core, input, key.policy, now, { nonce: ch.nonce, hashAlg: ch.hash_alg });
     const missing = missingInputs(appraisal);
     if (missing.length > 0) throw new InputError(input.evidence.name, missing[0]!.id, `${missing.map((m) => m.detail).join('; ')} (nothing was recorded; give the endorsement and submit again)`);
     const facts = { evidence: files, appraisal_sha256: jcsHash(appraisal), verdict: appraisal.verdict, trust_anchor: anchorLabel(appraisal.trust_anchor), reference_time: appraisal.reference_time };
-    const objection = objections(appraisal, key.policy, { nonce: ch.nonce, hashAlg: ch.hash_alg, tee: input.teePubkey.jwk })[0];
+    const objection = refusal(appraisal, key.policy, { nonce: ch.nonce, hashAlg: ch.hash_alg, tee: input.teePubkey.jwk, additionalEvidence: input.additionalEvidence });
     if (objection) throw new Refused(objection.reason, `${objection.message}; ceremony ${cid} keeps waiting for acceptable evidence`);
     const receiptKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const request: ReleaseRequest = {
@@ -350,7 +362,7 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
       tee_pubkey_thumbprint: await calculateJwkThumbprint(input.teePubkey.jwk as JWK), ...facts,
       tolerated_warnings: toleratedWarnings(appraisal, key.policy), receipt_key: publicJwk(receiptKey.publicKey),
     };
-    data.evidence = { files, binding: { hash_alg: ch.hash_alg, report_data: String(appraisal.claims.report_data ?? '') }, appraisal, appraisal_sha256: facts.appraisal_sha256 };
+    data.evidence = { files, binding: { hash_alg: ch.hash_alg, report_data: String(cpuView(appraisal).claims.report_data ?? '') }, appraisal, appraisal_sha256: facts.appraisal_sha256 };
     data.request = request;
     data.request_sha256 = jcsHash(request);
     // A fresh escrow id for each attempt: a key file left by an attempt that crashed before its commit
@@ -482,7 +494,11 @@ function storedEvidence(ctx: Ctx, cid: string, req: ReleaseRequest): EvidenceInp
   if (!same) throw new Refused('authentication', `${ctx.db.name}: the stored evidence of ${cid} is not the evidence the custodians approved (ceremony_files altered)`);
   const of = (role: FileDigest['role']) => rows.filter((f) => f.role === role).map((f) => ({ name: f.name, bytes: f.bytes }));
   const pub = of('tee-pubkey')[0]!;
-  return { evidence: of('evidence')[0]!, endorsements: of('endorsement'), testAnchors: of('test-anchor'), teePubkey: { file: pub, jwk: req.tee_pubkey } };
+  const additional = of('additional-evidence')[0];
+  return {
+    evidence: of('evidence')[0]!, endorsements: of('endorsement'), testAnchors: of('test-anchor'), teePubkey: { file: pub, jwk: req.tee_pubkey },
+    ...(additional ? { additionalEvidence: Buffer.from(additional.bytes).toString('utf8') } : {}),
+  };
 }
 
 /**
@@ -508,8 +524,8 @@ export function release(ctx: Ctx, core: Core, cid: string): Promise<{ bundle: Fl
     if (approvals.length < key.policy.approvals) throw new Refused('approvals', `ceremony ${cid} has ${approvals.length} verified approvals; key ${key.id}'s signed policy requires ${key.policy.approvals}`);
     // Re-appraise exactly the approved evidence under the signed policy, as of the approved vault time.
     const input = storedEvidence(ctx, cid, req);
-    const appraisal = appraise(core, input, key.policy, new Date(req.reference_time));
-    const objection = objections(appraisal, key.policy, { nonce: req.nonce, hashAlg: req.hash_alg, tee: req.tee_pubkey })[0];
+    const appraisal = appraise(core, input, key.policy, new Date(req.reference_time), { nonce: req.nonce, hashAlg: req.hash_alg });
+    const objection = refusal(appraisal, key.policy, { nonce: req.nonce, hashAlg: req.hash_alg, tee: req.tee_pubkey, additionalEvidence: input.additionalEvidence });
     if (objection) throw new Refused(objection.reason, `re-appraisal at release: ${objection.message}`);
     if (jcsHash(appraisal) !== req.appraisal_sha256) throw new Refused('authentication', `re-appraisal at release differs from the approved appraisal (${appraisal.verdict} vs ${req.verdict}): not released`);
     const escrow = liveEscrow(ctx, cid, r);

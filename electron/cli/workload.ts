@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlattenedJWE, JWK } from 'jose';
-import { parseChallenge, rehearseSnp } from '../rehearse/snp.ts';
+import { parseChallenge, rehearseSnp, rehearseSnpFor } from '../rehearse/snp.ts';
+import { parseTeePublicKey } from '../vault/binding.ts';
 import { Refused } from '../vault/errors.ts';
 import { fingerprint } from '../vault/keys.ts';
 import { decryptBundle } from '../vault/release.ts';
@@ -33,18 +34,32 @@ export async function unwrapCmd(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `custodian rehearse snp --challenge FILE --tee-key-out JWK_FILE --out DIR [--kty EC|RSA]`. */
+/**
+ * `custodian rehearse snp --challenge FILE --out DIR (--tee-key-out JWK_FILE [--kty EC|RSA] | --tee-pubkey JWK_FILE)`:
+ * TEST evidence for a challenge. With `--tee-pubkey`, the evidence binds an external guest's public
+ * key (TeePubKey-shaped JWK with `alg`) and no private key is written.
+ */
 export async function rehearseCmd([platform, ...argv]: string[]): Promise<number> {
   if (platform !== 'snp') throw new UsageError(`rehearse: unknown platform "${platform ?? ''}" (snp)`);
-  const { values } = parse(argv, 'rehearse snp', { challenge: { type: 'string' }, 'tee-key-out': { type: 'string' }, out: { type: 'string' }, kty: { type: 'string' } }, 0);
-  const [challengeFile, keyOut, dir] = [need(values.challenge, 'rehearse snp', '--challenge FILE'), need(values['tee-key-out'], 'rehearse snp', '--tee-key-out JWK_FILE'), need(values.out, 'rehearse snp', '--out DIR')];
-  const kty = (values.kty ?? 'EC').toUpperCase();
-  if (kty !== 'EC' && kty !== 'RSA') throw new UsageError('--kty: EC or RSA');
+  const { values } = parse(argv, 'rehearse snp', { challenge: { type: 'string' }, 'tee-key-out': { type: 'string' }, 'tee-pubkey': { type: 'string' }, out: { type: 'string' }, kty: { type: 'string' } }, 0);
+  const [challengeFile, dir] = [need(values.challenge, 'rehearse snp', '--challenge FILE'), need(values.out, 'rehearse snp', '--out DIR')];
   const ch = parseChallenge(readNamed(challengeFile, 'challenge').bytes.toString('utf8'), challengeFile);
-  const r = await rehearseSnp(ch, kty);
+  let r: Awaited<ReturnType<typeof rehearseSnpFor>> & { teePrivateJwk?: object };
+  let keyOut: string | undefined;
+  if (values['tee-pubkey'] !== undefined) {
+    if (values['tee-key-out'] !== undefined || values.kty !== undefined) throw new UsageError('rehearse snp: --tee-pubkey (an external guest\'s key) excludes --tee-key-out and --kty');
+    const jwk = parseTeePublicKey(readJson(values['tee-pubkey'], 'tee-pubkey'), values['tee-pubkey']);
+    if (typeof jwk.alg !== 'string') throw new UsageError(`${values['tee-pubkey']}: a Trustee guest's TEE key carries "alg" (ECDH-ES+A256KW or RSA-OAEP-256)`);
+    r = await rehearseSnpFor(ch, jwk);
+  } else {
+    keyOut = need(values['tee-key-out'], 'rehearse snp', '--tee-key-out JWK_FILE (or --tee-pubkey JWK_FILE)');
+    const kty = (values.kty ?? 'EC').toUpperCase();
+    if (kty !== 'EC' && kty !== 'RSA') throw new UsageError('--kty: EC or RSA');
+    r = await rehearseSnp(ch, kty);
+  }
   mkdirSync(dir, { recursive: true });
   for (const [name, data] of Object.entries(r.files)) writeAtomic(join(dir, name), data);
-  writeAtomic(keyOut, `${JSON.stringify(r.teePrivateJwk)}\n`, 0o600);
-  process.stdout.write(`TEST rehearsal evidence in ${dir} (report.bin, chain.pem, crl.der, test-anchor.pem, tee-pubkey.jwk); TEE private key ${keyOut}\n`);
+  if (keyOut) writeAtomic(keyOut, `${JSON.stringify(r.teePrivateJwk)}\n`, 0o600);
+  process.stdout.write(`TEST rehearsal evidence in ${dir} (report.bin, chain.pem, crl.der, test-anchor.pem, tee-pubkey.jwk, attestation.json)${keyOut ? `; TEE private key ${keyOut}` : ''}\n`);
   return 0;
 }

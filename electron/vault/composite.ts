@@ -16,34 +16,13 @@
  * by `accept_warnings` (an exact check id such as `gpu1.chain.revocation`, or `gpu*.<check>` for every
  * GPU); `gpus: N` requires at least N GPUs (default 1). Refusals name the device.
  */
-import { createHash } from 'node:crypto';
 import type { Appraisal, NamedBytes, VerifyRequest } from '../core/appraisal.ts';
-import { jcs } from './crypto.ts';
-import type { HashAlg, TeePublicJwk } from './binding.ts';
 import { classify } from '../evidence/classify.ts';
 import { InputError } from './errors.ts';
 import type { Objection } from './acceptance.ts';
 import type { ReleasePolicy } from './policy.ts';
 
 export { cpuView, devicesOf, type DeviceReview } from './composite-view.ts';
-
-/**
- * Trustee's composite device nonce: the first 32 bytes of H(JCS({nonce, tee-pubkey})) (TEMPORARY here
- * until binding.ts `deviceNonce` is merged).
- */
-export function deviceNonce(nonce: string, tee: TeePublicJwk, alg: HashAlg): Buffer {
-  return createHash(alg).update(jcs({ nonce, 'tee-pubkey': tee })).digest().subarray(0, 32);
-}
-
-/**
- * Trustee ≥ 0.14 REPORT_DATA: pad64(H(JCS({"additional-evidence", nonce, "tee-pubkey"}))) (TEMPORARY
- * here until binding.ts `expectedReportData(…, additionalEvidence)` is merged).
- */
-export function trusteeReportData(nonce: string, tee: TeePublicJwk, alg: HashAlg, additionalEvidence: string): Buffer {
-  const out = Buffer.alloc(64);
-  createHash(alg).update(jcs({ 'additional-evidence': additionalEvidence, nonce, 'tee-pubkey': tee })).digest().copy(out);
-  return out;
-}
 
 /** The name under which the GPU evidence taken from the additional evidence is given to the core. */
 export const GPU_EVIDENCE_NAME = 'additional-evidence#nvidia.device_evidence_list';

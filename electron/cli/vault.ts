@@ -12,6 +12,7 @@ import { exportWithCustodian } from '../vault/audit-export.ts';
 import { parseTeePublicKey, HASH_ALGS, type HashAlg } from '../vault/binding.ts';
 import { abort, approve, challenge, listCeremonies, openCeremony, releaseToFiles, show, submitEvidence, type Ceremony, type Ctx, type EvidenceInput } from '../vault/ceremony.ts';
 import { parseAttestation } from '../vault/trustee.ts';
+import { cpuView, devicesOf } from '../vault/composite-view.ts';
 import { initVault, statedRoster, statedThumbprint, unlockCustodian, vaultInfo } from '../vault/custodians.ts';
 import { openDb, SCHEMA_VERSION } from '../vault/db.ts';
 import { Refused } from '../vault/errors.ts';
@@ -185,6 +186,11 @@ async function keyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
   throw new UsageError(`unknown key command "${sub ?? ''}" (import, generate, list)`);
 }
 
+/** The uuids the guest gave its GPUs, from the ceremony's stored appraisal input (unknown: none). */
+function uuidsOf(c: Ceremony): string[] {
+  return c.data.evidence?.gpu_uuids ?? [];
+}
+
 /** The claims a custodian must see before approving: measurement or MR_TD/RTMRs, TCB, TCB status. */
 const REVIEW_CLAIMS = ['measurement', 'host_data', 'reported_tcb', 'mr_td', 'rtmr0', 'rtmr1', 'rtmr2', 'rtmr3', 'tcb_status', 'advisory_ids', 'mr_enclave', 'mr_signer'];
 
@@ -198,7 +204,12 @@ function printCeremony(c: Ceremony): void {
     const r = d.request;
     out(`  policy in force (${r.policy_sha256.slice(0, 16)}…): ${policySummary(r.policy)}`);
     out(`  appraisal ${a.verdict.toUpperCase()} as of ${a.reference_time} (the vault's clock when the evidence was taken); trust anchor ${a.trust_anchor.name} (${a.trust_anchor.kind === 'test' ? 'TEST, given with --test-anchor' : a.trust_anchor.kind})`);
-    for (const k of REVIEW_CLAIMS) if (a.claims[k] !== undefined) out(`  ${k.padEnd(13)} ${typeof a.claims[k] === 'string' ? a.claims[k] : JSON.stringify(a.claims[k])}`);
+    const cpuClaims = cpuView(a).claims;
+    for (const k of REVIEW_CLAIMS) if (cpuClaims[k] !== undefined) out(`  ${k.padEnd(13)} ${typeof cpuClaims[k] === 'string' ? cpuClaims[k] : JSON.stringify(cpuClaims[k])}`);
+    const devices = devicesOf(a, uuidsOf(c));
+    for (const dv of devices) {
+      out(`  ${dv.id.padEnd(13)} ${dv.status.toUpperCase()}${dv.uuid ? ` ${dv.uuid}` : ''}: driver ${dv.driver ?? '?'}, VBIOS ${dv.vbios ?? '?'}, measurements ${dv.measres ?? '?'}${dv.mismatches.length ? ` (mismatch at RIM index ${dv.mismatches.join(', ')})` : ''}${dv.anchor ? `; ${dv.anchor}` : ''}`);
+    }
     const notPass = a.checks.filter((x) => x.status !== 'pass');
     out(`  checks: ${a.checks.length - notPass.length} of ${a.checks.length} pass${notPass.length ? '; the others:' : ''}`);
     for (const x of notPass) out(`    ${x.status.toUpperCase().padEnd(4)} ${x.id}: ${x.detail}${r.tolerated_warnings.includes(x.id) ? ' (tolerated by the policy)' : ''}`);
@@ -239,9 +250,11 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
       const { values, positionals } = parse(argv, cmd, {
         'tee-pubkey': { type: 'string' }, chain: { type: 'string', multiple: true }, crl: { type: 'string', multiple: true }, collateral: { type: 'string', multiple: true },
         'test-anchor': { type: 'string', multiple: true }, attestation: { type: 'string' },
+        rim: { type: 'string', multiple: true }, ocsp: { type: 'string', multiple: true }, 'additional-evidence': { type: 'string' },
       }, argv.some((a) => a === '--attestation' || a.startsWith('--attestation=')) ? 1 : 2);
       const extra = {
-        endorsements: [...(values.chain ?? []), ...(values.crl ?? []), ...(values.collateral ?? [])].map((p) => readNamed(p, 'endorsement')),
+        // NVIDIA RIMs and OCSP responses are endorsements too (a GPU key's ceremony sorts them by content).
+        endorsements: [...(values.chain ?? []), ...(values.crl ?? []), ...(values.collateral ?? []), ...(values.rim ?? []), ...(values.ocsp ?? [])].map((p) => readNamed(p, 'endorsement')),
         testAnchors: (values['test-anchor'] ?? []).map((p) => readNamed(p, 'test anchor')),
       };
       let input: EvidenceInput;
@@ -250,7 +263,7 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
         if (values['tee-pubkey'] !== undefined) throw new UsageError(`${cmd}: --attestation carries the TEE key (runtime-data.tee-pubkey); drop --tee-pubkey`);
         const file = readNamed(values.attestation, 'attestation');
         const a = parseAttestation(file.bytes, file.name);
-        if (a.gpuEvidence.length > 0) warn(`${file.name}: carries NVIDIA evidence in additional_evidence; it is bound into REPORT_DATA but appraised only by a GPU (composite) ceremony`);
+        if (values['additional-evidence'] !== undefined) throw new UsageError(`${cmd}: --attestation carries the additional evidence; drop --additional-evidence`);
         for (const n of a.notes) warn(`${file.name}: ${n}`);
         input = {
           evidence: a.primary.evidence, endorsements: [...a.primary.endorsements, ...extra.endorsements], testAnchors: extra.testAnchors,
@@ -261,7 +274,9 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
         // The TEE public key the report binds: --tee-pubkey, else tee-pubkey.jwk beside the evidence (as `rehearse` writes it).
         const pubFile = readNamed(values['tee-pubkey'] ?? join(dirname(positionals[1]!), 'tee-pubkey.jwk'), 'tee-pubkey');
         const jwk = parseTeePublicKey(readJson(pubFile.name, 'tee-pubkey'), pubFile.name);
-        input = { evidence: readNamed(positionals[1]!, 'evidence'), ...extra, teePubkey: { file: pubFile, jwk } };
+        // The guest's additional-evidence string (e.g. its GPUs' evidence), exactly as REPORT_DATA hashes it.
+        const additional = values['additional-evidence'] === undefined ? undefined : readNamed(values['additional-evidence'], 'additional evidence').bytes.toString('utf8');
+        input = { evidence: readNamed(positionals[1]!, 'evidence'), ...extra, teePubkey: { file: pubFile, jwk }, ...(additional === undefined ? {} : { additionalEvidence: additional }) };
       }
       const core = await loadCore();
       return withDb(g, async (ctx) => {

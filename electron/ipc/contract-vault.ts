@@ -130,6 +130,8 @@ export const CeremonyView = z.strictObject({
     challenge: z.strictObject({ nonce: z.string(), hash_alg: HashAlg, issued_at: z.string(), expires_at: z.string() }).optional(),
     evidence: z
       .strictObject({
+        /** A composite ceremony's GPU uuids, as the guest named them. */
+        gpu_uuids: z.array(z.string()).optional(),
         files: z.array(FileDigest),
         binding: z.strictObject({ hash_alg: HashAlg, report_data: z.string(), form: z.enum(['trustee-0.14', 'pre-0.14']).optional() }),
         appraisal: AppraisalSchema,

@@ -29,7 +29,14 @@ export function missingInputs(a: Appraisal): { id: string; detail: string }[] {
 
 /** Ids of the `warn` checks the policy tolerates (for the request and the receipt). */
 export const toleratedWarnings = (a: Appraisal, policy: ReleasePolicy): string[] =>
-  a.checks.filter((c) => c.status === 'warn' && policy.accept_warnings.includes(c.id)).map((c) => c.id);
+  a.checks.filter((c) => c.status === 'warn' && tolerated(c.id, policy)).map((c) => c.id);
+
+/** True when a `warn` of check `id` is tolerated: listed exactly, or as `gpu*.<rest>` for any GPU's check. */
+export function tolerated(id: string, policy: ReleasePolicy): boolean {
+  if (policy.accept_warnings.includes(id)) return true;
+  const m = /^gpu\d+\.(.+)$/.exec(id);
+  return m !== null && policy.accept_warnings.includes(`gpu*.${m[1]}`);
+}
 
 /** What REPORT_DATA must bind: the challenge's nonce and hash, the TEE key, and the guest's additional-evidence string (`""` when none). */
 export interface BindingInput {
@@ -71,7 +78,7 @@ export function objections(a: Appraisal, policy: ReleasePolicy, binding: Binding
     const failed = a.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`);
     out.push({ reason: 'policy', message: `the appraisal is contraindicated (${failed.join('; ')})` });
   } else if (a.verdict === 'warning') {
-    const untolerated = a.checks.filter((c) => c.status === 'warn' && !policy.accept_warnings.includes(c.id)).map((c) => `${c.id}: ${c.detail}`);
+    const untolerated = a.checks.filter((c) => c.status === 'warn' && !tolerated(c.id, policy)).map((c) => `${c.id}: ${c.detail}`);
     if (untolerated.length > 0) {
       out.push({ reason: 'policy', message: `the verdict is warning and the key's policy accepts only affirming evidence${policy.accept_warnings.length ? ` or the warnings ${policy.accept_warnings.join(', ')}` : ''}; not tolerated: ${untolerated.join('; ')}` });
     }

@@ -108,7 +108,8 @@ export interface CeremonyData {
   participants: string[];
   expires_at: string;
   challenge?: { nonce: string; hash_alg: HashAlg; issued_at: string; expires_at: string };
-  evidence?: { files: FileDigest[]; binding: { hash_alg: HashAlg; report_data: string; form?: BindingForm }; appraisal: Appraisal; appraisal_sha256: string };
+  /** `gpu_uuids`: a composite ceremony's GPU uuids as the guest named them (from the additional evidence). */
+  evidence?: { gpu_uuids?: string[]; files: FileDigest[]; binding: { hash_alg: HashAlg; report_data: string; form?: BindingForm }; appraisal: Appraisal; appraisal_sha256: string };
   request?: ReleaseRequest;
   request_sha256?: string;
   /** Where the bundle and receipt are being written (so leftovers of a crash can be swept). */
@@ -373,7 +374,8 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
       tee_pubkey_thumbprint: await calculateJwkThumbprint(input.teePubkey.jwk as JWK), ...facts,
       tolerated_warnings: toleratedWarnings(appraisal, key.policy), receipt_key: publicJwk(receiptKey.publicKey),
     };
-    data.evidence = { files, binding: { hash_alg: ch.hash_alg, report_data: String(cpuView(appraisal).claims.report_data ?? ''), form }, appraisal, appraisal_sha256: facts.appraisal_sha256 };
+    const gpuUuids = key.policy.gpu ? nvidiaDevicesOf(input.additionalEvidence ?? '')?.uuids : undefined;
+    data.evidence = { ...(gpuUuids ? { gpu_uuids: gpuUuids } : {}), files, binding: { hash_alg: ch.hash_alg, report_data: String(cpuView(appraisal).claims.report_data ?? ''), form }, appraisal, appraisal_sha256: facts.appraisal_sha256 };
     data.request = request;
     data.request_sha256 = jcsHash(request);
     // A fresh escrow id for each attempt: a key file left by an attempt that crashed before its commit

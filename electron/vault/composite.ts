@@ -19,7 +19,7 @@
 import type { Appraisal, NamedBytes, VerifyRequest } from '../core/appraisal.ts';
 import { classify } from '../evidence/classify.ts';
 import { InputError } from './errors.ts';
-import type { Objection } from './acceptance.ts';
+import { tolerated, type Objection } from './acceptance.ts';
 import type { ReleasePolicy } from './policy.ts';
 
 export { cpuView, devicesOf, type DeviceReview } from './composite-view.ts';
@@ -92,13 +92,6 @@ export function compositeRequest(
 }
 
 const isNvidiaEndorsement = (f: NamedBytes) => ['nvidia-rim', 'ocsp-response'].includes(classify(f.bytes));
-
-/** True when `id`'s warning is tolerated: listed exactly, or as `gpu*.<rest>` for a GPU's check. */
-export function tolerated(id: string, policy: ReleasePolicy): boolean {
-  if (policy.accept_warnings.includes(id)) return true;
-  const m = /^gpu\d+\.(.+)$/.exec(id);
-  return m !== null && policy.accept_warnings.includes(`gpu*.${m[1]}`);
-}
 
 /** Why one device's checks fail, in words a custodian reads (one phrase per failing check). */
 function reasons(a: Appraisal, id: string, device: Record<string, unknown>): string[] {

@@ -12,7 +12,7 @@ import type { Appraisal, VerifyRequest } from '../../electron/core/appraisal.ts'
 import { InputError } from '../../electron/core/errors.ts';
 import { rehearseSnp, type RehearsalFiles } from '../../electron/rehearse/snp.ts';
 import { additionalEvidenceOf, TAMPERED_INDEX, type GpuFault } from '../../electron/rehearse/nvidia.ts';
-import { expectedReportData } from '../../electron/vault/binding.ts';
+import { deviceNonce as trusteeDeviceNonce } from '../../electron/vault/binding.ts';
 import { core } from '../helpers.ts';
 
 const challenge = { nonce: Buffer.alloc(32, 3).toString('base64'), hashAlg: 'sha384' as const };
@@ -21,7 +21,7 @@ async function rehearse(count: number, faults: GpuFault[] = []): Promise<Rehears
   return rehearseSnp(challenge, 'EC', { gpus: { count, core, faults } });
 }
 
-const deviceNonce = (r: RehearsalFiles) => expectedReportData(challenge.nonce, r.teePublicJwk, challenge.hashAlg).subarray(0, 32).toString('hex');
+const deviceNonce = (r: RehearsalFiles) => trusteeDeviceNonce(challenge.nonce, r.teePublicJwk, challenge.hashAlg).toString('hex');
 
 function request(r: RehearsalFiles, opts: { anchors?: string[] } = {}): VerifyRequest {
   const f = (n: string) => ({ name: n, bytes: Buffer.from(r.files[n]!) });

@@ -236,6 +236,8 @@ export const VAULT_CONTRACT = {
       endorsements: z.array(NamedFile).max(32),
       testAnchors: z.array(NamedFile).max(8),
       teePubkey: NamedFile,
+      /** The guest's additional-evidence string as a file (e.g. its GPUs' evidence), exactly as REPORT_DATA hashes it. */
+      additionalEvidence: NamedFile.optional(),
     }),
     response: Ceremony,
   },

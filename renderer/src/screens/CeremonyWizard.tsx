@@ -201,7 +201,7 @@ function EvidenceStep({ error, onSubmit }: { error: unknown; onSubmit(r: Evidenc
     <div className="settings" role="group" aria-labelledby="evidence-heading">
       <Heading level={3} id="evidence-heading">Take the workload's evidence</Heading>
       <FileDrop label="Evidence (report or quote)…" hint={evidence ? `Chosen: ${evidence.name}` : 'The SEV-SNP report or TDX quote made for this challenge.'} onFiles={pick(setEvidence)} />
-      <FileDrop label="Endorsements (chain, CRLs, collateral, RIMs, OCSP)…" hint={endorsements.length ? `Chosen: ${endorsements.map((f) => f.name).join(', ')}` : 'Certificates, CRLs, TDX collateral; for GPUs, NVIDIA RIMs and OCSP responses.'} onFiles={add(endorsements, setEndorsements)} />
+      <FileDrop label="Endorsements (chain, CRLs, collateral)…" hint={endorsements.length ? `Chosen: ${endorsements.map((f) => f.name).join(', ')}` : 'Certificates, CRLs, TDX collateral; for GPUs, NVIDIA RIMs and OCSP responses.'} onFiles={add(endorsements, setEndorsements)} />
       <FileDrop label="Additional evidence (GPUs)…" hint={additional ? `Chosen: ${additional.name}` : 'The guest\'s additional-evidence string (its GPUs\' evidence), bound into REPORT_DATA.'} onFiles={pick(setAdditional)} />
       <FileDrop label="TEE public key (JWK)…" hint={tee ? `Chosen: ${tee.name}` : 'The key REPORT_DATA binds; the bundle is encrypted to it.'} onFiles={pick(setTee)} />
       <FileDrop label="Ceremony: add TEST anchor…" hint={anchors.length ? `TEST anchors: ${anchors.map((f) => f.name).join(', ')}` : 'Rehearsals only; the key must allow TEST anchors.'} onFiles={add(anchors, setAnchors)} />
@@ -248,13 +248,13 @@ function RequestReview({ c }: { c: CeremonyView }) {
         <div><dt>Trust anchor</dt><dd>{r.trust_anchor.kind === 'TEST' ? <span className="badge badge-warn">TEST: {r.trust_anchor.name}</span> : r.trust_anchor.name}</dd></div>
         <div><dt>Key</dt><dd>{r.key_name} (<code>{r.key_id}</code>), fingerprint <code>{groupHex(r.key_fingerprint)}</code></dd></div>
         <div><dt>TEE key</dt><dd>JWK thumbprint <code>{r.tee_pubkey_thumbprint}</code> ({String(r.tee_pubkey.kty)}{r.tee_pubkey.crv ? ` ${String(r.tee_pubkey.crv)}` : ''})</dd></div>
-        <div><dt>Binding</dt><dd>REPORT_DATA binds the nonce and the TEE key ({d.evidence!.binding.hash_alg})</dd></div>
+        <div><dt>Binding</dt><dd data-testid="binding">REPORT_DATA binds the nonce{r.evidence.some((f) => f.role === 'additional-evidence') ? ', the additional evidence (the devices below)' : ''} and the TEE key ({d.evidence!.binding.hash_alg}{d.evidence!.binding.form ? `, ${d.evidence!.binding.form === 'trustee-0.14' ? 'Trustee ≥ 0.14 form' : 'pre-0.14 form'}` : ''})</dd></div>
         <div><dt>Vault key</dt><dd><code>{r.vault_key_thumbprint}</code></dd></div>
       </dl>
       <section className="policy-in-force" aria-labelledby="policy-heading" data-testid="policy-in-force">
         <Heading level={4} id="policy-heading">Release policy in force (signed with the key)</Heading>
         <dl className="details">
-          <div><dt>Evidence</dt><dd>{p.tee.join(' or ')}{p.gpu ? ' + NVIDIA GPU' : ''}</dd></div>
+          <div><dt>Evidence</dt><dd>{p.tee.join(' or ')}{p.gpu ? ` + at least ${p.gpus ?? 1} NVIDIA GPU(s), each affirming` : ''}</dd></div>
           <div><dt>Approvals</dt><dd>{r.approvals_required} of the participants ({d.participants.join(', ')})</dd></div>
           <div>
             <dt>Reference values</dt>

@@ -10,7 +10,7 @@
  * `DIR/tee-pubkey.jwk` (public JWK, for `ceremony evidence --tee-pubkey`) and the private JWK at
  * `teeKeyOut` (mode 0600, for `custodian unwrap`).
  */
-import { createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { freshTestCrl } from '../../fixtures/lib/fresh-crl.mjs';
 import { expectedReportData, HASH_ALGS, type Challenge, type HashAlg, type TeePublicJwk } from '../vault/binding.ts';
 import type { EvidenceInput } from '../vault/ceremony.ts';
 import { InputError } from '../vault/errors.ts';
+import { newTeeKeyPair } from './tee-key.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/snp/', import.meta.url));
 
@@ -50,10 +51,7 @@ export function parseChallenge(text: string, file: string): { nonce: string; has
  * signs with the fixtures' VCEK that expired on 2021-01-01 (to rehearse a backdating attempt).
  */
 export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: { policy?: bigint; now?: Date; vcek?: 'valid' | 'expired-vcek' } = {}): Promise<RehearsalFiles> {
-  const pair = kty === 'EC' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 3072 });
-  const alg = kty === 'EC' ? 'ECDH-ES+A256KW' : 'RSA-OAEP-256';
-  const teePrivateJwk = { ...pair.privateKey.export({ format: 'jwk' }), alg };
-  const teePublicJwk = { ...pair.publicKey.export({ format: 'jwk' }), alg } as TeePublicJwk;
+  const { teePrivateJwk, teePublicJwk } = newTeeKeyPair(kty);
   const which = options.vcek ?? 'valid';
   const vcek = createPrivateKey(readFileSync(join(FIXTURES, 'keys', which === 'valid' ? 'vcek.pkcs8.pem' : 'vcek-expired.pkcs8.pem'), 'utf8')).export({ format: 'jwk' });
   const scalar = new Uint8Array(Buffer.from(vcek.d!, 'base64url'));

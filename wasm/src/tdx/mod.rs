@@ -127,8 +127,8 @@ fn check_qe_identity(q: &Quote, id: &QeIdentity, list: &mut Checklist) {
     list.expect(
         "qe.identity",
         problems.is_empty(),
-        format!("the QE is Intel's {} (MRSIGNER {}…, ISVPRODID {prod}; MISCSELECT and ATTRIBUTES match under their masks)", id.id, &hex::encode(&id.mrsigner)[..16]),
-        format!("the quoting enclave is not Intel's {}: {}", id.id, problems.join("; ")),
+        format!("the QE is the one the QE Identity {} names (MRSIGNER {}…, ISVPRODID {prod}; MISCSELECT and ATTRIBUTES match under their masks)", id.id, &hex::encode(&id.mrsigner)[..16]),
+        format!("the quoting enclave is not the one the QE Identity {} names: {}", id.id, problems.join("; ")),
     );
 }
 

@@ -13,7 +13,8 @@ import { approveAs, newVault, type TestVault } from './helpers.ts';
 import { rehearsalEvidence, rehearseSnp } from '../../electron/rehearse/snp.ts';
 import { TAMPERED_INDEX, type GpuFault } from '../../electron/rehearse/nvidia.ts';
 import { abort, challenge, closeReleased, openCeremony, release, show, submitEvidence } from '../../electron/vault/ceremony.ts';
-import { devicesOf } from '../../electron/vault/composite.ts';
+import { cpuView, devicesOf } from '../../electron/vault/composite.ts';
+import { rehearseTdx, tdxRehearsalEvidence } from '../../electron/rehearse/tdx.ts';
 import { Refused } from '../../electron/vault/errors.ts';
 import { decryptBundle } from '../../electron/vault/release.ts';
 
@@ -97,6 +98,41 @@ describe('composite policy decisions', () => {
       // devices judged against the pinned NVIDIA roots instead.
       const noGpuAnchors = { ...input, testAnchors: input.testAnchors.filter((f) => f.name === 'test-anchor.pem') };
       expect(await refused(submitEvidence(v.ctx, core, cid, noGpuAnchors), 'policy')).toMatch(/^gpu0 \(GPU-[0-9a-f-]+\): device certificate chain broken \(chain\.root_pin: the device chain ends with \"Custodian TEST Device Identity CA \(not NVIDIA\)\".*which is not the pinned NVIDIA Device Identity CA/);
+    } finally {
+      v.db.close();
+    }
+  });
+});
+
+describe('composite ceremony: TDX + 1 GPU (key policy tee: tdx, gpu: true)', () => {
+  it('releases to a TDX guest whose GPU answered the device nonce, and refuses it when the GPU evidence is swapped for another guest\'s', async () => {
+    const v = await newVault({ policy: { tee: ['tdx'], gpu: true } });
+    try {
+      const start = async () => {
+        const cid = await openCeremony(v.ctx, v.key.id);
+        const ch = await challenge(v.ctx, cid);
+        return { cid, ch: { nonce: ch.nonce, hashAlg: ch['extra-params']['selected-hash-algorithm'] } };
+      };
+      const { cid, ch } = await start();
+      const r = await rehearseTdx(ch, { gpus: { count: 1, core } });
+      let c = await submitEvidence(v.ctx, core, cid, tdxRehearsalEvidence(r));
+      const a = c.data.evidence!.appraisal;
+      expect([a.platform, a.verdict, c.data.evidence!.binding.form]).toEqual(['composite', 'affirming', 'trustee-0.14']);
+      expect(cpuView(a).platform).toBe('tdx');
+      expect(devicesOf(a, c.data.evidence!.gpu_uuids).map((d) => [d.id, d.status, d.uuid])).toEqual([['gpu0', 'affirming', r.gpus![0]!.uuid]]);
+      await approveAs(v.ctx, cid, 'alice');
+      c = await approveAs(v.ctx, cid, 'bob');
+      const { bundle } = await release(v.ctx, core, cid);
+      expect(Buffer.from((await decryptBundle(bundle, r.teePrivateJwk as JWK)).plaintext).equals(v.keyBytes)).toBe(true);
+      await closeReleased(v.ctx, cid, { bundle: 'b', receipt: 'r' });
+
+      // Another guest's GPU evidence (for another challenge) in place of this one's: the quote's
+      // REPORT_DATA no longer matches the additional evidence — refused as a binding failure.
+      const second = await start();
+      const mine = await rehearseTdx(second.ch, { gpus: { count: 1, core } });
+      const theirs = await rehearseTdx({ nonce: 'another challenge', hashAlg: 'sha384' }, { gpus: { count: 1, core } });
+      const swapped = { ...tdxRehearsalEvidence(mine), additionalEvidence: theirs.additionalEvidence };
+      expect(await refused(submitEvidence(v.ctx, core, second.cid, swapped), 'binding')).toMatch(/additional evidence/);
     } finally {
       v.db.close();
     }

@@ -141,6 +141,12 @@ fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy) -> Resul
     for b in &req.endorsements {
         endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
     }
+    let test_anchors = test_anchor_certs(req)?;
+    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy, reference_time: req.reference_time }))
+}
+
+/// The request's explicit TEST roots (certificates; a CRL there is an input error naming the file).
+fn test_anchor_certs(req: &Request) -> Result<Vec<crate::x509::Cert>, InputError> {
     let mut test_anchors = Vec::new();
     for b in &req.test_anchors {
         for e in load_endorsements(&b.bytes()?, &b.name)? {
@@ -150,7 +156,7 @@ fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy) -> Resul
             }
         }
     }
-    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy, reference_time: req.reference_time }))
+    Ok(test_anchors)
 }
 
 fn blobs_of<T>(blobs: &[Blob], parse: impl Fn(&[u8], &str) -> Result<T, InputError>) -> Result<Vec<T>, InputError> {
@@ -207,14 +213,12 @@ fn run_tdx(req: &Request, bytes: &[u8], policy: tdx::policy::TdxPolicy) -> Resul
         Some("sgx") if !is_sgx => return Err(InputError::new(name, "header.tee_type", "--type sgx, but this is a TDX quote")),
         _ => {}
     }
-    if let Some(b) = req.test_anchors.first() {
-        return Err(InputError::new(&b.name, "test anchor", "test anchors apply to SEV-SNP only; Intel quotes are checked against the pinned Intel SGX Root CA"));
-    }
+    let test_anchors = test_anchor_certs(req)?;
     let mut collateral = tdx::collateral::Collateral::default();
     for b in &req.endorsements {
         collateral.add(&b.bytes()?, &b.name)?;
     }
-    tdx::verify(&tdx::TdxInput { quote, file: name.clone(), form, collateral, policy, reference_time: req.reference_time })
+    tdx::verify(&tdx::TdxInput { quote, file: name.clone(), form, collateral, policy, reference_time: req.reference_time, test_anchors })
 }
 
 /// Runs a request given as JSON text and returns the response JSON:

@@ -4,7 +4,7 @@
  * Trustee's composite attester binds them (guest-components HEAD `kbs_protocol/src/client/rcar_client.rs`
  * `get_composite_evidence`, `attester/src/nvidia/nvat.rs`):
  * - every GPU's SPDM request nonce is the device nonce, the first 32 bytes of
- *   H(JCS({nonce, tee-pubkey})) — passed to the core as policy `nvidia.nonce`, so each device's
+ *   H(JCS({nonce, tee-pubkey})) — passed to the core as policy `nvidia.nonce` (`cpu_binding: "trustee"`), so each device's
  *   `gpuN.nonce` check (and `binding.gpu_nonce`) fails for evidence made for another challenge;
  * - the GPU evidence travels in the guest's additional-evidence string
  *   `{"nvidia": {"device_evidence_list": [{arch, uuid, evidence, certificate}, …]}}`, which the CPU's
@@ -70,7 +70,8 @@ export function nvidiaDevicesOf(additionalEvidence: string): { evidence: NamedBy
  * The core request of a ceremony's evidence under `policy`: endorsements sorted by content (NVIDIA
  * RIMs → `rims`, OCSP responses → `ocsp`, the rest → the CPU's `endorsements`); for a `gpu` key with
  * NVIDIA additional evidence, the GPUs' evidence from that string and the appraisal policy's
- * `nvidia.nonce` set to `deviceNonceHex` (whatever the key's policy said: freshness is the ceremony's).
+ * `nvidia.nonce` set to `deviceNonceHex` with `nvidia.cpu_binding: "trustee"` (whatever the key's
+ * policy said: freshness and the binding convention are the ceremony's).
  */
 export function compositeRequest(
   input: { evidence: NamedBytes; endorsements: NamedBytes[]; testAnchors: NamedBytes[]; additionalEvidence?: string },
@@ -80,7 +81,7 @@ export function compositeRequest(
   if (!policy.gpu) return base;
   const devices = nvidiaDevicesOf(input.additionalEvidence ?? '');
   if (!devices) return { ...base, endorsements: input.endorsements.filter((f) => !isNvidiaEndorsement(f)) };
-  const nvidia = { ...((policy.appraisal_policy.nvidia ?? {}) as Record<string, unknown>), nonce: deviceNonceHex };
+  const nvidia = { ...((policy.appraisal_policy.nvidia ?? {}) as Record<string, unknown>), nonce: deviceNonceHex, cpu_binding: 'trustee' };
   return {
     ...base,
     endorsements: input.endorsements.filter((f) => !isNvidiaEndorsement(f)),

@@ -31,7 +31,7 @@ function request(r: RehearsalFiles, opts: { anchors?: string[] } = {}): VerifyRe
     rims: [f('rim-driver.xml'), f('rim-vbios.xml')],
     ocsp: Object.keys(r.files).filter((n) => n.startsWith('ocsp-')).map(f),
     moreEvidence: [f('gpu-evidence.json')],
-    policy: { nvidia: { nonce: deviceNonce(r) } }, referenceTime: new Date(),
+    policy: { nvidia: { nonce: deviceNonce(r), cpu_binding: 'trustee' } }, referenceTime: new Date(),
   };
 }
 

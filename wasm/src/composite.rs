@@ -8,10 +8,10 @@
 //!   `get_composite_evidence`, attester `nvidia/nvat.rs`): every device's nonce is the first 32 bytes
 //!   of H(JCS({nonce, tee-pubkey})), and the CPU's REPORT_DATA hashes the additional evidence that
 //!   carries the devices. The relying party derives that device nonce and passes it as policy
-//!   `nvidia.nonce`; then every device must carry it (a device answering another challenge fails),
+//!   `nvidia.nonce` with `nvidia.cpu_binding: "trustee"`; then every device must carry it (a device answering another challenge fails),
 //!   and the relying party checks REPORT_DATA against the additional-evidence string, which the core
 //!   does not see.
-//! - without `nvidia.nonce`: the CPU TEE chose each GPU's nonce and reported it in its REPORT_DATA
+//! - `nvidia.cpu_binding: "report_data"` (the default): the CPU TEE chose each GPU's nonce and reported it in its REPORT_DATA
 //!   (bytes 0..32 or 32..64). Unbound GPU evidence is a warning, or a failure under policy
 //!   `nvidia.require_cpu_binding`.
 
@@ -21,7 +21,8 @@ use crate::appraisal::{verdict_of, Appraisal, Checklist};
 
 /// Merges the CPU appraisal (`report_data` = its 64-byte REPORT_DATA) and the NVIDIA appraisal.
 /// CPU check ids get the prefix `cpu0.`; NVIDIA ids are already per device.
-/// `expected_nonce`: the device nonce of Trustee's convention (policy `nvidia.nonce`), if given.
+/// `expected_nonce`: the device nonce of Trustee's convention (policy `nvidia.nonce` with
+/// `nvidia.cpu_binding: "trustee"`), else `None` for the REPORT_DATA convention.
 pub fn compose(cpu: Appraisal, report_data: &[u8; 64], gpu: Appraisal, require_binding: bool, expected_nonce: Option<[u8; 32]>) -> Appraisal {
     let mut list = Checklist::default();
     for c in &cpu.checks {
@@ -48,7 +49,7 @@ pub fn compose(cpu: Appraisal, report_data: &[u8; 64], gpu: Appraisal, require_b
     if let Some(e) = expected_nonce {
         let e = hex::encode(e);
         if unbound.is_empty() {
-            list.pass(id, format!("Trustee composite convention: the request nonce of {} is the expected device nonce {e} (policy nvidia.nonce, derived from the challenge and the TEE key); REPORT_DATA's binding of the additional evidence is the relying party's check", bound.join(", ")));
+            list.pass(id, format!("Trustee composite convention: the request nonce of {} is the expected device nonce {e} (policy nvidia.nonce, derived from the challenge and the TEE key; nvidia.cpu_binding trustee); REPORT_DATA's binding of the additional evidence is the relying party's check", bound.join(", ")));
         } else {
             list.fail(id, format!("Trustee composite convention: the request nonce of {} is not the expected device nonce {e} (policy nvidia.nonce): that evidence answers another challenge", unbound.join(", ")));
         }

@@ -128,7 +128,10 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
         .and_then(|b| b.try_into().ok())
         .unwrap_or([0; 64]);
     let binding = policy.nvidia.require_cpu_binding;
-    let expected_nonce = policy.nvidia.nonce_bytes().ok().flatten();
+    let expected_nonce = match policy.nvidia.cpu_binding {
+        nvidia::policy::CpuBinding::Trustee => policy.nvidia.nonce_bytes().ok().flatten(),
+        nvidia::policy::CpuBinding::ReportData => None,
+    };
     // A quote's endorsements are Intel collateral; an SNP report's may carry the GPU CRLs too.
     let gpu_endorsements: &[Blob] = if quote { &[] } else { &req.endorsements };
     let gpu = run_nvidia(req, None, gpu_endorsements, policy.nvidia)?;

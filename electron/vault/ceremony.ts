@@ -43,7 +43,7 @@ import { InputError, Refused } from './errors.ts';
 import { publicJwk, signStatement, verifyStatement } from './jws.ts';
 import { getKey, openShare, unsealKey, type KeyRecord } from './keys.ts';
 import type { ReleasePolicy } from './policy.ts';
-import { encryptToTee } from './release.ts';
+import { encryptToTee, responseText } from './release.ts';
 import type { ApprovalClaims, ReceiptClaims } from './receipt.ts';
 
 export type CeremonyState = 'open' | 'challenged' | 'appraised' | 'approved' | 'released' | 'closed' | 'aborted' | 'expired' | 'refused';
@@ -606,7 +606,7 @@ export async function releaseToFiles(ctx: Ctx, core: Core, cid: string, files: {
     ctx.db.prepare('UPDATE ceremonies SET data = ? WHERE id = ?').run(jcs(data), cid);
   });
   const r = await release(ctx, core, cid);
-  writeAtomic(files.bundle, `${JSON.stringify(r.bundle)}\n`, 0o600);
+  writeAtomic(files.bundle, responseText(r.bundle), 0o600);
   writeAtomic(files.receipt, `${r.receipt}\n`, 0o600);
   await closeReleased(ctx, cid, files);
   return { again: r.again };

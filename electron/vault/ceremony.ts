@@ -593,7 +593,7 @@ export function closeReleased(ctx: Ctx, cid: string, files: { bundle: string; re
 }
 
 /**
- * {@link release}, then writes the bundle (flattened JWE, JSON, mode 0600: it is only useful to the
+ * {@link release}, then writes the bundle (a Trustee `Response`: flattened JWE JSON, mode 0600: it is only useful to the
  * TEE, but nobody else needs it) and the receipt (compact JWS) to the given paths atomically and
  * closes the ceremony. `again`: the stored bundle was re-exported.
  */

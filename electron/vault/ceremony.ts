@@ -43,7 +43,7 @@ import { InputError, Refused } from './errors.ts';
 import { publicJwk, signStatement, verifyStatement } from './jws.ts';
 import { getKey, openShare, unsealKey, type KeyRecord } from './keys.ts';
 import type { ReleasePolicy } from './policy.ts';
-import { encryptToTee } from './release.ts';
+import { encryptToTee, responseText } from './release.ts';
 import { compositeRequest, cpuView, deviceObjections, firstObjection, nvidiaDevicesOf } from './composite.ts';
 import type { ApprovalClaims, ReceiptClaims } from './receipt.ts';
 
@@ -601,7 +601,7 @@ export function closeReleased(ctx: Ctx, cid: string, files: { bundle: string; re
 }
 
 /**
- * {@link release}, then writes the bundle (flattened JWE, JSON, mode 0600: it is only useful to the
+ * {@link release}, then writes the bundle (a Trustee `Response`: flattened JWE JSON, mode 0600: it is only useful to the
  * TEE, but nobody else needs it) and the receipt (compact JWS) to the given paths atomically and
  * closes the ceremony. `again`: the stored bundle was re-exported.
  */
@@ -614,7 +614,7 @@ export async function releaseToFiles(ctx: Ctx, core: Core, cid: string, files: {
     ctx.db.prepare('UPDATE ceremonies SET data = ? WHERE id = ?').run(jcs(data), cid);
   });
   const r = await release(ctx, core, cid);
-  writeAtomic(files.bundle, `${JSON.stringify(r.bundle)}\n`, 0o600);
+  writeAtomic(files.bundle, responseText(r.bundle), 0o600);
   writeAtomic(files.receipt, `${r.receipt}\n`, 0o600);
   await closeReleased(ctx, cid, files);
   return { again: r.again };

@@ -7,7 +7,10 @@
  * - an old-form binding is used to smuggle unbound device evidence (pre-0.14 with additional evidence);
  * - an Attestation made for another challenge (a replay) is taken;
  * - the SEV-SNP report rebuilt from the guest's JSON differs from the signed bytes (real vectors);
- * - malformed Attestation input crashes or yields an error that does not say where.
+ * - malformed Attestation input crashes or yields an error that does not say where;
+ * - the AAD kbs-types rebuilds from the protected header differs from the one sent → the guest cannot
+ *   decrypt ("decrypt KBS response body failed"); here the header's order is pinned, and the Rust
+ *   suite interop/trustee checks it with kbs-types itself.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -21,6 +24,9 @@ import { InputError, Refused } from '../../electron/vault/errors.ts';
 import { parseAttestation, writeAttestation } from '../../electron/vault/trustee.ts';
 import { sevReportFromBytes, sevReportToBytes } from '../../electron/vault/trustee-snp.ts';
 import { rehearsalEvidence, rehearseSnp } from '../../electron/rehearse/snp.ts';
+import { decryptBundle, encryptToTee, kbsTypesHeaderJson, responseText } from '../../electron/vault/release.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import type { JWK } from 'jose';
 
 const VECTORS = new URL('../../../shared/vectors/', import.meta.url);
 const vec = (p: string) => readFileSync(new URL(p, VECTORS));
@@ -245,5 +251,31 @@ describe('ceremonies on Trustee attestations', () => {
     expect((err as Refused).reason).toBe('nonce');
     expect(show(v.ctx, cid).state).toBe('challenged');
     await abort(v.ctx, cid);
+  });
+});
+
+describe('the bundle is a Trustee Response whose protected header kbs-types re-serializes byte for byte', () => {
+  it.each([['P-256'], ['P-384'], ['P-521'], ['RSA']])('%s TEE key: alg, enc, then sorted members (epk as {crv,kty,x,y}); jose still decrypts', async (kind) => {
+    const pair = kind === 'RSA' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: kind });
+    const alg = kind === 'RSA' ? 'RSA-OAEP-256' : 'ECDH-ES+A256KW';
+    const pub = { ...pair.publicKey.export({ format: 'jwk' }), alg } as TeePublicJwk;
+    const secret = Buffer.from('0123456789abcdef0123456789abcdef');
+    const b = await encryptToTee(secret, pub, 'k_1', 'raw');
+    const text = Buffer.from(b.protected, 'base64url').toString();
+    const h = JSON.parse(text);
+    if (kind === 'RSA') expect(text).toBe('{"alg":"RSA-OAEP-256","enc":"A256GCM","cty":"custodian-key+raw","kid":"k_1"}');
+    else expect(text).toBe(`{"alg":"ECDH-ES+A256KW","enc":"A256GCM","cty":"custodian-key+raw","epk":{"crv":"${kind}","kty":"EC","x":"${h.epk.x}","y":"${h.epk.y}"},"kid":"k_1"}`);
+    expect(kbsTypesHeaderJson(h)).toBe(text);
+    expect(Object.keys(JSON.parse(responseText(b)))).toEqual(['protected', 'encrypted_key', 'iv', 'ciphertext', 'tag']);
+    const priv = { ...pair.privateKey.export({ format: 'jwk' }), alg } as JWK;
+    expect(Buffer.from((await decryptBundle(b, priv)).plaintext).equals(secret)).toBe(true);
+    // A header re-ordered as jose writes it no longer authenticates: the AAD is the header text.
+    const jose = Buffer.from(JSON.stringify({ alg: h.alg, enc: h.enc, kid: 'k_1', cty: h.cty, epk: h.epk && { x: h.epk.x, crv: h.epk.crv, kty: h.epk.kty, y: h.epk.y } })).toString('base64url');
+    await expect(decryptBundle({ ...b, protected: jose }, priv)).rejects.toThrow();
+  });
+
+  it('kbsTypesHeaderJson sorts whatever order it is given', () => {
+    expect(kbsTypesHeaderJson({ kid: 'k', epk: { y: '2', x: '1', kty: 'EC', crv: 'P-256' }, enc: 'A256GCM', cty: 'c', alg: 'ECDH-ES+A256KW' }))
+      .toBe('{"alg":"ECDH-ES+A256KW","enc":"A256GCM","cty":"c","epk":{"crv":"P-256","kty":"EC","x":"1","y":"2"},"kid":"k"}');
   });
 });

@@ -10,7 +10,8 @@ import { loadCore } from '../core/core.ts';
 import { checkAgainstCheckpoint, checkHead, unexplainedState, verifyDbChain, type AuditExport } from '../vault/audit.ts';
 import { exportWithCustodian } from '../vault/audit-export.ts';
 import { parseTeePublicKey, HASH_ALGS, type HashAlg } from '../vault/binding.ts';
-import { abort, approve, challenge, listCeremonies, openCeremony, releaseToFiles, show, submitEvidence, type Ceremony, type Ctx } from '../vault/ceremony.ts';
+import { abort, approve, challenge, listCeremonies, openCeremony, releaseToFiles, show, submitEvidence, type Ceremony, type Ctx, type EvidenceInput } from '../vault/ceremony.ts';
+import { parseAttestation } from '../vault/trustee.ts';
 import { initVault, statedRoster, statedThumbprint, unlockCustodian, vaultInfo } from '../vault/custodians.ts';
 import { openDb, SCHEMA_VERSION } from '../vault/db.ts';
 import { Refused } from '../vault/errors.ts';
@@ -200,7 +201,7 @@ function printCeremony(c: Ceremony): void {
     out(`  checks: ${a.checks.length - notPass.length} of ${a.checks.length} pass${notPass.length ? '; the others:' : ''}`);
     for (const x of notPass) out(`    ${x.status.toUpperCase().padEnd(4)} ${x.id}: ${x.detail}${r.tolerated_warnings.includes(x.id) ? ' (tolerated by the policy)' : ''}`);
     for (const f of d.evidence.files) out(`  ${f.role.padEnd(11)} ${f.sha256}  ${f.name}`);
-    out(`  binding: REPORT_DATA binds the nonce and TEE key ${r.tee_pubkey_thumbprint} (${d.evidence.binding.hash_alg})`);
+    out(`  binding: REPORT_DATA binds the nonce${r.evidence.some((f) => f.role === 'additional-evidence') ? ', the additional evidence' : ''} and TEE key ${r.tee_pubkey_thumbprint} (${d.evidence.binding.hash_alg}${d.evidence.binding.form ? `, ${d.evidence.binding.form === 'trustee-0.14' ? "Trustee ≥ 0.14 form" : 'pre-0.14 form'}` : ''})`);
     out(`  request hash ${d.request_sha256}`);
   }
   for (const a of c.approvals) out(`  approved by ${a.custodian} at ${a.approved_at} (request ${a.request_sha256})`);
@@ -235,17 +236,31 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
       }
       const { values, positionals } = parse(argv, cmd, {
         'tee-pubkey': { type: 'string' }, chain: { type: 'string', multiple: true }, crl: { type: 'string', multiple: true }, collateral: { type: 'string', multiple: true },
-        'test-anchor': { type: 'string', multiple: true },
-      }, 2);
-      // The TEE public key the report binds: --tee-pubkey, else tee-pubkey.jwk beside the evidence (as `rehearse` writes it).
-      const pubFile = readNamed(values['tee-pubkey'] ?? join(dirname(positionals[1]!), 'tee-pubkey.jwk'), 'tee-pubkey');
-      const jwk = parseTeePublicKey(readJson(pubFile.name, 'tee-pubkey'), pubFile.name);
-      const input = {
-        evidence: readNamed(positionals[1]!, 'evidence'),
+        'test-anchor': { type: 'string', multiple: true }, attestation: { type: 'string' },
+      }, argv.some((a) => a === '--attestation' || a.startsWith('--attestation=')) ? 1 : 2);
+      const extra = {
         endorsements: [...(values.chain ?? []), ...(values.crl ?? []), ...(values.collateral ?? [])].map((p) => readNamed(p, 'endorsement')),
         testAnchors: (values['test-anchor'] ?? []).map((p) => readNamed(p, 'test anchor')),
-        teePubkey: { file: pubFile, jwk },
       };
+      let input: EvidenceInput;
+      if (values.attestation !== undefined) {
+        // A Trustee Attestation as the guest POSTs it: runtime data, TEE key and evidence in one file.
+        if (values['tee-pubkey'] !== undefined) throw new UsageError(`${cmd}: --attestation carries the TEE key (runtime-data.tee-pubkey); drop --tee-pubkey`);
+        const file = readNamed(values.attestation, 'attestation');
+        const a = parseAttestation(file.bytes, file.name);
+        if (a.gpuEvidence.length > 0) warn(`${file.name}: carries NVIDIA evidence in additional_evidence; it is bound into REPORT_DATA but appraised only by a GPU (composite) ceremony`);
+        for (const n of a.notes) warn(`${file.name}: ${n}`);
+        input = {
+          evidence: a.primary.evidence, endorsements: [...a.primary.endorsements, ...extra.endorsements], testAnchors: extra.testAnchors,
+          teePubkey: { file: { name: `${file.name}#runtime-data.tee-pubkey`, bytes: Buffer.from(JSON.stringify(a.teePubkey)) }, jwk: a.teePubkey },
+          additionalEvidence: a.additionalEvidence, attestation: file, attestationNonce: a.nonce,
+        };
+      } else {
+        // The TEE public key the report binds: --tee-pubkey, else tee-pubkey.jwk beside the evidence (as `rehearse` writes it).
+        const pubFile = readNamed(values['tee-pubkey'] ?? join(dirname(positionals[1]!), 'tee-pubkey.jwk'), 'tee-pubkey');
+        const jwk = parseTeePublicKey(readJson(pubFile.name, 'tee-pubkey'), pubFile.name);
+        input = { evidence: readNamed(positionals[1]!, 'evidence'), ...extra, teePubkey: { file: pubFile, jwk } };
+      }
       const core = await loadCore();
       return withDb(g, async (ctx) => {
         printCeremony(await submitEvidence(ctx, core, positionals[0]!, input));

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlattenedJWE, JWK } from 'jose';
-import { parseChallenge, rehearseSnp } from '../rehearse/snp.ts';
+import { parseChallenge, rehearseSnp, rehearseSnpFor } from '../rehearse/snp.ts';
 import { rehearseTdx } from '../rehearse/tdx.ts';
 import { parseTeePublicKey } from '../vault/binding.ts';
 import { Refused } from '../vault/errors.ts';
@@ -36,33 +36,33 @@ export async function unwrapCmd(argv: string[]): Promise<number> {
 }
 
 /**
- * `custodian rehearse snp|tdx --challenge FILE --tee-key-out JWK_FILE --out DIR [--kty EC|RSA]`;
- * `tdx` also takes `--tee-pubkey JWK` (bind an externally generated TEE public key; then no private
- * key is written and `--tee-key-out` is not taken).
+/**
+ * `custodian rehearse snp|tdx --challenge FILE --out DIR (--tee-key-out JWK_FILE [--kty EC|RSA] | --tee-pubkey JWK_FILE)`:
+ * TEST evidence for a challenge. With `--tee-pubkey`, the evidence binds an external guest's public
+ * key (TeePubKey-shaped JWK with `alg`) and no private key is written.
  */
 export async function rehearseCmd([platform, ...argv]: string[]): Promise<number> {
   if (platform !== 'snp' && platform !== 'tdx') throw new UsageError(`rehearse: unknown platform "${platform ?? ''}" (snp, tdx)`);
   const cmd = `rehearse ${platform}`;
-  const { values } = parse(argv, cmd, {
-    challenge: { type: 'string' }, 'tee-key-out': { type: 'string' }, out: { type: 'string' }, kty: { type: 'string' },
-    ...(platform === 'tdx' ? { 'tee-pubkey': { type: 'string' } } : {}),
-  } as const, 0);
+  const { values } = parse(argv, cmd, { challenge: { type: 'string' }, 'tee-key-out': { type: 'string' }, 'tee-pubkey': { type: 'string' }, out: { type: 'string' }, kty: { type: 'string' } }, 0);
   const [challengeFile, dir] = [need(values.challenge, cmd, '--challenge FILE'), need(values.out, cmd, '--out DIR')];
-  const pubFile = (values as { 'tee-pubkey'?: string })['tee-pubkey'];
-  if (pubFile !== undefined && (values['tee-key-out'] !== undefined || values.kty !== undefined)) {
-    throw new UsageError(`${cmd}: --tee-pubkey binds a key made elsewhere; --tee-key-out and --kty apply only to a key generated here`);
-  }
-  const keyOut = pubFile === undefined ? need(values['tee-key-out'], cmd, '--tee-key-out JWK_FILE') : undefined;
-  const kty = (values.kty ?? 'EC').toUpperCase();
-  if (kty !== 'EC' && kty !== 'RSA') throw new UsageError('--kty: EC or RSA');
   const ch = parseChallenge(readNamed(challengeFile, 'challenge').bytes.toString('utf8'), challengeFile);
-  const r = platform === 'snp'
-    ? await rehearseSnp(ch, kty)
-    : await rehearseTdx(ch, { kty, teePubkey: pubFile === undefined ? undefined : parseTeePublicKey(readJson(pubFile, 'tee-pubkey'), pubFile) });
+  let r: { files: Record<string, Buffer | string>; teePrivateJwk?: object };
+  let keyOut: string | undefined;
+  if (values['tee-pubkey'] !== undefined) {
+    if (values['tee-key-out'] !== undefined || values.kty !== undefined) throw new UsageError(`${cmd}: --tee-pubkey (an external guest's key) excludes --tee-key-out and --kty`);
+    const jwk = parseTeePublicKey(readJson(values['tee-pubkey'], 'tee-pubkey'), values['tee-pubkey']);
+    if (typeof jwk.alg !== 'string') throw new UsageError(`${values['tee-pubkey']}: a Trustee guest's TEE key carries "alg" (ECDH-ES+A256KW or RSA-OAEP-256)`);
+    r = platform === 'snp' ? await rehearseSnpFor(ch, jwk) : await rehearseTdx(ch, { teePubkey: jwk });
+  } else {
+    keyOut = need(values['tee-key-out'], cmd, '--tee-key-out JWK_FILE (or --tee-pubkey JWK_FILE)');
+    const kty = (values.kty ?? 'EC').toUpperCase();
+    if (kty !== 'EC' && kty !== 'RSA') throw new UsageError('--kty: EC or RSA');
+    r = platform === 'snp' ? await rehearseSnp(ch, kty) : await rehearseTdx(ch, { kty });
+  }
   mkdirSync(dir, { recursive: true });
   for (const [name, data] of Object.entries(r.files)) writeAtomic(join(dir, name), data);
-  if (keyOut !== undefined && r.teePrivateJwk) writeAtomic(keyOut, `${JSON.stringify(r.teePrivateJwk)}\n`, 0o600);
-  const key = keyOut !== undefined ? `TEE private key ${keyOut}` : `bound to the TEE public key of ${pubFile}`;
-  process.stdout.write(`TEST rehearsal evidence in ${dir} (${Object.keys(r.files).join(', ')}); ${key}\n`);
+  if (keyOut) writeAtomic(keyOut, `${JSON.stringify(r.teePrivateJwk)}\n`, 0o600);
+  process.stdout.write(`TEST rehearsal evidence in ${dir} (${Object.keys(r.files).join(', ')})${keyOut ? `; TEE private key ${keyOut}` : ''}\n`);
   return 0;
 }

@@ -77,7 +77,7 @@ export const KeyView = z.strictObject({
   referenceValues: z.array(z.string()),
 });
 
-const FileDigest = z.strictObject({ name: z.string(), role: z.enum(['evidence', 'endorsement', 'test-anchor', 'tee-pubkey']), sha256: Hex64 });
+const FileDigest = z.strictObject({ name: z.string(), role: z.enum(['evidence', 'endorsement', 'test-anchor', 'tee-pubkey', 'additional-evidence', 'attestation']), sha256: Hex64 });
 const AnchorLabel = z.strictObject({ kind: z.string(), name: z.string(), spki_sha256: z.string() });
 const CeremonyState = z.enum(['open', 'challenged', 'appraised', 'approved', 'released', 'closed', 'aborted', 'expired', 'refused']);
 
@@ -129,7 +129,7 @@ export const CeremonyView = z.strictObject({
     evidence: z
       .strictObject({
         files: z.array(FileDigest),
-        binding: z.strictObject({ hash_alg: HashAlg, report_data: z.string() }),
+        binding: z.strictObject({ hash_alg: HashAlg, report_data: z.string(), form: z.enum(['trustee-0.14', 'pre-0.14']).optional() }),
         appraisal: AppraisalSchema,
         appraisal_sha256: z.string(),
       })

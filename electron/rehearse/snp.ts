@@ -7,18 +7,24 @@
  *
  * Output: `DIR/report.bin` (1184 bytes), `DIR/chain.pem` (VCEK, ASK, ARK), `DIR/crl.der` (a CRL of the
  * TEST ARK issued now, valid 7 days, revoking nothing), `DIR/test-anchor.pem` (the TEST ARK),
- * `DIR/tee-pubkey.jwk` (public JWK, for `ceremony evidence --tee-pubkey`) and the private JWK at
- * `teeKeyOut` (mode 0600, for `custodian unwrap`).
+ * `DIR/tee-pubkey.jwk` (public JWK, for `ceremony evidence --tee-pubkey`), `DIR/attestation.json`
+ * (the Trustee `Attestation` a guest-components guest would POST for this evidence, trustee.ts; for
+ * `ceremony evidence --attestation`) and the private JWK at `teeKeyOut` (mode 0600, for `custodian
+ * unwrap`). With an external guest's public key ({@link rehearseSnpFor}) there is no private key: the
+ * guest keeps it.
+ *
+ * REPORT_DATA uses Trustee's ≥ 0.14 binding with no additional evidence (binding.ts).
  */
-import { createPrivateKey, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHIP_IDS, makeReport } from '../../fixtures/lib/profile.mjs';
 import { freshTestCrl } from '../../fixtures/lib/fresh-crl.mjs';
-import { expectedReportData, HASH_ALGS, type Challenge, type HashAlg, type TeePublicJwk } from '../vault/binding.ts';
+import { expectedReportData, HASH_ALGS, legacyReportData, type BindingForm, type Challenge, type HashAlg, type TeePublicJwk } from '../vault/binding.ts';
 import type { EvidenceInput } from '../vault/ceremony.ts';
 import { InputError } from '../vault/errors.ts';
+import { writeAttestation } from '../vault/trustee.ts';
 import { newTeeKeyPair } from './tee-key.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/snp/', import.meta.url));
@@ -50,24 +56,55 @@ export function parseChallenge(text: string, file: string): { nonce: string; has
  * guest POLICY (e.g. the fixtures' DEBUG_POLICY, to rehearse a refusal); `options.vcek: 'expired-vcek'`
  * signs with the fixtures' VCEK that expired on 2021-01-01 (to rehearse a backdating attempt).
  */
-export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: { policy?: bigint; now?: Date; vcek?: 'valid' | 'expired-vcek' } = {}): Promise<RehearsalFiles> {
+export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: RehearsalOptions = {}): Promise<RehearsalFiles> {
   const { teePrivateJwk, teePublicJwk } = newTeeKeyPair(kty);
+  return { ...(await rehearseSnpFor(challenge, teePublicJwk, options)), teePrivateJwk };
+}
+
+/** PEM certificates → DER, in order. */
+const pemToDer = (pem: string): Buffer[] => (pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map((b) => Buffer.from(new X509Certificate(b).raw));
+
+/** Options of {@link rehearseSnpFor}: those of {@link rehearseSnp}, and the binding to rehearse. */
+export interface RehearsalOptions {
+  policy?: bigint;
+  now?: Date;
+  vcek?: 'valid' | 'expired-vcek';
+  /** The guest's additional-evidence string to bind (and carry in attestation.json); default `""`. */
+  additionalEvidence?: string;
+  /** `pre-0.14` makes an older guest's REPORT_DATA ({nonce, tee-pubkey}); default Trustee ≥ 0.14. */
+  bindingForm?: BindingForm;
+}
+
+/**
+ * {@link rehearseSnp} for a TEE public key the guest generated itself (`custodian rehearse snp
+ * --tee-pubkey`): the same files, no private key. `teePublicJwk` must be TeePubKey-shaped (with `alg`).
+ */
+export async function rehearseSnpFor(challenge: { nonce: string; hashAlg: HashAlg }, teePublicJwk: TeePublicJwk, options: RehearsalOptions = {}): Promise<Omit<RehearsalFiles, 'teePrivateJwk'>> {
   const which = options.vcek ?? 'valid';
   const vcek = createPrivateKey(readFileSync(join(FIXTURES, 'keys', which === 'valid' ? 'vcek.pkcs8.pem' : 'vcek-expired.pkcs8.pem'), 'utf8')).export({ format: 'jwk' });
   const scalar = new Uint8Array(Buffer.from(vcek.d!, 'base64url'));
-  const reportData = new Uint8Array(expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg));
+  const additionalEvidence = options.additionalEvidence ?? '';
+  const reportData = new Uint8Array(options.bindingForm === 'pre-0.14'
+    ? legacyReportData(challenge.nonce, teePublicJwk, challenge.hashAlg)
+    : expectedReportData(challenge.nonce, teePublicJwk, challenge.hashAlg, additionalEvidence));
   const { report } = makeReport(scalar, { chipId: CHIP_IDS[which], reportData, policy: options.policy });
   const pem = (p: string) => readFileSync(join(FIXTURES, p), 'utf8');
   const crl = await freshTestCrl(FIXTURES, options.now ?? new Date());
+  const chain = pem(`${which}/vcek.pem`) + pem('pki/cert_chain.pem');
+  const [vcekDer, askDer, arkDer] = pemToDer(chain);
+  const attestation = writeAttestation({
+    nonce: challenge.nonce, teePubkey: teePublicJwk, additionalEvidence,
+    primary: { platform: 'snp', report, certChain: [{ type: 'VCEK', der: vcekDer! }, { type: 'ASK', der: askDer! }, { type: 'ARK', der: arkDer! }] },
+  });
   return {
     files: {
       'report.bin': Buffer.from(report),
-      'chain.pem': pem(`${which}/vcek.pem`) + pem('pki/cert_chain.pem'),
+      'chain.pem': chain,
       'crl.der': Buffer.from(crl),
       'test-anchor.pem': pem('pki/ark.pem'),
       'tee-pubkey.jwk': `${JSON.stringify(teePublicJwk, null, 2)}\n`,
+      'attestation.json': attestation,
     },
-    teePrivateJwk,
     teePublicJwk,
   };
 }

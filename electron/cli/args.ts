@@ -51,8 +51,7 @@ Key vault and release ceremony (global options before the command: --vault FILE,
   custodian --vault FILE audit verify [--checkpoint EXPORT_FILE]
   custodian --vault FILE audit export [--out FILE] --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
   custodian unwrap --tee-key JWK_FILE BUNDLE --out FILE
-  custodian rehearse snp --challenge FILE (--tee-key-out JWK_FILE [--kty EC|RSA] | --tee-pubkey JWK_FILE) --out DIR [--gpus N]
-  custodian rehearse tdx --challenge FILE (--tee-key-out JWK_FILE [--kty EC|RSA] | --tee-pubkey JWK_FILE) --out DIR [--gpus N]
+  custodian rehearse snp|tdx --challenge FILE (--tee-key-out JWK_FILE [--kty EC|RSA] | --tee-pubkey JWK_FILE) --out DIR [--gpus N]
 
   Passphrases are never taken from the command line: a terminal prompt, --passphrase-file or --passphrase-fd.
 

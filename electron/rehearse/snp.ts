@@ -15,7 +15,7 @@
  *
  * REPORT_DATA uses Trustee's ≥ 0.14 binding with no additional evidence (binding.ts).
  */
-import { createPrivateKey, generateKeyPairSync, X509Certificate, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { InputError } from '../vault/errors.ts';
 import { writeAttestation } from '../vault/trustee.ts';
 import type { Core } from '../core/core.ts';
 import { rehearseNvidia, type GpuFault, type NvidiaRehearsal } from './nvidia.ts';
+import { newTeeKeyPair } from './tee-key.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/snp/', import.meta.url));
 
@@ -61,10 +62,7 @@ export function parseChallenge(text: string, file: string): { nonce: string; has
  * signs with the fixtures' VCEK that expired on 2021-01-01 (to rehearse a backdating attempt).
  */
 export async function rehearseSnp(challenge: { nonce: string; hashAlg: HashAlg }, kty: 'EC' | 'RSA' = 'EC', options: RehearsalOptions = {}): Promise<RehearsalFiles> {
-  const pair = kty === 'EC' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 3072 });
-  const alg = kty === 'EC' ? 'ECDH-ES+A256KW' : 'RSA-OAEP-256';
-  const teePrivateJwk = { ...pair.privateKey.export({ format: 'jwk' }), alg };
-  const teePublicJwk = { ...pair.publicKey.export({ format: 'jwk' }), alg } as TeePublicJwk;
+  const { teePrivateJwk, teePublicJwk } = newTeeKeyPair(kty);
   return { ...(await rehearseSnpFor(challenge, teePublicJwk, options)), teePrivateJwk };
 }
 

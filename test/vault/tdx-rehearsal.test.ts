@@ -20,6 +20,7 @@ import { abort, challenge, closeReleased, openCeremony, release, show, submitEvi
 import { Refused } from '../../electron/vault/errors.ts';
 import { verifyReceipt } from '../../electron/vault/receipt.ts';
 import { decryptBundle } from '../../electron/vault/release.ts';
+import { parseAttestation } from '../../electron/vault/trustee.ts';
 import { loadTdxTestPki, makeTdxCollateral } from '../../fixtures/lib/tdx.mjs';
 
 /** MR_TD of every rehearsal quote (fixtures/lib/tdx.mjs: SHA-384 of a label). */
@@ -71,7 +72,7 @@ describe('a whole TDX rehearsal ceremony (2 of 3)', () => {
     const verified = await verifyReceipt(receipt, v.roster.vault_key_thumbprint);
     expect(verified.ok).toBe(true);
     expect(verified.claims!.request).toMatchObject({ trust_anchor: { kind: 'TEST' } });
-    expect(verified.claims!.request.evidence.map((f) => f.role)).toEqual(['evidence', 'endorsement', 'test-anchor', 'tee-pubkey']);
+    expect(verified.claims!.request.evidence.map((f) => f.role)).toEqual(expect.arrayContaining(['evidence', 'endorsement', 'test-anchor', 'tee-pubkey']));
     await closeReleased(v.ctx, cid, { bundle: 'b', receipt: 'r' });
     // At the enclave: `custodian unwrap` with the rehearsal's TEE private key gives the model key.
     const dir = tmp('tdx-unwrap');
@@ -79,6 +80,28 @@ describe('a whole TDX rehearsal ceremony (2 of 3)', () => {
     const u = custodian('unwrap', '--tee-key', put(dir, 'tee.jwk', JSON.stringify(r.teePrivateJwk)), put(dir, 'bundle.jwe', JSON.stringify(bundle)), '--out', out);
     expect(u.code, u.stderr).toBe(0);
     expect(readFileSync(out).equals(v.keyBytes)).toBe(true);
+  });
+
+  it('takes the rehearsal as the Trustee Attestation a TDX guest posts (attestation.json), with its collateral and anchor', async () => {
+    const { cid, ch } = await started(v);
+    const r = await rehearseTdx(of(ch));
+    const a = parseAttestation(Buffer.from(r.files['attestation.json']!), 'attestation.json');
+    expect(a).toMatchObject({ nonce: ch.nonce, additionalEvidence: '', primary: { platform: 'tdx' } });
+    expect(Buffer.from(a.primary.evidence.bytes).equals(Buffer.from(r.files['quote.bin']!))).toBe(true);
+    const ev = tdxRehearsalEvidence(r);
+    await submitEvidence(v.ctx, core, cid, { ...ev, evidence: a.primary.evidence, teePubkey: { file: ev.teePubkey.file, jwk: a.teePubkey }, additionalEvidence: a.additionalEvidence });
+    expect(show(v.ctx, cid).state).toBe('appraised');
+    await abort(v.ctx, cid);
+  });
+
+  it('binds additional evidence (Trustee ≥ 0.14) and still accepts a pre-0.14 guest', async () => {
+    for (const opts of [{ additionalEvidence: '{"gpu":"rehearsal"}' }, { bindingForm: 'pre-0.14' as const }]) {
+      const { cid, ch } = await started(v);
+      const r = await rehearseTdx(of(ch), opts);
+      await submitEvidence(v.ctx, core, cid, tdxRehearsalEvidence(r));
+      expect(show(v.ctx, cid).state).toBe('appraised');
+      await abort(v.ctx, cid);
+    }
   });
 
   it('binds an externally generated TEE key (--tee-pubkey) and an RSA key', async () => {

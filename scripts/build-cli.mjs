@@ -7,7 +7,7 @@
  * node_modules at run time; better-sqlite3 is native and cannot be bundled).
  *
  * Usage: `node scripts/build-cli.mjs [--if-stale]`. With --if-stale it builds only when the bundle is
- * missing or older than a source under electron/, package.json or this script (bin/custodian never
+ * missing or older than a source under electron/, fixtures/lib/ (bundled rehearsal generators), package.json or this script (bin/custodian never
  * compiles anything at run time; scripts/setup.sh and the Vitest global setup call this).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -30,7 +30,7 @@ function newestMtime(path) {
 export function cliBundleIsStale() {
   if (!existsSync(CLI_BUNDLE)) return true;
   const built = statSync(CLI_BUNDLE).mtimeMs;
-  const sources = [join(root, 'electron'), join(root, 'package.json'), fileURLToPath(import.meta.url)];
+  const sources = [join(root, 'electron'), join(root, 'fixtures', 'lib'), join(root, 'package.json'), fileURLToPath(import.meta.url)];
   return sources.some((s) => newestMtime(s) > built);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Verifies the bundled synthetic sample (fixtures/snp/valid, signed by the project's TEST PKI), then a
 # tampered copy, so the demo shows one pass and one failure. Then a whole key release ceremony on a
-# temporary vault, with TEST rehearsal evidence, ending with the enclave holding the imported key.
+# temporary vault, with TEST rehearsal evidence, ending with the enclave holding the imported key; and a
+# composite one (SEV-SNP + 2 TEST NVIDIA GPUs) for a key whose policy requires both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 f=fixtures/snp
@@ -69,6 +70,35 @@ echo "imported key fingerprint: $imported"
 echo "released key fingerprint: $unwrapped"
 if [ -n "$imported" ] && [ "$imported" = "$unwrapped" ] && cmp -s "$d/model.key" "$d/released.key"; then
   echo "MATCH: the enclave holds the imported model key"
+else
+  echo "MISMATCH: the released key is not the imported one" >&2
+  exit 1
+fi
+
+echo
+echo "== Composite ceremony: a key for a confidential VM with 2 NVIDIA GPUs (SEV-SNP + 2 TEST Hopper GPUs)"
+head -c 32 /dev/urandom > "$d/gpu-model.key"
+GIMPORT=(key import --name demo-gpu-model --file "$d/gpu-model.key" --allow-test-anchor --gpus 2 --custodian alice --passphrase-file "$d/alice.pass")
+say "${V[@]}" "${GIMPORT[@]}"
+gkey=$(./bin/custodian "${V[@]}" "${GIMPORT[@]}" 2> "$d/gimport.log")
+echo "$gkey"; cat "$d/gimport.log"
+gimported=$(grep -o 'fingerprint [0-9a-f]*' "$d/gimport.log" | cut -d' ' -f2)
+gcid=$(./bin/custodian "${V[@]}" ceremony open --key "$gkey")
+run "${V[@]}" ceremony challenge "$gcid" --out "$d/gchallenge.json"
+echo "-- at the enclave (rehearsal): 2 GPUs answer the device nonce; the SNP report binds their evidence (Trustee's additional evidence)"
+run rehearse snp --challenge "$d/gchallenge.json" --tee-key-out "$d/gtee.jwk" --out "$d/gev" --gpus 2
+g="$d/gev"
+run "${V[@]}" ceremony evidence "$gcid" --attestation "$g/attestation.json" --crl "$g/crl.der" \
+  --rim "$g/rim-driver.xml" --rim "$g/rim-vbios.xml" \
+  --ocsp "$g/ocsp-gpu-brom.der" --ocsp "$g/ocsp-gpu-provisioner.der" --ocsp "$g/ocsp-gpu-identity.der" --ocsp "$g/ocsp-rim-signer.der" --ocsp "$g/ocsp-rim-ca.der" \
+  --test-anchor "$g/test-anchor.pem" --test-anchor "$g/gpu-test-anchor.pem" --test-anchor "$g/rim-test-anchor.pem" | grep -E '^\$|^ceremony|appraisal|^  gpu|binding|request hash'
+grequest=$(./bin/custodian "${V[@]}" ceremony show "$gcid" --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).data.request_sha256)')
+run "${V[@]}" ceremony approve "$gcid" --custodian bob --passphrase-file "$d/bob.pass" --request-hash "$grequest" | tail -1
+run "${V[@]}" ceremony approve "$gcid" --custodian carol --passphrase-file "$d/carol.pass" --request-hash "$grequest" | tail -1
+run "${V[@]}" ceremony release "$gcid" --out "$d/gbundle.jwe" --receipt "$d/greceipt.jws"
+gunwrapped=$(run unwrap --tee-key "$d/gtee.jwk" "$d/gbundle.jwe" --out "$d/greleased.key" | tee /dev/stderr | grep -o 'fingerprint [0-9a-f]*' | cut -d' ' -f2)
+if [ -n "$gimported" ] && [ "$gimported" = "$gunwrapped" ] && cmp -s "$d/gpu-model.key" "$d/greleased.key"; then
+  echo "MATCH: the confidential VM with its 2 GPUs holds the imported model key"
 else
   echo "MISMATCH: the released key is not the imported one" >&2
   exit 1

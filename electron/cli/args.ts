@@ -45,12 +45,12 @@ Key vault and release ceremony (global options before the command: --vault FILE,
   custodian --vault FILE vault init --custodian NAME:PASSPHRASE_FILE... --threshold M
                         [--argon2-memory-kib KIB] [--argon2-iterations N]
   custodian --vault FILE vault info
-  custodian --vault FILE key import --name NAME --file KEYFILE [--policy FILE] [--approvals N] [--allow-test-anchor]
-  custodian --vault FILE key generate --name NAME [--bits 128|256] [--policy FILE] [--approvals N] [--allow-test-anchor]
+  custodian --vault FILE key import --name NAME --file KEYFILE [--policy FILE] [--approvals N] [--allow-test-anchor] [--gpus N]
+  custodian --vault FILE key generate --name NAME [--bits 128|256] [--policy FILE] [--approvals N] [--allow-test-anchor] [--gpus N]
   custodian --vault FILE key list [--json]
   custodian --vault FILE ceremony open --key KEY_ID [--participant NAME]... [--ttl SECONDS]
   custodian --vault FILE ceremony challenge CID --out FILE [--hash sha256|sha384|sha512] [--ttl SECONDS]
-  custodian --vault FILE ceremony evidence CID EVIDENCE [--chain FILE]... [--crl FILE]... [--test-anchor FILE]...
+  custodian --vault FILE ceremony evidence CID EVIDENCE [--chain FILE]... [--crl FILE]... [--collateral FILE]... [--test-anchor FILE]...
                         [--tee-pubkey JWK_FILE (default: tee-pubkey.jwk beside EVIDENCE)] [--at RFC3339]
   custodian --vault FILE ceremony approve CID --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
                         [--request-hash HEX]
@@ -59,7 +59,7 @@ Key vault and release ceremony (global options before the command: --vault FILE,
   custodian --vault FILE audit verify [--checkpoint EXPORT_FILE]
   custodian --vault FILE audit export [--out FILE] --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
   custodian unwrap --tee-key JWK_FILE BUNDLE --out FILE
-  custodian rehearse snp --challenge FILE --tee-key-out JWK_FILE --out DIR [--kty EC|RSA]
+  custodian rehearse snp|tdx --challenge FILE (--tee-key-out JWK_FILE [--kty EC|RSA] | --tee-pubkey JWK_FILE) --out DIR [--gpus N]
 
   Passphrases are never taken from the command line: a terminal prompt, --passphrase-file or --passphrase-fd.
 

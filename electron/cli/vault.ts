@@ -10,7 +10,9 @@ import { loadCore } from '../core/core.ts';
 import { checkAgainstCheckpoint, checkHead, unexplainedState, verifyDbChain, type AuditExport } from '../vault/audit.ts';
 import { exportWithCustodian } from '../vault/audit-export.ts';
 import { parseTeePublicKey, HASH_ALGS, type HashAlg } from '../vault/binding.ts';
-import { abort, approve, challenge, listCeremonies, openCeremony, releaseToFiles, show, submitEvidence, type Ceremony, type Ctx } from '../vault/ceremony.ts';
+import { abort, approve, challenge, listCeremonies, openCeremony, releaseToFiles, show, submitEvidence, type Ceremony, type Ctx, type EvidenceInput } from '../vault/ceremony.ts';
+import { parseAttestation } from '../vault/trustee.ts';
+import { cpuView, devicesOf } from '../vault/composite-view.ts';
 import { initVault, statedRoster, statedThumbprint, unlockCustodian, vaultInfo } from '../vault/custodians.ts';
 import { openDb, SCHEMA_VERSION } from '../vault/db.ts';
 import { Refused } from '../vault/errors.ts';
@@ -124,7 +126,7 @@ async function vaultCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
 
 const policyOptions = {
   policy: { type: 'string' }, approvals: { type: 'string' }, 'allow-test-anchor': { type: 'boolean' },
-  'no-reference-values': { type: 'boolean' }, 'accept-warning': { type: 'string', multiple: true },
+  'no-reference-values': { type: 'boolean' }, 'accept-warning': { type: 'string', multiple: true }, gpus: { type: 'string' },
   custodian: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'passphrase-fd': { type: 'string' },
 } as const;
 
@@ -132,7 +134,7 @@ const policyOptions = {
 export function policySummary(p: ReleasePolicy): string {
   const refs = p.tee.flatMap((t) => pinnedReferenceValues(p.appraisal_policy, t));
   return [
-    `tee ${p.tee.join('|')}`,
+    `tee ${p.tee.join('|')}${p.gpu ? ` + ${p.gpus ?? 1}${p.gpus ? '' : '+'} NVIDIA GPU(s), each affirming` : ''}`,
     `${p.approvals} approval(s)`,
     refs.length ? `reference values ${refs.join(', ')}` : p.no_reference_values ? 'NO REFERENCE VALUES (explicitly released to any workload that passes)' : 'no reference values',
     p.accept_warnings.length ? `tolerates warnings ${p.accept_warnings.join(', ')}` : 'affirming only',
@@ -154,6 +156,8 @@ async function keyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
         if (values.approvals !== undefined) doc.approvals = int(values.approvals, '--approvals');
         if (values['allow-test-anchor']) doc.allow_test_anchor = true;
         if (values['no-reference-values']) doc.no_reference_values = true;
+        // --gpus N: a composite key (CPU + at least N NVIDIA GPUs in the same challenge).
+        if (values.gpus !== undefined) Object.assign(doc, { gpu: true, gpus: int(values.gpus, '--gpus') });
         if (values['accept-warning']) doc.accept_warnings = [...((doc.accept_warnings as string[] | undefined) ?? []), ...values['accept-warning']];
         const policy = parseReleasePolicy(doc, policyFile, roster.threshold, roster.custodians.length);
         checkAppraisalPolicy(await loadCore(), policy.appraisal_policy, policyFile);
@@ -183,6 +187,11 @@ async function keyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number> {
   throw new UsageError(`unknown key command "${sub ?? ''}" (import, generate, list)`);
 }
 
+/** The uuids the guest gave its GPUs, from the ceremony's stored appraisal input (unknown: none). */
+function uuidsOf(c: Ceremony): string[] {
+  return c.data.evidence?.gpu_uuids ?? [];
+}
+
 /** The claims a custodian must see before approving: measurement or MR_TD/RTMRs, TCB, TCB status. */
 const REVIEW_CLAIMS = ['measurement', 'host_data', 'reported_tcb', 'mr_td', 'rtmr0', 'rtmr1', 'rtmr2', 'rtmr3', 'tcb_status', 'advisory_ids', 'mr_enclave', 'mr_signer'];
 
@@ -196,12 +205,17 @@ function printCeremony(c: Ceremony): void {
     const r = d.request;
     out(`  policy in force (${r.policy_sha256.slice(0, 16)}…): ${policySummary(r.policy)}`);
     out(`  appraisal ${a.verdict.toUpperCase()} as of ${a.reference_time} (the vault's clock when the evidence was taken); trust anchor ${a.trust_anchor.name} (${a.trust_anchor.kind === 'test' ? 'TEST, given with --test-anchor' : a.trust_anchor.kind})`);
-    for (const k of REVIEW_CLAIMS) if (a.claims[k] !== undefined) out(`  ${k.padEnd(13)} ${typeof a.claims[k] === 'string' ? a.claims[k] : JSON.stringify(a.claims[k])}`);
+    const cpuClaims = cpuView(a).claims;
+    for (const k of REVIEW_CLAIMS) if (cpuClaims[k] !== undefined) out(`  ${k.padEnd(13)} ${typeof cpuClaims[k] === 'string' ? cpuClaims[k] : JSON.stringify(cpuClaims[k])}`);
+    const devices = devicesOf(a, uuidsOf(c));
+    for (const dv of devices) {
+      out(`  ${dv.id.padEnd(13)} ${dv.status.toUpperCase()}${dv.uuid ? ` ${dv.uuid}` : ''}: driver ${dv.driver ?? '?'}, VBIOS ${dv.vbios ?? '?'}, measurements ${dv.measres ?? '?'}${dv.mismatches.length ? ` (mismatch at RIM index ${dv.mismatches.join(', ')})` : ''}${dv.anchor ? `; ${dv.anchor}` : ''}`);
+    }
     const notPass = a.checks.filter((x) => x.status !== 'pass');
     out(`  checks: ${a.checks.length - notPass.length} of ${a.checks.length} pass${notPass.length ? '; the others:' : ''}`);
     for (const x of notPass) out(`    ${x.status.toUpperCase().padEnd(4)} ${x.id}: ${x.detail}${r.tolerated_warnings.includes(x.id) ? ' (tolerated by the policy)' : ''}`);
     for (const f of d.evidence.files) out(`  ${f.role.padEnd(11)} ${groupHex(f.sha256)}  ${f.name}`);
-    out(`  binding: REPORT_DATA binds the nonce and TEE key ${r.tee_pubkey_thumbprint} (${d.evidence.binding.hash_alg})`);
+    out(`  binding: REPORT_DATA binds the nonce${r.evidence.some((f) => f.role === 'additional-evidence') ? ', the additional evidence' : ''} and TEE key ${r.tee_pubkey_thumbprint} (${d.evidence.binding.hash_alg}${d.evidence.binding.form ? `, ${d.evidence.binding.form === 'trustee-0.14' ? "Trustee ≥ 0.14 form" : 'pre-0.14 form'}` : ''})`);
     out(`  request hash ${groupHex(d.request_sha256 ?? '')}`);
   }
   for (const a of c.approvals) out(`  approved by ${a.custodian} at ${a.approved_at} (request ${groupHex(a.request_sha256)})`);
@@ -236,17 +250,35 @@ async function ceremonyCmd(g: Globals, [sub, ...argv]: string[]): Promise<number
       }
       const { values, positionals } = parse(argv, cmd, {
         'tee-pubkey': { type: 'string' }, chain: { type: 'string', multiple: true }, crl: { type: 'string', multiple: true }, collateral: { type: 'string', multiple: true },
-        'test-anchor': { type: 'string', multiple: true },
-      }, 2);
-      // The TEE public key the report binds: --tee-pubkey, else tee-pubkey.jwk beside the evidence (as `rehearse` writes it).
-      const pubFile = readNamed(values['tee-pubkey'] ?? join(dirname(positionals[1]!), 'tee-pubkey.jwk'), 'tee-pubkey');
-      const jwk = parseTeePublicKey(readJson(pubFile.name, 'tee-pubkey'), pubFile.name);
-      const input = {
-        evidence: readNamed(positionals[1]!, 'evidence'),
-        endorsements: [...(values.chain ?? []), ...(values.crl ?? []), ...(values.collateral ?? [])].flatMap((p) => readEndorsementPath(p, 'endorsement')),
+        'test-anchor': { type: 'string', multiple: true }, attestation: { type: 'string' },
+        rim: { type: 'string', multiple: true }, ocsp: { type: 'string', multiple: true }, 'additional-evidence': { type: 'string' },
+      }, argv.some((a) => a === '--attestation' || a.startsWith('--attestation=')) ? 1 : 2);
+      const extra = {
+        // NVIDIA RIMs and OCSP responses are endorsements too (a GPU key's ceremony sorts them by content).
+        endorsements: [...(values.chain ?? []), ...(values.crl ?? []), ...(values.collateral ?? []), ...(values.rim ?? []), ...(values.ocsp ?? [])].flatMap((p) => readEndorsementPath(p, 'endorsement')),
         testAnchors: (values['test-anchor'] ?? []).flatMap((p) => readEndorsementPath(p, 'test anchor')),
-        teePubkey: { file: pubFile, jwk },
       };
+      let input: EvidenceInput;
+      if (values.attestation !== undefined) {
+        // A Trustee Attestation as the guest POSTs it: runtime data, TEE key and evidence in one file.
+        if (values['tee-pubkey'] !== undefined) throw new UsageError(`${cmd}: --attestation carries the TEE key (runtime-data.tee-pubkey); drop --tee-pubkey`);
+        const file = readNamed(values.attestation, 'attestation');
+        const a = parseAttestation(file.bytes, file.name);
+        if (values['additional-evidence'] !== undefined) throw new UsageError(`${cmd}: --attestation carries the additional evidence; drop --additional-evidence`);
+        for (const n of a.notes) warn(`${file.name}: ${n}`);
+        input = {
+          evidence: a.primary.evidence, endorsements: [...a.primary.endorsements, ...extra.endorsements], testAnchors: extra.testAnchors,
+          teePubkey: { file: { name: `${file.name}#runtime-data.tee-pubkey`, bytes: Buffer.from(JSON.stringify(a.teePubkey)) }, jwk: a.teePubkey },
+          additionalEvidence: a.additionalEvidence, attestation: file, attestationNonce: a.nonce,
+        };
+      } else {
+        // The TEE public key the report binds: --tee-pubkey, else tee-pubkey.jwk beside the evidence (as `rehearse` writes it).
+        const pubFile = readNamed(values['tee-pubkey'] ?? join(dirname(positionals[1]!), 'tee-pubkey.jwk'), 'tee-pubkey');
+        const jwk = parseTeePublicKey(readJson(pubFile.name, 'tee-pubkey'), pubFile.name);
+        // The guest's additional-evidence string (e.g. its GPUs' evidence), exactly as REPORT_DATA hashes it.
+        const additional = values['additional-evidence'] === undefined ? undefined : readNamed(values['additional-evidence'], 'additional evidence').bytes.toString('utf8');
+        input = { evidence: readNamed(positionals[1]!, 'evidence'), ...extra, teePubkey: { file: pubFile, jwk }, ...(additional === undefined ? {} : { additionalEvidence: additional }) };
+      }
       const core = await loadCore();
       return withDb(g, async (ctx) => {
         printCeremony(await submitEvidence(ctx, core, positionals[0]!, input));

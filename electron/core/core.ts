@@ -15,6 +15,7 @@ interface Exports {
   custodian_alloc(len: number): number;
   custodian_free(ptr: number, len: number): void;
   custodian_verify(ptr: number, len: number): bigint;
+  custodian_c14n(ptr: number, len: number): bigint;
   custodian_pinned_roots(): bigint;
   custodian_set_cache(enabled: number): void;
   custodian_cache_stats(): bigint;
@@ -89,6 +90,19 @@ export class Core {
     return response.appraisal;
   }
 
+  /**
+   * The C14N 1.1 bytes an enveloped XMLDSig of NVIDIA's RIM profile covers, by the core's own
+   * canonicaliser (wasm/src/nvidia/c14n.rs), for signing TEST RIMs: `documentWithoutSignature` (what
+   * the Reference digests) or `signedInfo` (what SignatureValue signs). `xml` must hold exactly one
+   * `ds:Signature` under its root. InputError (file "c14n request") when it cannot be canonicalised.
+   */
+  c14n(xml: string, subset: 'documentWithoutSignature' | 'signedInfo'): Buffer {
+    const request = JSON.stringify({ xml, subset: subset === 'signedInfo' ? 'signed_info' : 'document_without_signature' });
+    const response = JSON.parse(this.call(new TextEncoder().encode(request), undefined, 'custodian_c14n')) as { ok: true; base64: string } | { ok: false; error: { file: string; field: string; message: string } };
+    if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
+    return Buffer.from(response.base64, 'base64');
+  }
+
   /** The vendor roots embedded in the core (the pins every chain is checked against). */
   pinnedRoots(): PinnedRoot[] {
     return JSON.parse(this.takeText(this.exports.custodian_pinned_roots())) as PinnedRoot[];
@@ -108,13 +122,13 @@ export class Core {
     return JSON.parse(this.takeText(this.exports.custodian_cache_stats())) as CacheStats;
   }
 
-  /** Runs `custodian_verify` on raw request bytes; exposed for the wrapper's own tests. */
-  call(request: Uint8Array, overridePtr?: number): string {
+  /** Runs `custodian_verify` (or `entry`) on raw request bytes; exposed for the wrapper's own tests. */
+  call(request: Uint8Array, overridePtr?: number, entry: 'custodian_verify' | 'custodian_c14n' = 'custodian_verify'): string {
     const x = this.exports;
     try {
       const ptr = x.custodian_alloc(request.length);
       new Uint8Array(x.memory.buffer, ptr, request.length).set(request);
-      const packed = x.custodian_verify(overridePtr ?? ptr, request.length);
+      const packed = x[entry](overridePtr ?? ptr, request.length);
       x.custodian_free(ptr, request.length);
       return this.takeText(packed);
     } catch (e) {

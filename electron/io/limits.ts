@@ -11,6 +11,11 @@
  *
  * The limits, chosen from the largest real artefacts in ../shared/vectors (measured 2026-05) with
  * generous headroom, because a limit that refuses a genuine file is worse than a slow one:
+ * - attestation 8 MiB (a Trustee Attestation JSON: the evidence and its certificates as JSON — SNP
+ *   byte arrays take about 4 characters per byte, NVIDIA evidence is base64 inside a JSON string):
+ *   twice the evidence limit;
+ * - additional evidence 8 MiB (the guest's additional-evidence string, e.g. its GPUs' evidence as
+ *   base64 in JSON): as an attestation;
  * - evidence 4 MiB: the largest real evidence is NVIDIA PPCIe 8-GPU evidence JSON at 97 KiB (TDX
  *   quotes 5 KiB, SNP reports 1.2 KiB, hex text 8.3 KiB): 40× headroom for bigger systems;
  * - endorsement 8 MiB (a certificate chain, CRL or collateral, recognised by content): the largest of
@@ -37,6 +42,8 @@ const MiB = 1024 * KiB;
 /** The largest accepted size in bytes of each kind of input file. See the module docstring for why. */
 export const LIMITS = {
   evidence: 4 * MiB,
+  attestation: 8 * MiB,
+  'additional evidence': 8 * MiB,
   endorsement: 8 * MiB,
   'test anchor': 1 * MiB,
   certificate: 1 * MiB,

@@ -50,6 +50,8 @@ export const ReleasePolicySchema = z.strictObject({
   appraisal_policy: z.record(z.string(), z.unknown()),
   tee: z.array(Tee),
   gpu: z.boolean(),
+  /** With gpu: at least this many GPUs (absent: 1). */
+  gpus: z.number().int().optional(),
   approvals: z.number().int(),
   allow_test_anchor: z.boolean(),
   accept_warnings: z.array(z.string()),
@@ -77,7 +79,7 @@ export const KeyView = z.strictObject({
   referenceValues: z.array(z.string()),
 });
 
-const FileDigest = z.strictObject({ name: z.string(), role: z.enum(['evidence', 'endorsement', 'test-anchor', 'tee-pubkey']), sha256: Hex64 });
+const FileDigest = z.strictObject({ name: z.string(), role: z.enum(['evidence', 'endorsement', 'test-anchor', 'tee-pubkey', 'additional-evidence', 'attestation']), sha256: Hex64 });
 const AnchorLabel = z.strictObject({ kind: z.string(), name: z.string(), spki_sha256: z.string() });
 const CeremonyState = z.enum(['open', 'challenged', 'appraised', 'approved', 'released', 'closed', 'aborted', 'expired', 'refused']);
 
@@ -128,8 +130,10 @@ export const CeremonyView = z.strictObject({
     challenge: z.strictObject({ nonce: z.string(), hash_alg: HashAlg, issued_at: z.string(), expires_at: z.string() }).optional(),
     evidence: z
       .strictObject({
+        /** A composite ceremony's GPU uuids, as the guest named them. */
+        gpu_uuids: z.array(z.string()).optional(),
         files: z.array(FileDigest),
-        binding: z.strictObject({ hash_alg: HashAlg, report_data: z.string() }),
+        binding: z.strictObject({ hash_alg: HashAlg, report_data: z.string(), form: z.enum(['trustee-0.14', 'pre-0.14']).optional() }),
         appraisal: AppraisalSchema,
         appraisal_sha256: z.string(),
       })
@@ -232,6 +236,8 @@ export const VAULT_CONTRACT = {
       endorsements: z.array(NamedFile).max(32),
       testAnchors: z.array(NamedFile).max(8),
       teePubkey: NamedFile,
+      /** The guest's additional-evidence string as a file (e.g. its GPUs' evidence), exactly as REPORT_DATA hashes it. */
+      additionalEvidence: NamedFile.optional(),
     }),
     response: Ceremony,
   },

@@ -147,7 +147,7 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
       writeAtomic(file, `${JSON.stringify(c, null, 2)}\n`);
       return { ...ceremony(id), file };
     },
-    'ceremony:evidence': async ({ id, evidence, endorsements, testAnchors, teePubkey }) => {
+    'ceremony:evidence': async ({ id, evidence, endorsements, testAnchors, teePubkey, additionalEvidence }) => {
       checkSize(evidence.name, 'evidence', evidence.bytes.length);
       for (const f of endorsements) checkSize(f.name, 'endorsement', f.bytes.length);
       for (const f of testAnchors) checkSize(f.name, 'test anchor', f.bytes.length);
@@ -162,7 +162,16 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
         throw new InputError(teePubkey.name, 'tee-pubkey', 'not a JSON Web Key (JSON text)');
       }
       const tee = { file: teePubkey, jwk: parseTeePublicKey(jwk, teePubkey.name) };
-      return { ceremony: await submitEvidence(ctx(), core, id, { evidence, endorsements, testAnchors, teePubkey: tee }) };
+      let additional: string | undefined;
+      if (additionalEvidence) {
+        checkSize(additionalEvidence.name, 'additional evidence', additionalEvidence.bytes.length);
+        try {
+          additional = new TextDecoder('utf-8', { fatal: true }).decode(additionalEvidence.bytes);
+        } catch {
+          throw new InputError(additionalEvidence.name, 'additional evidence', 'not UTF-8 text');
+        }
+      }
+      return { ceremony: await submitEvidence(ctx(), core, id, { evidence, endorsements, testAnchors, teePubkey: tee, ...(additional === undefined ? {} : { additionalEvidence: additional }) }) };
     },
     'ceremony:approve': async ({ id, custodian, passphrase, requestSha256 }) => ({ ceremony: await approve(ctx(), id, custodian, passphrase, { requestSha256 }) }),
     'ceremony:release': async ({ id, folder }) => {

@@ -1,12 +1,27 @@
 /**
- * The Trustee KBS binding between a TEE's evidence and the key it will receive
- * (confidential-containers `kbs/docs/kbs_attestation_protocol.md`; guest side `rcar_client.rs`,
- * verifier side `deps/verifier/src/snp/mod.rs` `regularize_data`):
+ * The Trustee KBS binding between a TEE's evidence and the key it will receive — the one place that
+ * knows it. Two forms are accepted:
  *
- *   REPORT_DATA = pad64( H( JCS( {"nonce": <challenge nonce>, "tee-pubkey": <TEE public JWK>} ) ) )
+ * - **Trustee ≥ 0.14** (guest-components `kbs_protocol/src/client/rcar_client.rs`
+ *   `get_composite_evidence`, at 8246e5e0977f; trustee `attestation-service/src/lib.rs`
+ *   `parse_runtime_data`, at 78962cd416dc):
  *
- * H is SHA-256, SHA-384 or SHA-512 (the challenge's `selected-hash-algorithm`), JCS is RFC 8785, pad64
- * appends zero bytes up to 64. The nonce is the challenge's base64 string, used as text.
+ *       REPORT_DATA = pad64( H( JCS( {"additional-evidence": <string>, "nonce": <nonce>, "tee-pubkey": <JWK>} ) ) )
+ *
+ *   `additional-evidence` is the guest's additional-evidence string exactly as it travels in the
+ *   Attestation's `tee-evidence.additional_evidence` (serde_json of a map Tee → evidence, e.g.
+ *   `{"nvidia":{…}}`), and is present as `""` when the guest has no device attesters.
+ * - **pre-0.14** (the older protocol): `pad64(H(JCS({"nonce", "tee-pubkey"})))`, accepted only with
+ *   no additional evidence (a device's evidence bound only by its own nonce would not be tied to the
+ *   CPU report).
+ *
+ * Device evidence (NVIDIA GPUs and switches) is bound to the challenge one level down: its SPDM nonce
+ * is {@link deviceNonce}, the first 32 bytes of `H(JCS({"nonce", "tee-pubkey"}))`.
+ *
+ * H is SHA-256, SHA-384 or SHA-512 (the challenge's `selected-hash-algorithm`; Trustee's default is
+ * SHA-384), JCS is RFC 8785, pad64 appends zero bytes up to 64. The nonce is the challenge's base64
+ * string, used as text; the TEE key is hashed with the members the guest sent (kbs-types `TeePubKey`:
+ * `kty`, `alg`, and `crv`,`x`,`y` or `n`,`e`).
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { jcs } from './crypto.ts';
@@ -24,15 +39,60 @@ export interface Challenge {
   'extra-params': { 'selected-hash-algorithm': HashAlg; 'custodian-ceremony': string; 'expires-at': string };
 }
 
-/** Trustee's runtime data object whose canonical JSON is hashed into REPORT_DATA. */
+/** Trustee's `RuntimeData` (kbs-types): what the pre-0.14 binding and the device nonce hash. */
 export function runtimeData(nonce: string, teePubkey: TeePublicJwk): { nonce: string; 'tee-pubkey': TeePublicJwk } {
   return { nonce, 'tee-pubkey': teePubkey };
 }
 
-/** The 64 bytes REPORT_DATA must hold for `nonce` and `teePubkey` under `alg`. */
-export function expectedReportData(nonce: string, teePubkey: TeePublicJwk, alg: HashAlg): Buffer {
+/** The object whose JCS the primary (CPU) evidence binds since Trustee 0.14 (`additional-evidence` always present). */
+export function primaryRuntimeData(nonce: string, teePubkey: TeePublicJwk, additionalEvidence = ''): { 'additional-evidence': string; nonce: string; 'tee-pubkey': TeePublicJwk } {
+  return { 'additional-evidence': additionalEvidence, nonce, 'tee-pubkey': teePubkey };
+}
+
+/** Which form of the binding a REPORT_DATA holds (see the module comment). */
+export type BindingForm = 'trustee-0.14' | 'pre-0.14';
+
+const pad64 = (digest: Buffer): Buffer => {
   const out = Buffer.alloc(64);
-  createHash(alg).update(jcs(runtimeData(nonce, teePubkey))).digest().copy(out);
+  digest.copy(out);
+  return out;
+};
+
+/**
+ * The 64 bytes REPORT_DATA holds in the Trustee ≥ 0.14 form:
+ * `pad64(alg(JCS({"additional-evidence": additionalEvidence, "nonce": nonce, "tee-pubkey": tee})))`.
+ * `additionalEvidence` is the Attestation's `tee-evidence.additional_evidence` string, `""` when none.
+ */
+export function expectedReportData(nonce: string, tee: TeePublicJwk, alg: HashAlg, additionalEvidence = ''): Buffer {
+  return pad64(createHash(alg).update(jcs(primaryRuntimeData(nonce, tee, additionalEvidence))).digest());
+}
+
+/** The 64 bytes REPORT_DATA holds in the pre-0.14 form: `pad64(alg(JCS({"nonce", "tee-pubkey"})))`. */
+export function legacyReportData(nonce: string, tee: TeePublicJwk, alg: HashAlg): Buffer {
+  return pad64(createHash(alg).update(jcs(runtimeData(nonce, tee))).digest());
+}
+
+/**
+ * Which binding form `reportData` (64 bytes) matches for this nonce, TEE key, hash and additional
+ * evidence: `'trustee-0.14'`, `'pre-0.14'` (only when `additionalEvidence` is `""`), or `null` when it
+ * binds neither (evidence made for another nonce, another key, other device evidence, or another hash).
+ */
+export function matchBinding(reportData: Uint8Array, nonce: string, tee: TeePublicJwk, alg: HashAlg, additionalEvidence = ''): BindingForm | null {
+  const got = Buffer.from(reportData);
+  if (got.equals(expectedReportData(nonce, tee, alg, additionalEvidence))) return 'trustee-0.14';
+  if (additionalEvidence === '' && got.equals(legacyReportData(nonce, tee, alg))) return 'pre-0.14';
+  return null;
+}
+
+/**
+ * The 32-byte SPDM nonce a guest-components guest gives each NVIDIA device for this challenge: the
+ * first 32 bytes of `alg(JCS(RuntimeData{nonce, tee-pubkey}))`, zero-padded when shorter
+ * (`rcar_client.rs` hashes the device runtime data; `attester/src/nvidia/nvat.rs` `get_evidence`
+ * takes `report_data[0..32]` after resizing to at least 32 bytes).
+ */
+export function deviceNonce(nonce: string, tee: TeePublicJwk, alg: HashAlg): Buffer {
+  const out = Buffer.alloc(32);
+  createHash(alg).update(jcs(runtimeData(nonce, tee))).digest().copy(out, 0, 0, 32);
   return out;
 }
 

@@ -32,9 +32,9 @@ import type { Core } from '../core/core.ts';
 import type { Appraisal, NamedBytes } from '../core/appraisal.ts';
 import { calculateJwkThumbprint, type FlattenedJWE, type JWK } from 'jose';
 import { sweepTempFiles, writeAtomic } from '../io/files.ts';
-import { missingInputs, objections, toleratedWarnings } from './acceptance.ts';
+import { bindingFormOf, missingInputs, objections, toleratedWarnings } from './acceptance.ts';
 import { appendAudit, auditHead } from './audit.ts';
-import type { HashAlg, TeePublicJwk, Challenge } from './binding.ts';
+import { deviceNonce, type BindingForm, type HashAlg, type TeePublicJwk, type Challenge } from './binding.ts';
 import { isSomePassphrase, unlockCustodian, type TrustedRoster } from './custodians.ts';
 import { jcs, jcsHash, open, random, seal, sha256Hex } from './crypto.ts';
 import { tx, type Db } from './db.ts';
@@ -43,7 +43,8 @@ import { InputError, Refused } from './errors.ts';
 import { publicJwk, signStatement, verifyStatement } from './jws.ts';
 import { getKey, openShare, unsealKey, type KeyRecord } from './keys.ts';
 import type { ReleasePolicy } from './policy.ts';
-import { encryptToTee } from './release.ts';
+import { encryptToTee, responseText } from './release.ts';
+import { compositeRequest, cpuView, deviceObjections, firstObjection, nvidiaDevicesOf } from './composite.ts';
 import type { ApprovalClaims, ReceiptClaims } from './receipt.ts';
 
 export type CeremonyState = 'open' | 'challenged' | 'appraised' | 'approved' | 'released' | 'closed' | 'aborted' | 'expired' | 'refused';
@@ -60,7 +61,7 @@ export interface Ctx {
 /** A file taken into the ceremony: its name (as given), role and SHA-256 (hex). */
 export interface FileDigest {
   name: string;
-  role: 'evidence' | 'endorsement' | 'test-anchor' | 'tee-pubkey';
+  role: 'evidence' | 'endorsement' | 'test-anchor' | 'tee-pubkey' | 'additional-evidence' | 'attestation';
   sha256: string;
 }
 
@@ -107,7 +108,8 @@ export interface CeremonyData {
   participants: string[];
   expires_at: string;
   challenge?: { nonce: string; hash_alg: HashAlg; issued_at: string; expires_at: string };
-  evidence?: { files: FileDigest[]; binding: { hash_alg: HashAlg; report_data: string }; appraisal: Appraisal; appraisal_sha256: string };
+  /** `gpu_uuids`: a composite ceremony's GPU uuids as the guest named them (from the additional evidence). */
+  evidence?: { gpu_uuids?: string[]; files: FileDigest[]; binding: { hash_alg: HashAlg; report_data: string; form?: BindingForm }; appraisal: Appraisal; appraisal_sha256: string };
   request?: ReleaseRequest;
   request_sha256?: string;
   /** Where the bundle and receipt are being written (so leftovers of a crash can be swept). */
@@ -295,6 +297,16 @@ export interface EvidenceInput {
   endorsements: NamedBytes[];
   testAnchors: NamedBytes[];
   teePubkey: { file: NamedBytes; jwk: TeePublicJwk };
+  /**
+   * The guest's additional-evidence string (Trustee Attestation `tee-evidence.additional_evidence`),
+   * part of the REPORT_DATA hash since Trustee 0.14; `""` or absent when none. Stored with the
+   * ceremony's files (role `additional-evidence`) so the release re-appraises against the same string.
+   */
+  additionalEvidence?: string;
+  /** The Trustee Attestation file the evidence was taken from (trustee.ts), kept for the record (role `attestation`); not re-read. */
+  attestation?: NamedBytes;
+  /** The Attestation's `runtime-data.nonce`: must be the ceremony's challenge nonce (else Refused 'nonce'). */
+  attestationNonce?: string;
 }
 
 /** The files of an evidence input in the order they are digested and stored. */
@@ -304,15 +316,23 @@ function filesOf(input: EvidenceInput): (NamedBytes & { role: FileDigest['role']
     ...input.endorsements.map((f) => ({ ...f, role: 'endorsement' as const })),
     ...input.testAnchors.map((f) => ({ ...f, role: 'test-anchor' as const })),
     { ...input.teePubkey.file, role: 'tee-pubkey' as const },
+    ...(input.additionalEvidence ? [{ name: 'additional-evidence', bytes: Buffer.from(input.additionalEvidence, 'utf8'), role: 'additional-evidence' as const }] : []),
+    ...(input.attestation ? [{ ...input.attestation, role: 'attestation' as const }] : []),
   ];
 }
 
-/** The core's appraisal of `input` under `policy` as of `at`. */
-function appraise(core: Core, input: EvidenceInput, policy: ReleasePolicy, at: Date): Appraisal {
-  return core.verify({
-    evidence: input.evidence, endorsements: input.endorsements, testAnchors: input.testAnchors,
-    policy: policy.appraisal_policy, referenceTime: at,
-  });
+/**
+ * The core's appraisal of `input` under `policy` as of `at`, for the challenge `ch`: composite (the
+ * GPUs of the additional evidence, each expected to answer Trustee's device nonce) for a `gpu` key.
+ */
+function appraise(core: Core, input: EvidenceInput, policy: ReleasePolicy, at: Date, ch: { nonce: string; hashAlg: HashAlg }): Appraisal {
+  return core.verify(compositeRequest(input, policy, deviceNonce(ch.nonce, input.teePubkey.jwk, ch.hashAlg).toString('hex'), at));
+}
+
+/** Every reason not to release, in the order a refusal explains them (composite.ts firstObjection). */
+function refusal(a: Appraisal, policy: ReleasePolicy, b: { nonce: string; hashAlg: HashAlg; tee: TeePublicJwk; additionalEvidence?: string }) {
+  const uuids = policy.gpu ? (nvidiaDevicesOf(b.additionalEvidence ?? '')?.uuids ?? []) : [];
+  return firstObjection(objections(a, policy, b), deviceObjections(a, policy, uuids));
 }
 
 /**
@@ -332,16 +352,20 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
       end(ctx, cid, 'expired', `challenge nonce expired at ${ch.expires_at}`);
       throw new Refused('nonce', `the challenge nonce of ceremony ${cid} expired at ${ch.expires_at}`);
     }
+    if (input.attestationNonce !== undefined && input.attestationNonce !== ch.nonce) {
+      throw new Refused('nonce', `the attestation answers nonce ${input.attestationNonce.slice(0, 12)}…, not ceremony ${cid}'s challenge nonce ${ch.nonce.slice(0, 12)}…: evidence made for another challenge (or a replay); ceremony ${cid} keeps waiting`);
+    }
     const key = await keyOf(ctx, cid, data);
-    if (key.policy.gpu) throw new Refused('policy', `key ${key.id} also requires NVIDIA GPU evidence, which the ceremony does not take yet (composite evidence)`);
     const stored = filesOf(input);
     const files: FileDigest[] = stored.map((f) => ({ name: f.name, role: f.role, sha256: sha256Hex(f.bytes) }));
-    const appraisal = appraise(core, input, key.policy, now);
+    const appraisal = appraise(core, input, key.policy, now, { nonce: ch.nonce, hashAlg: ch.hash_alg });
     const missing = missingInputs(appraisal);
     if (missing.length > 0) throw new InputError(input.evidence.name, missing[0]!.id, `${missing.map((m) => m.detail).join('; ')} (nothing was recorded; give the endorsement and submit again)`);
     const facts = { evidence: files, appraisal_sha256: jcsHash(appraisal), verdict: appraisal.verdict, trust_anchor: anchorLabel(appraisal.trust_anchor), reference_time: appraisal.reference_time };
-    const objection = objections(appraisal, key.policy, { nonce: ch.nonce, hashAlg: ch.hash_alg, tee: input.teePubkey.jwk })[0];
+    const bindingInput = { nonce: ch.nonce, hashAlg: ch.hash_alg, tee: input.teePubkey.jwk, additionalEvidence: input.additionalEvidence ?? '' };
+    const objection = refusal(appraisal, key.policy, bindingInput);
     if (objection) throw new Refused(objection.reason, `${objection.message}; ceremony ${cid} keeps waiting for acceptable evidence`);
+    const form = bindingFormOf(appraisal, bindingInput)!;
     const receiptKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const request: ReleaseRequest = {
       type: 'custodian-release-request', version: 2, vault_id: ctx.roster.vault_id, vault_key_thumbprint: ctx.roster.vault_key_thumbprint,
@@ -350,7 +374,8 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
       tee_pubkey_thumbprint: await calculateJwkThumbprint(input.teePubkey.jwk as JWK), ...facts,
       tolerated_warnings: toleratedWarnings(appraisal, key.policy), receipt_key: publicJwk(receiptKey.publicKey),
     };
-    data.evidence = { files, binding: { hash_alg: ch.hash_alg, report_data: String(appraisal.claims.report_data ?? '') }, appraisal, appraisal_sha256: facts.appraisal_sha256 };
+    const gpuUuids = key.policy.gpu ? nvidiaDevicesOf(input.additionalEvidence ?? '')?.uuids : undefined;
+    data.evidence = { ...(gpuUuids ? { gpu_uuids: gpuUuids } : {}), files, binding: { hash_alg: ch.hash_alg, report_data: String(cpuView(appraisal).claims.report_data ?? ''), form }, appraisal, appraisal_sha256: facts.appraisal_sha256 };
     data.request = request;
     data.request_sha256 = jcsHash(request);
     // A fresh escrow id for each attempt: a key file left by an attempt that crashed before its commit
@@ -366,7 +391,7 @@ export function submitEvidence(ctx: Ctx, core: Core, cid: string, input: Evidenc
         for (const [i, f] of stored.entries()) ins.run(cid, i, f.role, f.name, Buffer.from(f.bytes));
         ctx.db.prepare('UPDATE ceremonies SET escrow_id = ?, escrow_check = ?, receipt_key_sealed = ? WHERE id = ?').run(escrowId, escrow.check, receiptKeySealed, cid);
         save(ctx, cid, 'appraised', data, 'ceremony.appraised', {
-          ...facts, binding: `REPORT_DATA binds nonce and TEE key (${ch.hash_alg})`, reference_time_source: 'vault clock',
+          ...facts, binding: `REPORT_DATA binds nonce, TEE key${input.additionalEvidence ? ' and additional evidence' : ''} (${ch.hash_alg}, ${form} form)`, reference_time_source: 'vault clock',
           tolerated_warnings: request.tolerated_warnings, tee_pubkey_thumbprint: request.tee_pubkey_thumbprint, request_sha256: data.request_sha256,
         });
       });
@@ -482,7 +507,11 @@ function storedEvidence(ctx: Ctx, cid: string, req: ReleaseRequest): EvidenceInp
   if (!same) throw new Refused('authentication', `${ctx.db.name}: the stored evidence of ${cid} is not the evidence the custodians approved (ceremony_files altered)`);
   const of = (role: FileDigest['role']) => rows.filter((f) => f.role === role).map((f) => ({ name: f.name, bytes: f.bytes }));
   const pub = of('tee-pubkey')[0]!;
-  return { evidence: of('evidence')[0]!, endorsements: of('endorsement'), testAnchors: of('test-anchor'), teePubkey: { file: pub, jwk: req.tee_pubkey } };
+  const additional = of('additional-evidence')[0];
+  return {
+    evidence: of('evidence')[0]!, endorsements: of('endorsement'), testAnchors: of('test-anchor'), teePubkey: { file: pub, jwk: req.tee_pubkey },
+    additionalEvidence: additional ? Buffer.from(additional.bytes).toString('utf8') : '', attestation: of('attestation')[0],
+  };
 }
 
 /**
@@ -508,8 +537,8 @@ export function release(ctx: Ctx, core: Core, cid: string): Promise<{ bundle: Fl
     if (approvals.length < key.policy.approvals) throw new Refused('approvals', `ceremony ${cid} has ${approvals.length} verified approvals; key ${key.id}'s signed policy requires ${key.policy.approvals}`);
     // Re-appraise exactly the approved evidence under the signed policy, as of the approved vault time.
     const input = storedEvidence(ctx, cid, req);
-    const appraisal = appraise(core, input, key.policy, new Date(req.reference_time));
-    const objection = objections(appraisal, key.policy, { nonce: req.nonce, hashAlg: req.hash_alg, tee: req.tee_pubkey })[0];
+    const appraisal = appraise(core, input, key.policy, new Date(req.reference_time), { nonce: req.nonce, hashAlg: req.hash_alg });
+    const objection = refusal(appraisal, key.policy, { nonce: req.nonce, hashAlg: req.hash_alg, tee: req.tee_pubkey, additionalEvidence: input.additionalEvidence ?? '' });
     if (objection) throw new Refused(objection.reason, `re-appraisal at release: ${objection.message}`);
     if (jcsHash(appraisal) !== req.appraisal_sha256) throw new Refused('authentication', `re-appraisal at release differs from the approved appraisal (${appraisal.verdict} vs ${req.verdict}): not released`);
     const escrow = liveEscrow(ctx, cid, r);
@@ -572,7 +601,7 @@ export function closeReleased(ctx: Ctx, cid: string, files: { bundle: string; re
 }
 
 /**
- * {@link release}, then writes the bundle (flattened JWE, JSON, mode 0600: it is only useful to the
+ * {@link release}, then writes the bundle (a Trustee `Response`: flattened JWE JSON, mode 0600: it is only useful to the
  * TEE, but nobody else needs it) and the receipt (compact JWS) to the given paths atomically and
  * closes the ceremony. `again`: the stored bundle was re-exported.
  */
@@ -585,7 +614,7 @@ export async function releaseToFiles(ctx: Ctx, core: Core, cid: string, files: {
     ctx.db.prepare('UPDATE ceremonies SET data = ? WHERE id = ?').run(jcs(data), cid);
   });
   const r = await release(ctx, core, cid);
-  writeAtomic(files.bundle, `${JSON.stringify(r.bundle)}\n`, 0o600);
+  writeAtomic(files.bundle, responseText(r.bundle), 0o600);
   writeAtomic(files.receipt, `${r.receipt}\n`, 0o600);
   await closeReleased(ctx, cid, files);
   return { again: r.again };

@@ -72,7 +72,7 @@ const MIGRATIONS: (string | null)[] = [
   CREATE TABLE ceremony_files (
     ceremony_id TEXT NOT NULL REFERENCES ceremonies(id),
     seq INTEGER NOT NULL,
-    role TEXT NOT NULL,             -- evidence, endorsement, test-anchor, tee-pubkey
+    role TEXT NOT NULL,             -- evidence, endorsement, test-anchor, tee-pubkey, additional-evidence, attestation
     name TEXT NOT NULL,
     bytes BLOB NOT NULL,            -- kept so the release re-appraises exactly what was approved
     PRIMARY KEY (ceremony_id, seq)

@@ -5,10 +5,12 @@
  * ```json
  * { "appraisal_policy": {"snp": {"minimum_guest_svn": 1}},   // the core's policy JSON (README "Policy")
  *   "tee": ["sev-snp"],          // accepted CPU evidence: any of "sev-snp", "tdx"
- *   "gpu": false,                // also require NVIDIA GPU evidence
+ *   "gpu": false,                // also require NVIDIA GPU evidence (composite.ts)
+ *   "gpus": 2,                   // with gpu: at least this many GPUs (default 1; omitted when not given)
  *   "approvals": 2,              // approvals needed (≥ the vault threshold)
  *   "allow_test_anchor": false,  // accept evidence chained to an explicit TEST anchor (rehearsals)
- *   "accept_warnings": [],       // check ids whose `warn` is tolerated (default: affirming only)
+ *   "accept_warnings": [],       // check ids whose `warn` is tolerated (default: affirming only);
+ *                                // "gpu*.<check>" tolerates that check of every GPU
  *   "no_reference_values": false,// explicitly release without any reference value (shown at every ceremony)
  *   "nonce_ttl_seconds": 600,    // how long a challenge is valid
  *   "ceremony_ttl_seconds": 86400 }
@@ -23,6 +25,8 @@ export interface ReleasePolicy {
   appraisal_policy: Record<string, unknown>;
   tee: TeeKind[];
   gpu: boolean;
+  /** With `gpu`: the GPUs required at least (absent: 1). */
+  gpus?: number;
   approvals: number;
   allow_test_anchor: boolean;
   accept_warnings: string[];
@@ -31,7 +35,7 @@ export interface ReleasePolicy {
   ceremony_ttl_seconds: number;
 }
 
-const FIELDS = ['appraisal_policy', 'tee', 'gpu', 'approvals', 'allow_test_anchor', 'accept_warnings', 'no_reference_values', 'nonce_ttl_seconds', 'ceremony_ttl_seconds'];
+const FIELDS = ['appraisal_policy', 'tee', 'gpu', 'gpus', 'approvals', 'allow_test_anchor', 'accept_warnings', 'no_reference_values', 'nonce_ttl_seconds', 'ceremony_ttl_seconds'];
 
 /**
  * The reference values an appraisal policy pins, per platform section: options that tie the evidence
@@ -74,11 +78,14 @@ export function parseReleasePolicy(doc: unknown, file: string, threshold: number
   const tee = d.tee ?? ['sev-snp'];
   if (!Array.isArray(tee) || tee.length === 0 || !tee.every((t) => t === 'sev-snp' || t === 'tdx')) throw bad('tee', 'must be a non-empty list of "sev-snp", "tdx"');
   const warnings = d.accept_warnings ?? [];
-  if (!Array.isArray(warnings) || !warnings.every((w) => typeof w === 'string' && /^[a-z0-9_.-]{1,128}$/.test(w))) throw bad('accept_warnings', 'must be a list of check ids such as "crl.revocation"');
+  if (!Array.isArray(warnings) || !warnings.every((w) => typeof w === 'string' && /^(gpu\*\.)?[a-z0-9_.-]{1,128}$/.test(w))) throw bad('accept_warnings', 'must be a list of check ids such as "crl.revocation" or "gpu*.chain.revocation"');
+  const gpu = bool('gpu');
+  if (d.gpus !== undefined && !gpu) throw bad('gpus', 'applies only with "gpu": true');
   const policy: ReleasePolicy = {
     appraisal_policy: ap as Record<string, unknown>,
     tee: [...new Set(tee as TeeKind[])],
-    gpu: bool('gpu'),
+    gpu,
+    ...(d.gpus !== undefined ? { gpus: int('gpus', 1, 1, 64) } : {}),
     approvals: int('approvals', threshold, threshold, custodians),
     allow_test_anchor: bool('allow_test_anchor'),
     accept_warnings: [...new Set(warnings as string[])].sort(),

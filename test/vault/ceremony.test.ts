@@ -232,7 +232,7 @@ describe('release policy and escrow', () => {
 
   it.each([
     ['TDX evidence only', { tee: ['tdx'] }, /accepts tdx evidence; this is sev-snp evidence/],
-    ['NVIDIA GPU evidence as well', { gpu: true }, /also requires NVIDIA GPU evidence/],
+    ['NVIDIA GPU evidence as well', { gpu: true }, /the key requires NVIDIA GPU evidence \(1 GPU at least\) bound in the additional evidence, and this evidence has none/],
   ])('refuses SEV-SNP evidence when the policy requires %s', async (_w, policy, msg) => {
     const v = await newVault({ policy });
     const { cid, ch } = await started(v);

@@ -65,10 +65,10 @@ describe('RFC 8785 binding (Trustee runtime data → REPORT_DATA)', () => {
     expect(jcs(tricky)).toBe(canonical(tricky));
   });
 
-  it.each<HashAlg>(['sha256', 'sha384', 'sha512'])('rehearsal evidence carries pad64(%s(JCS({nonce, tee-pubkey}))) at REPORT_DATA', async (alg) => {
+  it.each<HashAlg>(['sha256', 'sha384', 'sha512'])('rehearsal evidence carries pad64(%s(JCS({additional-evidence: "", nonce, tee-pubkey}))) at REPORT_DATA (Trustee ≥ 0.14)', async (alg) => {
     const nonce = Buffer.from('a fresh 32-byte nonce for tests!').toString('base64');
     const r = await rehearseSnp({ nonce, hashAlg: alg });
-    const digest = createHash(alg).update(canonical({ nonce, 'tee-pubkey': r.teePublicJwk })).digest();
+    const digest = createHash(alg).update(canonical({ 'additional-evidence': '', nonce, 'tee-pubkey': r.teePublicJwk })).digest();
     const expected = Buffer.concat([digest, Buffer.alloc(64 - digest.length)]);
     const report = r.files['report.bin'] as Buffer;
     expect(report.length).toBe(0x4a0);

@@ -128,10 +128,14 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
         .and_then(|b| b.try_into().ok())
         .unwrap_or([0; 64]);
     let binding = policy.nvidia.require_cpu_binding;
+    let expected_nonce = match policy.nvidia.cpu_binding {
+        nvidia::policy::CpuBinding::Trustee => policy.nvidia.nonce_bytes().ok().flatten(),
+        nvidia::policy::CpuBinding::ReportData => None,
+    };
     // A quote's endorsements are Intel collateral; an SNP report's may carry the GPU CRLs too.
     let gpu_endorsements: &[Blob] = if quote { &[] } else { &req.endorsements };
     let gpu = run_nvidia(req, None, gpu_endorsements, policy.nvidia)?;
-    Ok(crate::composite::compose(cpu, &report_data, gpu, binding))
+    Ok(crate::composite::compose(cpu, &report_data, gpu, binding, expected_nonce))
 }
 
 fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy) -> Result<Appraisal, InputError> {
@@ -140,6 +144,12 @@ fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy) -> Resul
     for b in &req.endorsements {
         endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
     }
+    let test_anchors = test_anchor_certs(req)?;
+    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy, reference_time: req.reference_time }))
+}
+
+/// The request's explicit TEST roots (certificates; a CRL there is an input error naming the file).
+fn test_anchor_certs(req: &Request) -> Result<Vec<crate::x509::Cert>, InputError> {
     let mut test_anchors = Vec::new();
     for b in &req.test_anchors {
         for e in load_endorsements(&b.bytes()?, &b.name)? {
@@ -149,7 +159,7 @@ fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy) -> Resul
             }
         }
     }
-    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy, reference_time: req.reference_time }))
+    Ok(test_anchors)
 }
 
 fn blobs_of<T>(blobs: &[Blob], parse: impl Fn(&[u8], &str) -> Result<T, InputError>) -> Result<Vec<T>, InputError> {
@@ -157,9 +167,9 @@ fn blobs_of<T>(blobs: &[Blob], parse: impl Fn(&[u8], &str) -> Result<T, InputErr
 }
 
 /// NVIDIA: split the evidence into devices, read RIMs, OCSP responses, CRLs and the chain. `primary`
-/// is the request's own evidence when it is NVIDIA's (its device chain, if a bare report, and the
-/// test anchors come from the request); `None` for the GPU side of a composite request, whose
-/// certificates and test anchors belong to the CPU report. `endorsement_blobs` are the certificates
+/// is the request's own evidence when it is NVIDIA's (its device chain, if a bare report, comes from
+/// the request); `None` for the GPU side of a composite request, whose certificates belong to the CPU
+/// report. Test anchors are the request's in both cases. `endorsement_blobs` are the certificates
 /// and CRLs to read (none when the CPU side is a DCAP quote, whose endorsements are Intel collateral).
 fn run_nvidia(req: &Request, primary: Option<&[u8]>, endorsement_blobs: &[Blob], policy: nvidia::policy::NvidiaPolicy) -> Result<Appraisal, InputError> {
     let mut endorsements = Vec::new();
@@ -177,8 +187,9 @@ fn run_nvidia(req: &Request, primary: Option<&[u8]>, endorsement_blobs: &[Blob],
         Endorsement::Crl(c) => Some(c),
         Endorsement::Cert(_) => None,
     });
-    let anchors = if primary.is_some() { req.test_anchors.as_slice() } else { &[] };
-    let test_anchors = blobs_of(anchors, load_endorsements)?
+    // Composite requests carry the CPU's and the devices' TEST roots together; the NVIDIA side picks
+    // its own by subject (NvidiaInput::test_root), as the SEV-SNP side does.
+    let test_anchors = blobs_of(&req.test_anchors, load_endorsements)?
         .into_iter()
         .flatten()
         .filter_map(|e| match e {
@@ -205,14 +216,12 @@ fn run_tdx(req: &Request, bytes: &[u8], policy: tdx::policy::TdxPolicy) -> Resul
         Some("sgx") if !is_sgx => return Err(InputError::new(name, "header.tee_type", "--type sgx, but this is a TDX quote")),
         _ => {}
     }
-    if let Some(b) = req.test_anchors.first() {
-        return Err(InputError::new(&b.name, "test anchor", "test anchors apply to SEV-SNP only; Intel quotes are checked against the pinned Intel SGX Root CA"));
-    }
+    let test_anchors = test_anchor_certs(req)?;
     let mut collateral = tdx::collateral::Collateral::default();
     for b in &req.endorsements {
         collateral.add(&b.bytes()?, &b.name)?;
     }
-    tdx::verify(&tdx::TdxInput { quote, file: name.clone(), form, collateral, policy, reference_time: req.reference_time })
+    tdx::verify(&tdx::TdxInput { quote, file: name.clone(), form, collateral, policy, reference_time: req.reference_time, test_anchors })
 }
 
 /// Runs a request given as JSON text and returns the response JSON:

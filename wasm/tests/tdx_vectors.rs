@@ -13,7 +13,7 @@ use common::{cases, tdx_vectors as vectors};
 fn check_all(q: &Quote, t: i64) -> Vec<(String, Status)> {
     let mut list = Checklist::default();
     let chain = pck_chain(q, "quote").unwrap();
-    if let Some(leaf) = verify_pck_chain(&chain, t, &mut list) {
+    if let Some(leaf) = verify_pck_chain(&chain, &[], t, &mut list) {
         verify_qe_report(q, leaf, &mut list);
     }
     verify_qe_binding(q, &mut list);

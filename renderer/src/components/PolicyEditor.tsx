@@ -37,10 +37,14 @@ export function PolicyEditor({ value, onChange, threshold, custodians, reference
         <Checkbox className="checkbox" value="tdx">
           <Check>Intel TDX</Check>
         </Checkbox>
-        <Text slot="description" className="muted">
-          NVIDIA GPU evidence in ceremonies is not supported yet.
-        </Text>
       </CheckboxGroup>
+      <TextField className="field" value={value.gpus} onChange={set('gpus')}>
+        <Label>NVIDIA GPUs required</Label>
+        <Input className="input" inputMode="numeric" />
+        <Text slot="description" className="muted">
+          0: CPU evidence only. N: the confidential VM's evidence must also prove at least N NVIDIA GPUs, each affirming, bound to the same challenge (Trustee's composite evidence).
+        </Text>
+      </TextField>
       <TextField className="field" value={value.approvals} onChange={set('approvals')}>
         <Label>Approvals required</Label>
         <Input className="input" inputMode="numeric" />

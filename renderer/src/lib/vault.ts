@@ -45,6 +45,8 @@ export interface PolicyForm {
   snpMeasurements: string;
   /** TDX MR_TD allow-list, 48-byte hex values → `tdx.mr_td`. */
   tdxMrTd: string;
+  /** NVIDIA GPUs required (→ `gpu`, `gpus`); '0' = CPU evidence only. */
+  gpus: string;
   /** Check ids whose `warn` the key tolerates (→ `accept_warnings`); empty = affirming evidence only. */
   acceptWarnings: string;
   /** The explicit opt-out: release without any reference value (→ `no_reference_values`). */
@@ -54,7 +56,7 @@ export interface PolicyForm {
 /** Defaults for a vault with threshold `m`: SEV-SNP, M approvals, 10 minutes per nonce, 1 day per ceremony, affirming only. */
 export const defaultPolicyForm = (m: number): PolicyForm => ({
   tee: ['sev-snp'], approvals: String(m), allowTestAnchor: false, nonceTtl: '600', ceremonyTtl: '86400', appraisalPolicy: '',
-  snpMeasurements: '', tdxMrTd: '', acceptWarnings: '', noReferenceValues: false,
+  snpMeasurements: '', tdxMrTd: '', acceptWarnings: '', noReferenceValues: false, gpus: '0',
 });
 
 const words = (text: string) => text.split(/[\s,]+/).filter(Boolean);
@@ -70,7 +72,8 @@ export function policyDocument(f: PolicyForm): Record<string, unknown> | string 
   const approvals = int('approvals', f.approvals);
   const nonce = int('nonce_ttl_seconds', f.nonceTtl);
   const ceremony = int('ceremony_ttl_seconds', f.ceremonyTtl);
-  for (const v of [approvals, nonce, ceremony]) if (typeof v === 'string') return v;
+  const gpus = int('gpus', f.gpus);
+  for (const v of [approvals, nonce, ceremony, gpus]) if (typeof v === 'string') return v;
   let appraisal: Record<string, unknown> = {};
   if (f.appraisalPolicy.trim() !== '') {
     let parsed: unknown;
@@ -101,10 +104,10 @@ export function policyDocument(f: PolicyForm): Record<string, unknown> | string 
     appraisal = { ...appraisal, [section]: sec };
   }
   const accept = words(f.acceptWarnings);
-  const badId = accept.find((w) => !/^[a-z0-9_.-]{1,128}$/.test(w));
-  if (badId) return `accept_warnings: "${badId}" is not a check id (such as crl.revocation)`;
+  const badId = accept.find((w) => !/^(gpu\*\.)?[a-z0-9_.-]{1,128}$/.test(w));
+  if (badId) return `accept_warnings: "${badId}" is not a check id (such as crl.revocation, or gpu*.chain.revocation for every GPU)`;
   return {
-    appraisal_policy: appraisal, tee: f.tee, approvals, allow_test_anchor: f.allowTestAnchor, accept_warnings: accept,
+    appraisal_policy: appraisal, tee: f.tee, ...(typeof gpus === 'number' && gpus > 0 ? { gpu: true, gpus } : {}), approvals, allow_test_anchor: f.allowTestAnchor, accept_warnings: accept,
     no_reference_values: f.noReferenceValues, nonce_ttl_seconds: nonce, ceremony_ttl_seconds: ceremony,
   };
 }

@@ -93,7 +93,7 @@ function OpenCeremony({ vault, revision, onOpened }: { vault: VaultSummary; revi
           <Choice label="Model key" value={key} options={keys.map((k) => k.name)} onChange={setKey} />
           {chosen && (
             <p className="muted">
-              Needs {chosen.policy.approvals} approvals; accepts {chosen.policy.tee.join(' or ')} evidence{chosen.policy.allow_test_anchor ? '; TEST anchors allowed' : ''}; {chosen.referenceValues.length > 0 ? `pins ${chosen.referenceValues.join(', ')}` : chosen.policy.no_reference_values ? 'NO REFERENCE VALUES (explicit opt-out)' : 'no reference value (TEST key)'}; {chosen.policy.accept_warnings.length > 0 ? `tolerates ${chosen.policy.accept_warnings.join(', ')}` : 'affirming evidence only'}.
+              Needs {chosen.policy.approvals} approvals; accepts {chosen.policy.tee.join(' or ')}{chosen.policy.gpu ? ` + ${chosen.policy.gpus ?? 1} NVIDIA GPU(s)` : ''} evidence{chosen.policy.allow_test_anchor ? '; TEST anchors allowed' : ''}; {chosen.referenceValues.length > 0 ? `pins ${chosen.referenceValues.join(', ')}` : chosen.policy.no_reference_values ? 'NO REFERENCE VALUES (explicit opt-out)' : 'no reference value (TEST key)'}; {chosen.policy.accept_warnings.length > 0 ? `tolerates ${chosen.policy.accept_warnings.join(', ')}` : 'affirming evidence only'}.
             </p>
           )}
           <CheckboxGroup className="field" value={participants} onChange={setParticipants}>

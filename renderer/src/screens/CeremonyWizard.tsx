@@ -17,6 +17,7 @@ import { PathField } from '../components/PathField';
 import { StepError } from '../components/StepError';
 import { VerdictBanner } from '../components/VerdictBanner';
 import { readFiles } from '../lib/files';
+import { cpuView, devicesOf } from '../../../electron/vault/composite-view';
 import { CEREMONY_STEPS, ENDED, groupHex, nonPassChecks, pinnedValues, stepIndex, workloadIdentity, type CeremonyView } from '../lib/vault';
 
 
@@ -186,27 +187,29 @@ function ChallengeStep({ folderField, canRun, error, onRun }: { folderField: Rea
   );
 }
 
-type EvidenceRequest = { evidence: NamedFile; endorsements: NamedFile[]; testAnchors: NamedFile[]; teePubkey: NamedFile };
+type EvidenceRequest = { evidence: NamedFile; endorsements: NamedFile[]; testAnchors: NamedFile[]; teePubkey: NamedFile; additionalEvidence?: NamedFile };
 
 function EvidenceStep({ error, onSubmit }: { error: unknown; onSubmit(r: EvidenceRequest): Promise<unknown> }) {
   const [evidence, setEvidence] = useState<NamedFile | null>(null);
   const [endorsements, setEndorsements] = useState<NamedFile[]>([]);
   const [anchors, setAnchors] = useState<NamedFile[]>([]);
   const [tee, setTee] = useState<NamedFile | null>(null);
+  const [additional, setAdditional] = useState<NamedFile | null>(null);
   const pick = (set: (f: NamedFile) => void) => (files: File[]) => void readFiles(files.slice(0, 1)).then(([f]) => f && set(f));
   const add = (list: NamedFile[], set: (f: NamedFile[]) => void) => (files: File[]) => void readFiles(files).then((read) => set([...list, ...read]));
   return (
     <div className="settings" role="group" aria-labelledby="evidence-heading">
       <Heading level={3} id="evidence-heading">Take the workload's evidence</Heading>
       <FileDrop label="Evidence (report or quote)…" hint={evidence ? `Chosen: ${evidence.name}` : 'The SEV-SNP report or TDX quote made for this challenge.'} onFiles={pick(setEvidence)} />
-      <FileDrop label="Endorsements (chain, CRLs, collateral)…" hint={endorsements.length ? `Chosen: ${endorsements.map((f) => f.name).join(', ')}` : 'Certificates, CRLs, TDX collateral.'} onFiles={add(endorsements, setEndorsements)} />
+      <FileDrop label="Endorsements (chain, CRLs, collateral)…" hint={endorsements.length ? `Chosen: ${endorsements.map((f) => f.name).join(', ')}` : 'Certificates, CRLs, TDX collateral; for GPUs, NVIDIA RIMs and OCSP responses.'} onFiles={add(endorsements, setEndorsements)} />
+      <FileDrop label="Additional evidence (GPUs)…" hint={additional ? `Chosen: ${additional.name}` : 'The guest\'s additional-evidence string (its GPUs\' evidence), bound into REPORT_DATA.'} onFiles={pick(setAdditional)} />
       <FileDrop label="TEE public key (JWK)…" hint={tee ? `Chosen: ${tee.name}` : 'The key REPORT_DATA binds; the bundle is encrypted to it.'} onFiles={pick(setTee)} />
       <FileDrop label="Ceremony: add TEST anchor…" hint={anchors.length ? `TEST anchors: ${anchors.map((f) => f.name).join(', ')}` : 'Rehearsals only; the key must allow TEST anchors.'} onFiles={add(anchors, setAnchors)} />
       <p className="muted">
         The evidence is appraised as of the vault machine's clock when you press the button; that time is recorded in the ceremony and shown to every custodian.
       </p>
       <StepError error={error} testId="evidence-error" />
-      <Button className="button primary" isDisabled={!evidence || !tee} onPress={() => evidence && tee && void onSubmit({ evidence, endorsements, testAnchors: anchors, teePubkey: tee })}>
+      <Button className="button primary" isDisabled={!evidence || !tee} onPress={() => evidence && tee && void onSubmit({ evidence, endorsements, testAnchors: anchors, teePubkey: tee, ...(additional ? { additionalEvidence: additional } : {}) })}>
         Appraise and bind
       </Button>
     </div>
@@ -222,7 +225,9 @@ function RequestReview({ c }: { c: CeremonyView }) {
   const r = d.request!;
   const a = d.evidence!.appraisal;
   const p = r.policy;
-  const identity = workloadIdentity(a.platform, a.claims);
+  const cpu = cpuView(a);
+  const identity = workloadIdentity(cpu.platform, cpu.claims);
+  const devices = devicesOf(a, d.evidence!.gpu_uuids ?? []);
   const notPassed = nonPassChecks(a.checks, p.accept_warnings);
   const pinned = pinnedValues(p);
   return (
@@ -243,13 +248,13 @@ function RequestReview({ c }: { c: CeremonyView }) {
         <div><dt>Trust anchor</dt><dd>{r.trust_anchor.kind === 'TEST' ? <span className="badge badge-warn">TEST: {r.trust_anchor.name}</span> : r.trust_anchor.name}</dd></div>
         <div><dt>Key</dt><dd>{r.key_name} (<code>{r.key_id}</code>), fingerprint <code>{groupHex(r.key_fingerprint)}</code></dd></div>
         <div><dt>TEE key</dt><dd>JWK thumbprint <code>{r.tee_pubkey_thumbprint}</code> ({String(r.tee_pubkey.kty)}{r.tee_pubkey.crv ? ` ${String(r.tee_pubkey.crv)}` : ''})</dd></div>
-        <div><dt>Binding</dt><dd>REPORT_DATA binds the nonce and the TEE key ({d.evidence!.binding.hash_alg})</dd></div>
+        <div><dt>Binding</dt><dd data-testid="binding">REPORT_DATA binds the nonce{r.evidence.some((f) => f.role === 'additional-evidence') ? ', the additional evidence (the devices below)' : ''} and the TEE key ({d.evidence!.binding.hash_alg}{d.evidence!.binding.form ? `, ${d.evidence!.binding.form === 'trustee-0.14' ? 'Trustee ≥ 0.14 form' : 'pre-0.14 form'}` : ''})</dd></div>
         <div><dt>Vault key</dt><dd><code>{r.vault_key_thumbprint}</code></dd></div>
       </dl>
       <section className="policy-in-force" aria-labelledby="policy-heading" data-testid="policy-in-force">
         <Heading level={4} id="policy-heading">Release policy in force (signed with the key)</Heading>
         <dl className="details">
-          <div><dt>Evidence</dt><dd>{p.tee.join(' or ')}{p.gpu ? ' + NVIDIA GPU' : ''}</dd></div>
+          <div><dt>Evidence</dt><dd>{p.tee.join(' or ')}{p.gpu ? ` + at least ${p.gpus ?? 1} NVIDIA GPU(s), each affirming` : ''}</dd></div>
           <div><dt>Approvals</dt><dd>{r.approvals_required} of the participants ({d.participants.join(', ')})</dd></div>
           <div>
             <dt>Reference values</dt>
@@ -273,6 +278,35 @@ function RequestReview({ c }: { c: CeremonyView }) {
           <div><dt>Policy SHA-256</dt><dd><code>{r.policy_sha256}</code></dd></div>
         </dl>
       </section>
+      {devices.length > 0 && (
+        <section aria-labelledby="devices-heading">
+          <Heading level={4} id="devices-heading">Devices: {devices.length} (each must be affirming, or its warnings tolerated)</Heading>
+          <table className="table devices" data-testid="composite-devices">
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col">Verdict</th>
+                <th scope="col">Driver</th>
+                <th scope="col">VBIOS</th>
+                <th scope="col">Measurements</th>
+                <th scope="col">Trust anchor</th>
+              </tr>
+            </thead>
+            <tbody>
+              {devices.map((x) => (
+                <tr key={x.id} data-device={x.id}>
+                  <td><code>{x.id}</code>{x.uuid && <> <span className="muted">{x.uuid}</span></>}</td>
+                  <td><span className={`status status-${x.status === 'affirming' ? 'pass' : x.status === 'warning' ? 'warn' : 'fail'}`}>{x.status}</span></td>
+                  <td>{x.driver ?? '?'}</td>
+                  <td>{x.vbios ?? '?'}</td>
+                  <td>{x.measres ?? '?'}{x.mismatches.length > 0 && ` (mismatch at RIM index ${x.mismatches.join(', ')})`}</td>
+                  <td>{x.anchor?.startsWith('TEST') ? <span className="badge badge-warn">{x.anchor}</span> : x.anchor}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       <VerdictBanner appraisal={a} evidenceName={r.evidence[0]?.name ?? 'evidence'} />
       <section aria-labelledby="nonpass-heading">
         <Heading level={4} id="nonpass-heading">

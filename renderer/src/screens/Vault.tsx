@@ -137,7 +137,7 @@ function Keys({ vault, shell, revision, onChanged }: { vault: VaultSummary; shel
                   <code className="fingerprint">{groupHex(k.fingerprint)}</code>
                 </Cell>
                 <Cell>
-                  {k.policy.approvals} approvals · {k.policy.tee.join(' or ')}
+                  {k.policy.approvals} approvals · {k.policy.tee.join(' or ')}{k.policy.gpu ? ` + ${k.policy.gpus ?? 1} NVIDIA GPU(s)` : ''}
                   {k.policy.allow_test_anchor && <span className="badge badge-warn">TEST anchors allowed</span>}
                   {k.policy.no_reference_values && <span className="badge badge-fail">NO REFERENCE VALUES</span>}
                   <br />

@@ -57,8 +57,20 @@ fn is_rim_anchor(c: &Cert) -> bool {
 }
 
 impl NvidiaInput {
+    /// The explicit TEST root for `pki`: among the anchors of that kind (a RIM/Reference Value CA for
+    /// RIMs, any other for devices), the one whose subject is the issuer of the top certificate of a
+    /// supplied chain, else the first with a P-384 key. The subject match lets one request carry other platforms'
+    /// TEST roots too (composite evidence: the CPU's TEST root beside the GPUs').
     fn test_root(&self, pki: Pki) -> Option<&Cert> {
-        self.test_anchors.iter().find(|c| is_rim_anchor(c) == (pki == Pki::Rim))
+        let of_kind = || self.test_anchors.iter().filter(move |c| is_rim_anchor(c) == (pki == Pki::Rim));
+        let chains: Vec<&[Cert]> = match pki {
+            Pki::Device => self.devices.iter().map(|d| d.chain.as_slice()).collect(),
+            Pki::Rim => self.rims.iter().map(|r| r.certs.as_slice()).collect(),
+        };
+        let issuers: Vec<String> = chains.iter().filter_map(|c| c.iter().rev().find(|x| !x.is_self_issued())).map(Cert::issuer).collect();
+        // Without a subject match, only a P-384 root can stand for an NVIDIA root (both NVIDIA PKIs are
+        // P-384): another platform's TEST root (an RSA ARK) is never taken for the devices' root.
+        of_kind().find(|a| issuers.contains(&a.subject())).or_else(|| of_kind().find(|a| crate::x509::p384_key(a.spki()).is_ok()))
     }
 }
 

@@ -21,6 +21,19 @@ fn yes() -> bool {
     true
 }
 
+/** How composite evidence ties the devices to the CPU TEE (`binding.gpu_nonce`, crate::composite). */
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CpuBinding {
+    /// The CPU TEE chose each device's nonce and reported it in REPORT_DATA (bytes 0..32 or 32..64).
+    #[default]
+    ReportData,
+    /// Trustee's composite attester: every device answers `nonce` (the relying party's device nonce,
+    /// H(JCS({nonce, tee-pubkey}))[0..32]); REPORT_DATA hashes the additional evidence that carries the
+    /// devices, which the relying party checks (the core does not see that string).
+    Trustee,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NvidiaPolicy {
@@ -54,6 +67,9 @@ pub struct NvidiaPolicy {
     /// in the CPU report's REPORT_DATA; otherwise the missing binding is a warning. Default false.
     #[serde(default)]
     pub require_cpu_binding: bool,
+    /// Composite evidence: `report_data` (default) or `trustee` (needs `nonce`), see [`CpuBinding`].
+    #[serde(default)]
+    pub cpu_binding: CpuBinding,
 }
 
 impl Default for NvidiaPolicy {
@@ -68,6 +84,7 @@ impl Default for NvidiaPolicy {
             ignore_measurement_indices: Vec::new(),
             require_ppcie: false,
             require_cpu_binding: false,
+            cpu_binding: CpuBinding::ReportData,
         }
     }
 }
@@ -81,7 +98,11 @@ impl NvidiaPolicy {
     }
     /// Checks option syntax up front (a bad policy is an input error, never a silent non-match).
     pub fn validate(&self) -> Result<(), String> {
-        self.nonce_bytes().map(|_| ())
+        let nonce = self.nonce_bytes()?;
+        if self.cpu_binding == CpuBinding::Trustee && nonce.is_none() {
+            return Err("policy nvidia.cpu_binding \"trustee\" needs nvidia.nonce (the device nonce every device must answer)".into());
+        }
+        Ok(())
     }
 }
 
@@ -97,5 +118,8 @@ mod tests {
         let p: NvidiaPolicy = serde_json::from_str(r#"{"revocation": "require_good", "nonce": "00"}"#).unwrap();
         assert_eq!(p.revocation, RevocationPolicy::RequireGood);
         assert!(p.validate().unwrap_err().contains("expected 32"));
+        let p: NvidiaPolicy = serde_json::from_str(r#"{"cpu_binding": "trustee"}"#).unwrap();
+        assert!(p.validate().unwrap_err().contains("needs nvidia.nonce"));
+        assert!(serde_json::from_str::<NvidiaPolicy>(r#"{"cpu_binding": "guess"}"#).is_err());
     }
 }

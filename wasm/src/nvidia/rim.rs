@@ -240,6 +240,53 @@ fn signature(doc: &Document, source: &str) -> Result<(Vec<Cert>, Xmldsig), Input
     Ok((certs, xmldsig))
 }
 
+/// What [`signing_c14n`] canonicalizes: the document without its enveloped signature (what the
+/// Reference digests) or the SignedInfo subtree (what SignatureValue signs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigningSubset {
+    DocumentWithoutSignature,
+    SignedInfo,
+}
+
+/// The C14N 1.1 bytes an enveloped XMLDSig of the NVIDIA profile covers, computed by the very
+/// canonicaliser the verification uses, so a signer (the TEST RIM generator, `custodian rehearse`)
+/// never needs a second one. `xml` must be a RIM with exactly one `ds:Signature` child of the root
+/// (its DigestValue/SignatureValue may be placeholders). `Err` is a sentence.
+pub fn signing_c14n(xml: &str, subset: SigningSubset) -> Result<Vec<u8>, String> {
+    let doc = parse_document(xml)?;
+    let root = doc.root_element();
+    let sigs: Vec<Node> = root.children().filter(|n| n.is_element() && n.tag_name().name() == "Signature" && n.tag_name().namespace() == Some(NS_DSIG)).collect();
+    let [sig] = sigs.as_slice() else {
+        return Err(format!("the root element has {} ds:Signature children; exactly one is needed", sigs.len()));
+    };
+    match subset {
+        SigningSubset::DocumentWithoutSignature => canonicalize(&doc, Subset::DocumentWithout(*sig)),
+        SigningSubset::SignedInfo => {
+            let si = dsig(*sig, "SignedInfo").ok_or("ds:Signature has no ds:SignedInfo")?;
+            canonicalize(&doc, Subset::Subtree(si))
+        }
+    }
+}
+
+/// [`signing_c14n`] over JSON: `{"xml": "<text>", "subset": "document_without_signature" | "signed_info"}`
+/// → `{"ok": true, "base64": "…"}` or `{"ok": false, "error": {"file", "field", "message"}}`.
+pub fn signing_c14n_json(request: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Req {
+        xml: String,
+        subset: SigningSubset,
+    }
+    let result = serde_json::from_slice::<Req>(request)
+        .map_err(|e| InputError::new("c14n request", "request", e.to_string()))
+        .and_then(|r| signing_c14n(&r.xml, r.subset).map_err(|m| InputError::new("c14n request", "xml", m)));
+    match result {
+        Ok(bytes) => serde_json::json!({"ok": true, "base64": base64::engine::general_purpose::STANDARD.encode(bytes)}).to_string(),
+        Err(e) => serde_json::json!({"ok": false, "error": e}).to_string(),
+    }
+}
+
 fn check_reference(doc: &Document, sig: Node, signed_info: Node) -> Result<String, String> {
     let refs: Vec<Node> = signed_info.children().filter(|c| c.is_element() && c.tag_name().name() == "Reference").collect();
     let [reference] = refs.as_slice() else {
@@ -364,6 +411,18 @@ mod tests {
         assert!(e.message.contains("XML nesting deeper than"), "{e}");
         let rim = Rim::parse(doc(60).as_bytes(), "ns.xml").unwrap();
         assert!(rim.xmldsig.digest.unwrap_err().contains("the RIM was changed after signing"));
+    }
+
+    #[test]
+    fn signing_c14n_covers_what_verification_covers() {
+        let xml = format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"><Payload></Payload>{SIG}</SoftwareIdentity>");
+        let doc = signing_c14n(&xml, SigningSubset::DocumentWithoutSignature).unwrap();
+        assert_eq!(String::from_utf8(doc).unwrap(), format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"><Payload></Payload></SoftwareIdentity>"));
+        let si = String::from_utf8(signing_c14n(&xml, SigningSubset::SignedInfo).unwrap()).unwrap();
+        assert!(si.starts_with("<ds:SignedInfo xmlns=\"http://standards.iso.org/iso/19770/-2/2015/schema.xsd\" xmlns:ds="), "{si}");
+        let none = format!("<SoftwareIdentity xmlns=\"{NS_SWID}\"><Payload/></SoftwareIdentity>");
+        assert!(signing_c14n(&none, SigningSubset::SignedInfo).unwrap_err().contains("exactly one"));
+        assert!(signing_c14n_json(br#"{"xml": "<a", "subset": "signed_info"}"#).contains("\"ok\":false"));
     }
 
     #[test]

@@ -41,15 +41,24 @@ fn not_listed(list: &mut Checklist, id: &str, crl: &Crl, certs: &[&Cert]) {
     );
 }
 
+/// The Root CA CRL for `root`: Intel's (classified by its issuer when read) for the pinned root; for
+/// a TEST anchor (`test`), the CRL whose issuer DN is the anchor's subject DN.
+pub fn root_crl<'a>(col: &'a Collateral, root: &Cert, test: bool) -> Option<&'a Crl> {
+    if !test {
+        return col.root_ca_crl.as_ref();
+    }
+    col.root_ca_crl.iter().chain(&col.pck_crls).find(|c| c.issuer() == root.subject())
+}
+
 /// The PCK CRL chosen for `pck`: the one whose issuer DN equals the leaf's issuer DN.
 pub fn pck_crl<'a>(col: &'a Collateral, pck: &Cert) -> Option<&'a Crl> {
     col.pck_crls.iter().find(|c| c.issuer() == pck.issuer())
 }
 
-/// Runs every CRL check. `root` is the pinned root, `pck_ca` the leaf's issuer, `tcb_signer` the
-/// TCB Signing certificate if one was found.
-pub fn check(col: &Collateral, root: &Cert, pck_ca: &Cert, pck: &Cert, tcb_signer: Option<&Cert>, strict: bool, list: &mut Checklist) {
-    match &col.root_ca_crl {
+/// Runs every CRL check. `root` is the trusted root (pinned, or a TEST anchor when `test`), `pck_ca`
+/// the leaf's issuer, `tcb_signer` the TCB Signing certificate if one was found.
+pub fn check(col: &Collateral, root: &Cert, test: bool, pck_ca: &Cert, pck: &Cert, tcb_signer: Option<&Cert>, strict: bool, list: &mut Checklist) {
+    match root_crl(col, root, test) {
         None => missing(list, "crl.root", strict, "Intel SGX Root CA CRL"),
         Some(crl) => {
             signed(list, "crl.root.signature", crl, root);
@@ -57,7 +66,7 @@ pub fn check(col: &Collateral, root: &Cert, pck_ca: &Cert, pck: &Cert, tcb_signe
             not_listed(list, "crl.root.revocation", crl, &certs);
         }
     }
-    match (pck_crl(col, pck), col.pck_crls.first()) {
+    match (pck_crl(col, pck), col.pck_crls.iter().find(|c| c.issuer() != root.subject())) {
         (Some(crl), _) => {
             list.pass("crl.pck.issuer", format!("{} is issued by {}, the PCK certificate's issuer", crl.source, crl.issuer_cn().unwrap_or_default()));
             signed(list, "crl.pck.signature", crl, pck_ca);

@@ -41,6 +41,10 @@ pub struct TdxInput {
     pub policy: TdxPolicy,
     /// Unix seconds.
     pub reference_time: i64,
+    /// Explicit TEST roots. One replaces the pinned Intel SGX Root CA only for a quote whose PCK chain
+    /// ends in a root with the same key; a quote chained to Intel's root stays `pinned`. The
+    /// appraisal's trust anchor then says `test`. Never for production.
+    pub test_anchors: Vec<crate::x509::Cert>,
 }
 
 /// Whether `bytes` start like a DCAP quote: version 3–5, attestation key type 2 or 3, tee_type SGX
@@ -123,8 +127,8 @@ fn check_qe_identity(q: &Quote, id: &QeIdentity, list: &mut Checklist) {
     list.expect(
         "qe.identity",
         problems.is_empty(),
-        format!("the QE is Intel's {} (MRSIGNER {}…, ISVPRODID {prod}; MISCSELECT and ATTRIBUTES match under their masks)", id.id, &hex::encode(&id.mrsigner)[..16]),
-        format!("the quoting enclave is not Intel's {}: {}", id.id, problems.join("; ")),
+        format!("the QE is the one the QE Identity {} names (MRSIGNER {}…, ISVPRODID {prod}; MISCSELECT and ATTRIBUTES match under their masks)", id.id, &hex::encode(&id.mrsigner)[..16]),
+        format!("the quoting enclave is not the one the QE Identity {} names: {}", id.id, problems.join("; ")),
     );
 }
 
@@ -358,13 +362,17 @@ pub fn verify(input: &TdxInput) -> Result<Appraisal, InputError> {
     );
 
     let chain = pck_chain(input, &mut list)?;
-    let leaf = signatures::verify_pck_chain(&chain, t, &mut list);
+    let leaf = signatures::verify_pck_chain(&chain, &input.test_anchors, t, &mut list);
     let inter = chain.get(1);
-    let root = chain.get(2).filter(|r| pinned(r)).or_else(|| col.certs.iter().find(|c| pinned(c) && c.is_self_issued()));
-    let anchor = match root.filter(|_| chain.get(2).map(pinned).unwrap_or(false)) {
-        Some(r) => TrustAnchor { kind: "pinned".into(), name: "Intel SGX Root CA".into(), spki_sha256: hex::encode(r.spki_sha256()) },
+    let trusted = chain.get(2).and_then(|r| signatures::trusted_root(r, &input.test_anchors));
+    let test_root = matches!(trusted, Some((_, true)));
+    let root = trusted.map(|(r, _)| r).or_else(|| col.certs.iter().find(|c| pinned(c) && c.is_self_issued()));
+    let anchor = match trusted {
+        Some((r, true)) => TrustAnchor { kind: "test".into(), name: format!("TEST anchor {}", r.subject_cn().unwrap_or_default()), spki_sha256: hex::encode(r.spki_sha256()) },
+        Some((r, false)) => TrustAnchor { kind: "pinned".into(), name: "Intel SGX Root CA".into(), spki_sha256: hex::encode(r.spki_sha256()) },
         None => TrustAnchor { kind: "none".into(), name: "none".into(), spki_sha256: String::new() },
     };
+    let root_name = if test_root { format!("the {}", anchor.name) } else { "the pinned Intel SGX Root CA".to_string() };
     let ext = match leaf.map(PckExtensions::read) {
         None => None,
         Some(Ok(e)) => {
@@ -387,10 +395,10 @@ pub fn verify(input: &TdxInput) -> Result<Appraisal, InputError> {
         claims.insert("pck_certificate".into(), json!({"subject": l.subject(), "issuer": l.issuer(), "serial": format!("0x{}", l.serial_hex()), "not_before": rfc3339(nb), "not_after": rfc3339(na)}));
     }
 
-    let signer = signed_docs::tcb_signer(col, root, t, &mut list);
+    let signer = signed_docs::tcb_signer(col, root, &root_name, t, &mut list);
     match (leaf, inter, root) {
-        (Some(l), Some(i), Some(r)) => crl::check(col, r, i, l, signer, p.strict_crl, &mut list),
-        _ => list.fail("crl", "revocation not checked: the PCK chain is incomplete or not anchored in the pinned root"),
+        (Some(l), Some(i), Some(r)) => crl::check(col, r, test_root, i, l, signer, p.strict_crl, &mut list),
+        _ => list.fail("crl", "revocation not checked: the PCK chain is incomplete or not anchored in the pinned root (or a supplied TEST anchor)"),
     }
 
     let tcb_info = signed_docs::load(col.tcb_info.as_ref(), signer, "tcb_info", "TCB Info", "the platform's TCB status is unknown", TcbInfo::parse, &mut list);
@@ -439,7 +447,7 @@ pub fn verify(input: &TdxInput) -> Result<Appraisal, InputError> {
         dated.push(("QE Identity".into(), i.issue_date, Some(i.next_update)));
         issued.push(("QE Identity".into(), i.issue_date));
     }
-    if let Some(c) = &col.root_ca_crl {
+    if let Some(c) = root.and_then(|r| crl::root_crl(col, r, test_root)) {
         dated.push(signed_docs::crl_dates("Root CA CRL", c));
     }
     if let Some(c) = leaf.and_then(|l| crl::pck_crl(col, l)) {

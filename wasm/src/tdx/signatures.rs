@@ -47,20 +47,47 @@ pub fn pck_chain(q: &Quote, file: &str) -> Result<Vec<Cert>, crate::error::Input
     Ok(certs)
 }
 
-/// Checks leaf ← intermediate ← root, the root pin and validity at `t`. Returns the leaf if the
-/// chain has the expected three certificates.
-pub fn verify_pck_chain<'a>(chain: &'a [Cert], t: i64, list: &mut Checklist) -> Option<&'a Cert> {
+/// The root a PCK chain is anchored in, if any: the chain's own root when it is the pinned Intel SGX
+/// Root CA (`test` false: a TEST anchor never relabels a quote that chains to Intel's root), else
+/// the explicitly supplied TEST anchor with the same public key as the chain's root (`test` true).
+pub fn trusted_root<'a>(chain_root: &'a Cert, test_anchors: &'a [Cert]) -> Option<(&'a Cert, bool)> {
+    let spki = chain_root.spki_sha256();
+    if hex::encode(spki) == INTEL_SGX_ROOT_SPKI_SHA256 {
+        return Some((chain_root, false));
+    }
+    test_anchors.iter().find(|a| a.spki_sha256() == spki && a.is_self_issued()).map(|a| (a, true))
+}
+
+/// Checks leaf ← intermediate ← root, the root pin (or an explicitly supplied TEST anchor, see
+/// [`trusted_root`]) and validity at `t`. Returns the leaf if the chain has the expected three
+/// certificates.
+pub fn verify_pck_chain<'a>(chain: &'a [Cert], test_anchors: &[Cert], t: i64, list: &mut Checklist) -> Option<&'a Cert> {
     let [leaf, inter, root] = chain else {
         list.fail("chain.pck.shape", format!("the PCK chain has {} certificates, expected 3 (PCK, PCK Platform/Processor CA, Root CA)", chain.len()));
         return None;
     };
     let pin = hex::encode(root.spki_sha256());
-    list.expect(
-        "chain.root.pin",
-        pin == INTEL_SGX_ROOT_SPKI_SHA256,
-        format!("the chain root has SPKI SHA-256 {pin}, the pinned Intel SGX Root CA"),
-        format!("the chain root {} (SPKI SHA-256 {pin}) is not the pinned Intel SGX Root CA; it is not trusted", root.subject()),
-    );
+    match trusted_root(root, test_anchors) {
+        Some((_, false)) => list.pass(
+            "chain.root.pin",
+            format!(
+                "the chain root has SPKI SHA-256 {pin}, the pinned Intel SGX Root CA{}",
+                if test_anchors.is_empty() { "" } else { " (the supplied TEST anchor is not used: this quote chains to Intel's root)" }
+            ),
+        ),
+        Some((a, true)) => list.pass(
+            "chain.root.pin",
+            format!("the chain root is the explicitly supplied TEST anchor {} ({}), SPKI SHA-256 {pin} — not an Intel root", a.subject(), a.source),
+        ),
+        None => list.fail(
+            "chain.root.pin",
+            format!(
+                "the chain root {} (SPKI SHA-256 {pin}) is not the pinned Intel SGX Root CA{}; it is not trusted",
+                root.subject(),
+                if test_anchors.is_empty() { String::new() } else { format!(" nor a supplied TEST anchor ({})", test_anchors.iter().map(|a| a.source.as_str()).collect::<Vec<_>>().join(", ")) }
+            ),
+        ),
+    }
     for (id, child, parent) in [("chain.root.signature", root, root), ("chain.intermediate.signature", inter, root), ("chain.pck.signature", leaf, inter)] {
         let who = child.subject_cn().unwrap_or_default();
         match child.verify_signed_by(parent) {

@@ -14,16 +14,23 @@ use crate::x509::{check_validity, Cert, Crl};
 /// CN of the certificate that signs TCB Info and QE Identity.
 pub const TCB_SIGNING_CN: &str = "Intel SGX TCB Signing";
 
+/// Whether `c` is named as a TCB Signing certificate: Intel's CN, or a TEST PKI's "… TCB Signing …"
+/// (only a certificate signed by the trusted root is ever used, so the name only selects candidates).
+fn is_tcb_signing(c: &Cert) -> bool {
+    c.subject_cn().is_some_and(|cn| cn == TCB_SIGNING_CN || cn.contains("TCB Signing"))
+}
+
 /// Picks the TCB Signing certificate (preferring one signed by `root` and valid at `t`: Intel
 /// re-issued it in 2025 with the same key) and reports `tcb_signing.signature` and
-/// `tcb_signing.validity`.
-pub fn tcb_signer<'a>(col: &'a Collateral, root: Option<&Cert>, t: i64, list: &mut Checklist) -> Option<&'a Cert> {
+/// `tcb_signing.validity`. `root_name` names the root in sentences ("the pinned Intel SGX Root CA",
+/// or the TEST anchor).
+pub fn tcb_signer<'a>(col: &'a Collateral, root: Option<&Cert>, root_name: &str, t: i64, list: &mut Checklist) -> Option<&'a Cert> {
     let Some(root) = root else {
         list.fail("tcb_signing.signature", "no pinned Intel SGX Root CA to check the TCB Signing certificate against");
         return None;
     };
     // Each candidate is verified once; prefer one that is signed by the root and valid at `t`.
-    let candidates: Vec<(&Cert, Result<(), String>)> = col.certs_named(TCB_SIGNING_CN).map(|c| (c, c.verify_signed_by(root))).collect();
+    let candidates: Vec<(&Cert, Result<(), String>)> = col.certs.iter().filter(|c| is_tcb_signing(c)).map(|c| (c, c.verify_signed_by(root))).collect();
     let valid = |c: &Cert| {
         let (nb, na) = c.validity();
         nb <= t && t <= na
@@ -38,11 +45,15 @@ pub fn tcb_signer<'a>(col: &'a Collateral, root: Option<&Cert>, t: i64, list: &m
         return None;
     };
     match verified {
-        Ok(()) => list.pass("tcb_signing.signature", format!("{TCB_SIGNING_CN} ({}) is signed by the pinned Intel SGX Root CA", signer.source)),
-        Err(e) => list.fail("tcb_signing.signature", format!("{TCB_SIGNING_CN} ({}) is not signed by the pinned Intel SGX Root CA: {e}", signer.source)),
+        Ok(()) => list.pass("tcb_signing.signature", format!("{} ({}) is signed by {root_name}", signer_cn(signer), signer.source)),
+        Err(e) => list.fail("tcb_signing.signature", format!("{} ({}) is not signed by {root_name}: {e}", signer_cn(signer), signer.source)),
     }
-    check_validity(list, "tcb_signing.validity", TCB_SIGNING_CN, signer, t);
+    check_validity(list, "tcb_signing.validity", &signer_cn(signer), signer, t);
     Some(signer)
+}
+
+fn signer_cn(c: &Cert) -> String {
+    c.subject_cn().unwrap_or_else(|| TCB_SIGNING_CN.to_string())
 }
 
 /// Reports `{id}.signature` for a signed JSON document.
@@ -51,7 +62,7 @@ fn check_signature(doc: &SignedJson, signer: Option<&Cert>, id: &str, what: &str
     match signer {
         None => list.fail(&check, format!("{what} ({}) not checked: no TCB Signing certificate", doc.source)),
         Some(s) => match verify_raw_p256(s, doc.text.as_bytes(), &doc.signature) {
-            Ok(()) => list.pass(&check, format!("{what} ({}, {} bytes of signed JSON) is signed by the {TCB_SIGNING_CN} key", doc.source, doc.text.len())),
+            Ok(()) => list.pass(&check, format!("{what} ({}, {} bytes of signed JSON) is signed by the {} key", doc.source, doc.text.len(), signer_cn(s))),
             Err(e) => list.fail(&check, format!("{what} ({}) signature over its exact JSON text {e}: it was altered or signed by someone else", doc.source)),
         },
     }

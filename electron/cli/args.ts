@@ -1,6 +1,7 @@
 /** Command-line parsing for `custodian`. Usage errors become {@link UsageError} (exit code 2). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EvidenceType } from '../core/appraisal.ts';
+import type { EarProfile } from '../core/ear.ts';
 
 export class UsageError extends Error {}
 
@@ -8,6 +9,7 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
                         [--type sev-snp|tdx|sgx|nvidia] [--policy FILE] [--test-anchor FILE]...
                         [--at RFC3339] [--json]
                         [--rim FILE]... [--ocsp FILE]... [--nonce HEX] [--more-evidence FILE]...
+                        [--ear OUT [--ear-key KEY.jwk] [--ear-profile ietf|veraison]]
 
   EVIDENCE        SEV-SNP report (binary, hex, with its extended-report certificate table, or an
                   Azure HCL report), an Intel TDX/SGX DCAP quote (binary or hex, v3/v4/v5), or
@@ -29,6 +31,10 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --test-anchor FILE  trust this root explicitly; the appraisal names it a TEST anchor
   --at RFC3339    reference time for every validity check (default: now)
   --json          print the whole appraisal as JSON
+  --ear OUT       also write an EAR attestation result (draft-ietf-rats-ear): a JWT signed with
+                  --ear-key (a private EC JWK: P-256 -> ES256, P-384 -> ES384), else the claims-set JSON
+  --ear-profile P ietf (default: tag:ietf.org,2026:rats/ear#04, ear crate 0.6) or veraison
+                  (tag:github.com,2023:veraison/ear, Veraison services and the ear crate <= 0.5)
 
 Key vault and release ceremony (global options before the command: --vault FILE, --actor LABEL;
   the audit log names the OS user running the command, and LABEL only as an unverified note beside it;
@@ -72,6 +78,11 @@ export interface VerifyArgs {
   ocsp: string[];
   nonce?: string;
   moreEvidence: string[];
+  /** `--ear OUT`: where to write the EAR. */
+  ear?: string;
+  /** `--ear-key KEY.jwk`: private EC JWK that signs it. */
+  earKey?: string;
+  earProfile: EarProfile;
 }
 
 const EVIDENCE_TYPES: EvidenceType[] = ['sev-snp', 'tdx', 'sgx', 'nvidia'];
@@ -113,6 +124,9 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
         ocsp: { type: 'string', multiple: true },
         nonce: { type: 'string' },
         'more-evidence': { type: 'string', multiple: true },
+        ear: { type: 'string' },
+        'ear-key': { type: 'string' },
+        'ear-profile': { type: 'string' },
       },
     });
   } catch (e) {
@@ -124,6 +138,10 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
   if (type !== undefined && !EVIDENCE_TYPES.includes(type as EvidenceType)) {
     throw new UsageError(`--type: "${type}" is not one of ${EVIDENCE_TYPES.join(', ')}`);
   }
+  if (values['ear-key'] !== undefined && values.ear === undefined) throw new UsageError('--ear-key needs --ear OUT');
+  if (values['ear-profile'] !== undefined && values.ear === undefined) throw new UsageError('--ear-profile needs --ear OUT');
+  const earProfile = values['ear-profile'] ?? 'ietf';
+  if (earProfile !== 'ietf' && earProfile !== 'veraison') throw new UsageError(`--ear-profile: "${earProfile}" is not one of ietf, veraison`);
   return {
     evidence: positionals[0]!,
     chain: values.chain ?? [],
@@ -138,6 +156,9 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
     ocsp: values.ocsp ?? [],
     nonce: values.nonce === undefined ? undefined : parseNonce(values.nonce),
     moreEvidence: values['more-evidence'] ?? [],
+    ear: values.ear,
+    earKey: values['ear-key'],
+    earProfile,
   };
 }
 

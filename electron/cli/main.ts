@@ -9,7 +9,8 @@ import { loadCore } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
 import { Refused } from '../vault/errors.ts';
 import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
-import { readJson, readNamed } from '../io/files.ts';
+import { readJson, readNamed, writeAtomic } from '../io/files.ts';
+import { buildEar, earText, parseEarKey } from '../core/ear.ts';
 import { renderText } from './render.ts';
 import { auditActor } from '../io/actor.ts';
 import { disableCoreDumps } from '../io/no-core-dumps.ts';
@@ -25,17 +26,30 @@ function withNonce(policy: unknown, nonce: string | undefined): unknown {
 async function verify(argv: string[]): Promise<number> {
   const args = parseVerifyArgs(argv, new Date());
   const core = await loadCore();
+  const evidence = readNamed(args.evidence, 'evidence');
+  const moreEvidence = args.moreEvidence.map((p) => readNamed(p, 'evidence'));
+  const policy = withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce);
+  // The signing key is read (and checked) before the appraisal, so a bad key fails fast with exit 2.
+  const earKey = args.earKey === undefined ? undefined : parseEarKey(readNamed(args.earKey, 'JWK').bytes, args.earKey);
   const appraisal = core.verify({
-    evidence: readNamed(args.evidence, 'evidence'),
+    evidence,
     endorsements: [...args.chain.map((p) => readNamed(p, 'certificate')), ...args.crl.map((p) => readNamed(p, 'CRL')), ...args.collateral.map((p) => readNamed(p, 'collateral'))],
     testAnchors: args.testAnchors.map((p) => readNamed(p, 'test anchor')),
-    policy: withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce),
+    policy,
     referenceTime: args.at,
     rims: args.rims.map((p) => readNamed(p, 'RIM')),
     ocsp: args.ocsp.map((p) => readNamed(p, 'OCSP response')),
-    moreEvidence: args.moreEvidence.map((p) => readNamed(p, 'evidence')),
+    moreEvidence,
     type: args.type,
   });
+  if (args.ear !== undefined) {
+    const claims = buildEar(appraisal, {
+      profile: args.earProfile,
+      policy,
+      evidence: [{ role: 'evidence', bytes: evidence.bytes }, ...moreEvidence.map((m) => ({ role: 'more-evidence' as const, bytes: m.bytes }))],
+    });
+    writeAtomic(args.ear, await earText(claims, earKey, args.earKey));
+  }
   process.stdout.write(args.json ? `${JSON.stringify(appraisal, null, 2)}\n` : `${renderText(appraisal, basename(args.evidence))}\n`);
   return appraisal.verdict === 'contraindicated' ? 1 : 0;
 }

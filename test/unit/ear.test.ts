@@ -231,3 +231,25 @@ describe('signing and the key file', () => {
     expect(msg).not.toContain(JSON.parse(priv).d);
   });
 });
+
+describe('console export (evidence:ear in main)', () => {
+  it('builds the EAR of the inspector inputs, signs with the key file main reads, and names a bad key file', async () => {
+    const { earOf } = await import('../../electron/evidence/inspect.ts');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const files = ['valid/report.bin', 'valid/vcek.der', 'pki/cert_chain.pem', 'pki/crl-empty.der'].map((p) => fx(...p.split('/')));
+    const req = { files, testAnchors: [fx('pki', 'ark.pem')], policy: null, referenceTime: T0.toISOString(), profile: 'ietf' as const, keyPath: null };
+    const unsigned = await earOf(core, req);
+    expect(unsigned.signed).toBe(false);
+    expect(JSON.parse(unsigned.text)).toMatchObject({ ear_status: 'affirming', iat: T0.getTime() / 1000 });
+    const dir = mkdtempSync(join(tmpdir(), 'ear-'));
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    writeFileSync(join(dir, 'k.jwk'), JSON.stringify(await exportJWK(privateKey)));
+    const signed = await earOf(core, { ...req, keyPath: join(dir, 'k.jwk') });
+    expect(signed.signed).toBe(true);
+    const { payload } = await compactVerify(signed.text.trim(), publicKey);
+    expect(JSON.parse(Buffer.from(payload).toString())).toEqual(JSON.parse(unsigned.text));
+    writeFileSync(join(dir, 'pub.jwk'), JSON.stringify(await exportJWK(publicKey)));
+    await expect(earOf(core, { ...req, keyPath: join(dir, 'pub.jwk') })).rejects.toThrow(/pub\.jwk: d: missing/);
+  });
+});

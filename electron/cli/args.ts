@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EvidenceType } from '../core/appraisal.ts';
 import { parseArgsMessage } from './flags.ts';
+import type { EarProfile } from '../core/ear.ts';
 
 export class UsageError extends Error {}
 
@@ -9,6 +10,7 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
                         [--type sev-snp|tdx|sgx|nvidia] [--policy FILE] [--test-anchor FILE]...
                         [--at RFC3339] [--json | --all] [--strict]
                         [--rim FILE]... [--ocsp FILE]... [--nonce HEX] [--more-evidence FILE]...
+                        [--ear OUT [--ear-key KEY.jwk] [--ear-profile ietf|veraison]]
 
   EVIDENCE        SEV-SNP report (binary, hex, with its extended-report certificate table, or an
                   Azure HCL report), an Intel TDX/SGX DCAP quote (binary or hex, v3/v4/v5), or
@@ -37,6 +39,10 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   Output: the summary line first ("CONTRAINDICATED — 1 failing: policy.debug"), then the problems;
   wrapped at the terminal width (80 when piped); colour only on a terminal (NO_COLOR=1 turns it off,
   FORCE_COLOR=1 turns it on when piped). Notes about inputs that were not used go to stderr.
+  --ear OUT       also write an EAR attestation result (draft-ietf-rats-ear): a JWT signed with
+                  --ear-key (a private EC JWK: P-256 -> ES256, P-384 -> ES384), else the claims-set JSON
+  --ear-profile P ietf (default: tag:ietf.org,2026:rats/ear#04, ear crate 0.6) or veraison
+                  (tag:github.com,2023:veraison/ear, Veraison services and the ear crate <= 0.5)
 
 Key vault and release ceremony (global options before the command: --vault FILE, --actor LABEL;
   the audit log names the OS user running the command, and LABEL only as an unverified note beside it;
@@ -87,6 +93,11 @@ export interface VerifyArgs {
   ocsp: string[];
   nonce?: string;
   moreEvidence: string[];
+  /** `--ear OUT`: where to write the EAR. */
+  ear?: string;
+  /** `--ear-key KEY.jwk`: private EC JWK that signs it. */
+  earKey?: string;
+  earProfile: EarProfile;
 }
 
 const EVIDENCE_TYPES: EvidenceType[] = ['sev-snp', 'tdx', 'sgx', 'nvidia'];
@@ -124,6 +135,9 @@ export const VERIFY_OPTIONS = {
   ocsp: { type: 'string', multiple: true },
   nonce: { type: 'string' },
   'more-evidence': { type: 'string', multiple: true },
+  ear: { type: 'string' },
+  'ear-key': { type: 'string' },
+  'ear-profile': { type: 'string' },
 } as const;
 
 /** Parses `verify` arguments (everything after the command name). `now` is the default --at. */
@@ -140,6 +154,10 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
   if (type !== undefined && !EVIDENCE_TYPES.includes(type as EvidenceType)) {
     throw new UsageError(`--type: "${type}" is not one of ${EVIDENCE_TYPES.join(', ')}`);
   }
+  if (values['ear-key'] !== undefined && values.ear === undefined) throw new UsageError('--ear-key needs --ear OUT');
+  if (values['ear-profile'] !== undefined && values.ear === undefined) throw new UsageError('--ear-profile needs --ear OUT');
+  const earProfile = values['ear-profile'] ?? 'ietf';
+  if (earProfile !== 'ietf' && earProfile !== 'veraison') throw new UsageError(`--ear-profile: "${earProfile}" is not one of ietf, veraison`);
   return {
     evidence: positionals[0]!,
     chain: values.chain ?? [],
@@ -156,6 +174,9 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
     ocsp: values.ocsp ?? [],
     nonce: values.nonce === undefined ? undefined : parseNonce(values.nonce),
     moreEvidence: values['more-evidence'] ?? [],
+    ear: values.ear,
+    earKey: values['ear-key'],
+    earProfile,
   };
 }
 

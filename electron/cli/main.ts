@@ -11,7 +11,8 @@ import { loadCore } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
 import { Refused } from '../vault/errors.ts';
 import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
-import { readEndorsementPath, readJson, readNamed } from '../io/files.ts';
+import { readEndorsementPath, readJson, readNamed, writeAtomic } from '../io/files.ts';
+import { buildEar, earText, parseEarKey } from '../core/ear.ts';
 import { renderText } from './render.ts';
 import { checkInputs, unusedNotes, type RoleFile } from './inputs.ts';
 import { didYouMean } from './flags.ts';
@@ -47,11 +48,16 @@ async function verify(argv: string[]): Promise<number> {
   checkInputs(files, args.type);
   const of = (...roles: RoleFile['role'][]) => files.filter((f) => roles.includes(f.role)).map((f) => f.file);
   const core = await loadCore();
+  const evidence = readNamed(args.evidence, 'evidence');
+  const moreEvidence = args.moreEvidence.map((p) => readNamed(p, 'evidence'));
+  const policy = withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce);
+  // The signing key is read (and checked) before the appraisal, so a bad key fails fast with exit 2.
+  const earKey = args.earKey === undefined ? undefined : parseEarKey(readNamed(args.earKey, 'JWK').bytes, args.earKey);
   const appraisal = core.verify({
     evidence: files[0]!.file,
     endorsements: of('--chain', '--crl', '--collateral'),
     testAnchors: args.testAnchors.flatMap((p) => readEndorsementPath(p, 'test anchor')),
-    policy: withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce),
+    policy,
     referenceTime: args.at,
     rims: of('--rim'),
     ocsp: of('--ocsp'),
@@ -59,6 +65,14 @@ async function verify(argv: string[]): Promise<number> {
     type: args.type,
   });
   for (const n of unusedNotes(appraisal, files, args.nonce !== undefined)) note(n);
+  if (args.ear !== undefined) {
+    const claims = buildEar(appraisal, {
+      profile: args.earProfile,
+      policy,
+      evidence: [{ role: 'evidence', bytes: files[0]!.file.bytes }, ...of('--more-evidence').map((m) => ({ role: 'more-evidence' as const, bytes: m.bytes }))],
+    });
+    writeAtomic(args.ear, await earText(claims, earKey, args.earKey));
+  }
   const opts = { all: args.all, color: colorEnabled(process.stdout), width: terminalWidth(process.stdout) };
   process.stdout.write(args.json ? `${JSON.stringify(appraisal, null, 2)}\n` : `${renderText(appraisal, basename(args.evidence), opts)}\n`);
   if (appraisal.verdict === 'contraindicated') return 1;

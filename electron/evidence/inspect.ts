@@ -19,6 +19,8 @@ import { snpLayout } from './layout-snp.ts';
 import { nvidiaParts } from './nvidia-evidence.ts';
 import { checkPrefix, deviceFieldValues, isSwitch, measurementRows, nvidiaDevices } from './nvidia-view.ts';
 import { planAppraisal, requestInputs } from './select.ts';
+import { buildEar, earText, parseEarKey } from '../core/ear.ts';
+import { readNamed } from '../io/files.ts';
 import { checkSlots } from '../io/limits.ts';
 
 type Inspection = Response<'evidence:inspect'>;
@@ -68,20 +70,7 @@ function nvidiaViews(files: NamedBytes[], kinds: FileKind[], appraisal: Appraisa
  * and whatever the core throws for unparsable input.
  */
 export function inspect(core: Core, request: Request<'evidence:inspect'> & { files: NamedFile[] }): Inspection {
-  const files = request.files;
-  const kinds = files.map((f) => classify(f.bytes));
-  const { primary, slots } = planAppraisal(kinds, files.map((f) => f.name), files.map((f) => f.bytes));
-  checkSlots(files, slots);
-  const evidence = files[primary]!;
-  const kind = kinds[primary]!;
-  const appraisal = core.verify({
-    evidence,
-    ...requestInputs(files, slots),
-    testAnchors: request.testAnchors,
-    policy: request.policy ?? undefined,
-    referenceTime: new Date(request.referenceTime),
-    type: evidenceType(kind),
-  });
+  const { files, kinds, slots, evidence, kind, appraisal } = appraiseFiles(core, request);
   const bytes = evidenceBytes(evidence.bytes);
   const layout = layoutFor(kind, bytes, evidence.name);
   const deviceFiles = files.flatMap((f, i) => (isNvidia(kinds[i]!) && (slots[i] === 'evidence' || slots[i] === 'moreEvidence') ? [i] : []));
@@ -106,4 +95,39 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
     appraisal,
     certificates: describeCertificates([...used, ...nv.chains], request.testAnchors, new Date(request.referenceTime), core.pinnedRoots()),
   };
+}
+
+/** The core's appraisal of inspector files (one place decides how files combine: {@link planAppraisal}). */
+function appraiseFiles(core: Core, request: Pick<Request<'evidence:inspect'>, 'files' | 'testAnchors' | 'policy' | 'referenceTime'>) {
+  const files = request.files;
+  const kinds = files.map((f) => classify(f.bytes));
+  const { primary, slots } = planAppraisal(kinds, files.map((f) => f.name), files.map((f) => f.bytes));
+  checkSlots(files, slots);
+  const evidence = files[primary]!;
+  const kind = kinds[primary]!;
+  const inputs = requestInputs(files, slots);
+  const appraisal = core.verify({
+    evidence,
+    ...inputs,
+    testAnchors: request.testAnchors,
+    policy: request.policy ?? undefined,
+    referenceTime: new Date(request.referenceTime),
+    type: evidenceType(kind),
+  });
+  return { files, kinds, slots, evidence, kind, appraisal, moreEvidence: inputs.moreEvidence ?? [] };
+}
+
+/**
+ * `evidence:ear`: the EAR of the inspector's inputs ({@link buildEar}); signed with the private JWK at
+ * `keyPath` (read here, in main) when given. InputError naming the key file for an unusable key.
+ */
+export async function earOf(core: Core, request: Request<'evidence:ear'>): Promise<{ text: string; signed: boolean }> {
+  const { evidence, appraisal, moreEvidence } = appraiseFiles(core, request);
+  const claims = buildEar(appraisal, {
+    profile: request.profile,
+    policy: request.policy ?? undefined,
+    evidence: [{ role: 'evidence', bytes: evidence.bytes }, ...moreEvidence.map((m) => ({ role: 'more-evidence' as const, bytes: m.bytes }))],
+  });
+  const key = request.keyPath === null ? undefined : parseEarKey(readNamed(request.keyPath, 'JWK').bytes, request.keyPath);
+  return { text: await earText(claims, key, request.keyPath ?? undefined), signed: key !== undefined };
 }

@@ -182,6 +182,23 @@ export const CONTRACT = {
     }),
   },
   /**
+   * The EAR attestation result (electron/core/ear.ts) of the same inputs as `evidence:inspect`: main
+   * appraises them again (the core is a pure function, so the result is the one shown) and builds the
+   * EAR. Signed as a JWT when `keyPath` names a private EC JWK, which main reads; the key never
+   * passes through the renderer, only the finished token does.
+   */
+  'evidence:ear': {
+    request: z.strictObject({
+      files: z.array(NamedFile).min(1).max(64),
+      testAnchors: z.array(NamedFile).max(8),
+      policy: Policy,
+      referenceTime: Instant,
+      profile: z.enum(['ietf', 'veraison']),
+      keyPath: z.string().min(1).max(4096).nullable(),
+    }),
+    response: z.strictObject({ text: z.string(), signed: z.boolean() }),
+  },
+  /**
    * Asks the user for a folder with the system dialog (Electron only); `path` is null when cancelled
    * or when the shell has no dialog (the loopback host: type the path instead).
    */

@@ -4,7 +4,7 @@
  */
 import type { Core } from '../core/core.ts';
 import type { BatchJobs } from '../batch/jobs.ts';
-import { inspect } from '../evidence/inspect.ts';
+import { earOf, inspect } from '../evidence/inspect.ts';
 import { VAULT_CONTRACT } from './contract-vault.ts';
 import type { Handlers } from './dispatch.ts';
 import type { createVaultHandlers } from './vault-handlers.ts';
@@ -53,6 +53,7 @@ export function createHandlers({ core, batch, version, shell, chooseFolder, choo
     ...vault.handlers,
     'app:info': async () => ({ version, pinnedRoots: core.pinnedRoots(), shell }),
     'evidence:inspect': async (request) => inspect(core, request),
+    'evidence:ear': (request) => earOf(core, request),
     'dialog:chooseFolder': async ({ title }) => ({ path: chooseFolder ? await chooseFolder(title) : null }),
     'dialog:chooseFile': async ({ title, save }) => ({ path: chooseFile ? await chooseFile(title, save) : null }),
     'batch:start': (request) => batch.start(request),

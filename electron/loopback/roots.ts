@@ -91,6 +91,7 @@ export const PATH_FIELDS: Partial<Record<Channel, { get(req: Record<string, unkn
   'ceremony:release': { get: (r) => r.folder, set: (r, p) => ({ ...r, folder: p }) },
   'audit:export': { get: (r) => r.folder, set: (r, p) => ({ ...r, folder: p }) },
   'batch:start': { get: (r) => r.folder, set: (r, p) => ({ ...r, folder: p }) },
+  'evidence:ear': { get: (r) => r.keyPath, set: (r, p) => ({ ...r, keyPath: p }) },
 };
 
 /**

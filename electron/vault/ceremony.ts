@@ -45,6 +45,7 @@ import { getKey, openShare, unsealKey, type KeyRecord } from './keys.ts';
 import type { ReleasePolicy } from './policy.ts';
 import { encryptToTee, responseText } from './release.ts';
 import { compositeRequest, cpuView, deviceObjections, firstObjection, nvidiaDevicesOf } from './composite.ts';
+import { buildEar } from '../core/ear.ts';
 import type { ApprovalClaims, ReceiptClaims } from './receipt.ts';
 
 export type CeremonyState = 'open' | 'challenged' | 'appraised' | 'approved' | 'released' | 'closed' | 'aborted' | 'expired' | 'refused';
@@ -565,6 +566,8 @@ export function release(ctx: Ctx, core: Core, cid: string): Promise<{ bundle: Fl
         key_record_jws: (ctx.db.prepare('SELECT record_jws FROM keys WHERE id = ?').get(key.id) as { record_jws: string }).record_jws,
         ceremony_id: cid, request: req, request_sha256: requestSha256, approvals: approvals.map((a) => ({ custodian: a.custodian, signature: a.signature })),
         bundle_sha256: jcsHash(bundle), released_at: releasedAt, audit: head,
+        // The EAR of the evidence released to (unsigned claims-set; the receipt's signature covers it).
+        ear: buildEar(appraisal, { policy: key.policy.appraisal_policy, evidence: [{ role: 'evidence', bytes: input.evidence.bytes }] }),
       };
       receipt = await signStatement(claims, signer, req.receipt_key, 'custodian-receipt+jws');
     } finally {

@@ -20,6 +20,7 @@ import type { Roster } from './custodians.ts';
 import type { ReleaseRequest } from './ceremony.ts';
 import type { KeyRecord } from './keys.ts';
 import { thumbprint, unverifiedClaims, verifyStatement } from './jws.ts';
+import { EAR_PROFILES, policyId, type EarClaims } from '../core/ear.ts';
 
 /** One custodian's approval (compact JWS `custodian-approval+jws` by their own signing key). */
 export interface ApprovalClaims {
@@ -50,6 +51,11 @@ export interface ReceiptClaims {
   released_at: string;
   /** The audit log's size and head hash when the key was released (before the release entry). */
   audit: { size: number; head_sha256: string };
+  /**
+   * The EAR attestation result (electron/core/ear.ts, `ietf` profile, unsigned claims-set) of the
+   * re-appraisal the key was released on. Absent in receipts written before EARs.
+   */
+  ear?: EarClaims;
 }
 
 /** One line of a receipt verification. */
@@ -97,6 +103,45 @@ export async function verifyReceipt(jws: string, vaultKeyThumbprint: string): Pr
     if (ok) valid.push(a.custodian);
   }
   const needed = Math.max(req.approvals_required ?? Infinity, roster?.threshold ?? Infinity, rec?.policy.approvals ?? Infinity);
+  earCheck(claims, add);
   add('approvals.quorum', valid.length >= needed, `${valid.length} distinct custodians approved (${valid.join(', ')}); ${needed} required`, `${valid.length} verified approvals (${valid.join(', ') || 'none'}); ${Number.isFinite(needed) ? needed : 'a quorum'} required`);
   return done(claims);
+}
+
+/**
+ * `ear.request`: the embedded EAR is the result of the approved request — same reference time (iat),
+ * overall status = the approved verdict, appraisal policy id = the hash of the request's appraisal
+ * policy, evidence digest = the request's evidence file. The receipt signature covers it, so this
+ * catches a receipt whose EAR describes other evidence or another appraisal than the one approved.
+ */
+function earCheck(claims: ReceiptClaims, add: (id: string, ok: boolean, pass: string, fail: string) => void): void {
+  const ear = claims.ear as Record<string, unknown> | undefined;
+  if (ear === undefined) {
+    add('ear.request', true, 'no EAR in this receipt (written before Custodian embedded EARs)', '');
+    return;
+  }
+  const problems = earProblems(claims);
+  const names = Object.keys((ear.submods ?? {}) as object).join(', ');
+  add('ear.request', problems.length === 0, `the EAR (${String(ear.ear_status)}: ${names}) is the result of the approved evidence, policy and time`, `the EAR does not match the approved request: ${problems.join('; ')}`);
+}
+
+/** Why a receipt's EAR is not the result of its request (empty: it is). Shapes as {@link earCheck}. */
+export function earProblems(claims: ReceiptClaims): string[] {
+  const ear = (claims.ear ?? {}) as Record<string, unknown>;
+  const req = claims.request;
+  const problems: string[] = [];
+  if (ear.eat_profile !== EAR_PROFILES.ietf) problems.push(`eat_profile ${String(ear.eat_profile)}`);
+  if (ear.iat !== Math.floor(Date.parse(req.reference_time) / 1000)) problems.push(`iat ${String(ear.iat)} is not the request's reference time ${req.reference_time}`);
+  if (ear.ear_status !== req.verdict) problems.push(`ear_status ${String(ear.ear_status)} is not the approved verdict ${req.verdict}`);
+  const pid = policyId(req.policy?.appraisal_policy);
+  const submods = Object.entries((ear.submods ?? {}) as Record<string, Record<string, unknown>>);
+  if (submods.length === 0) problems.push('no submods');
+  for (const [name, s] of submods) {
+    const ids = s.ear_appraisal_policy_ids;
+    if (!Array.isArray(ids) || ids.length !== 1 || ids[0] !== pid) problems.push(`${name}: appraisal policy ${JSON.stringify(ids)} is not ${pid}`);
+  }
+  const evidence = req.evidence.find((f) => f.role === 'evidence')?.sha256;
+  const digests = Array.isArray(ear.custodian_evidence) ? (ear.custodian_evidence as { role?: string; sha256?: string }[]) : [];
+  if (!evidence || digests.find((d) => d.role === 'evidence')?.sha256 !== evidence) problems.push(`evidence digest is not the request's evidence ${evidence ?? '(none)'}`);
+  return problems;
 }

@@ -61,7 +61,7 @@ export function App() {
             <Tab id="audit" className="tab">Audit</Tab>
           </TabList>
           <TabPanel id="inspect" className="panel" shouldForceMount>
-            <Inspector />
+            <Inspector shell={info?.shell} />
           </TabPanel>
           <TabPanel id="compare" className="panel" shouldForceMount>
             <Compare />

@@ -92,7 +92,7 @@ describe('confineDispatch', () => {
   const d = confineDispatch(inner, [root], root);
 
   it('covers every path-taking channel of the contract', () => {
-    expect(Object.keys(PATH_FIELDS).sort()).toEqual(['audit:export', 'batch:start', 'ceremony:challenge', 'ceremony:release', 'key:add', 'vault:create', 'vault:open']);
+    expect(Object.keys(PATH_FIELDS).sort()).toEqual(['audit:export', 'batch:start', 'ceremony:challenge', 'ceremony:release', 'evidence:ear', 'key:add', 'vault:create', 'vault:open']);
   });
 
   it.each([
@@ -103,6 +103,8 @@ describe('confineDispatch', () => {
     ['ceremony:release', { id: 'c', folder: join(root, '..', 'outside') }],
     ['audit:export', { custodian: 'a', passphrase: 'p', folder: '/tmp' }],
     ['batch:start', { folder: '/', testAnchors: [], policy: null, referenceTime: '2025-01-01T00:00:00Z' }],
+    // A compromised page must not make main read (and sign with) a key file outside the roots.
+    ['evidence:ear', { files: [], testAnchors: [], policy: null, referenceTime: '2025-01-01T00:00:00Z', profile: 'ietf', keyPath: join(outside, 'secret.txt') }],
   ])('%s outside the roots: refused before the handler runs', async (channel, payload) => {
     const before = seen.length;
     const r = await d(channel, payload);

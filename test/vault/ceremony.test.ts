@@ -8,7 +8,7 @@ import { readAudit, verifyDbChain } from '../../electron/vault/audit.ts';
 import { abort, approve, challenge, closeReleased, openCeremony, release, show, submitEvidence, type Ctx } from '../../electron/vault/ceremony.ts';
 import { jcsHash } from '../../electron/vault/crypto.ts';
 import { InputError, Refused } from '../../electron/vault/errors.ts';
-import { verifyReceipt } from '../../electron/vault/receipt.ts';
+import { earProblems, verifyReceipt } from '../../electron/vault/receipt.ts';
 import { decryptBundle } from '../../electron/vault/release.ts';
 import { DEBUG_POLICY } from '../../fixtures/lib/profile.mjs';
 
@@ -77,6 +77,17 @@ describe('a whole release (2 of 3)', () => {
     });
     expect(claims.approvals.map((a) => a.custodian).sort()).toEqual(['alice', 'carol']);
     expect(claims.request.evidence.map((f) => f.role)).toEqual(['evidence', 'endorsement', 'endorsement', 'test-anchor', 'tee-pubkey']);
+    // The receipt embeds the EAR of the evidence released to (issue 12 item 7), checked against the request.
+    expect(verified.checks.find((x) => x.id === 'ear.request')).toMatchObject({ status: 'pass' });
+    expect(claims.ear).toMatchObject({ eat_profile: 'tag:ietf.org,2026:rats/ear#04', ear_status: 'affirming', submods: { cpu0: { ear_status: 'affirming' } } });
+    expect((claims.ear!.custodian_evidence as { sha256: string }[])[0]!.sha256).toBe(claims.request.evidence[0]!.sha256);
+    // Threat: a receipt whose EAR speaks of other evidence, a better verdict, another policy or time.
+    const evil = (ear: Record<string, unknown>) => earProblems({ ...claims, ear: { ...claims.ear!, ...ear } });
+    expect(evil({})).toEqual([]);
+    expect(evil({ custodian_evidence: [{ role: 'evidence', sha256: '00'.repeat(32) }] })).toEqual([expect.stringMatching(/evidence digest/)]);
+    expect(evil({ ear_status: 'warning' })).toEqual([expect.stringMatching(/not the approved verdict/)]);
+    expect(evil({ iat: (claims.ear!.iat as number) - 1 })).toEqual([expect.stringMatching(/reference time/)]);
+    expect(evil({ submods: { cpu0: { ear_status: 'affirming', ear_appraisal_policy_ids: ['policy:sha256:' + '0'.repeat(64)] } } })).toEqual([expect.stringMatching(/cpu0: appraisal policy/)]);
     // The receipt's audit head is logged right after the release as the automatic checkpoint.
     expect(lastEvent(v)).toMatchObject({ event: 'audit.checkpoint', payload: { ceremony: cid, size: claims.audit.size, head_sha256: claims.audit.head_sha256 } });
     expect(readAudit(v.db)[claims.audit.size - 1]!.hash).toBe(claims.audit.head_sha256);

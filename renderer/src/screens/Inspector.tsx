@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
-import type { Inspection } from '../api';
+import type { Inspection, Shell } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
 import { AppraisalSettings } from '../components/AppraisalSettings';
 import type { Settings } from '../lib/settings';
@@ -20,13 +20,15 @@ import { FieldsTable } from '../components/FieldsTable';
 import { HexView } from '../components/HexView';
 import { VerdictBanner } from '../components/VerdictBanner';
 import { saveText } from '../lib/files';
-import { runInspect } from '../lib/inspect';
+import { runEar, runInspect } from '../lib/inspect';
+import { PathField } from '../components/PathField';
 import { defaultSettings } from '../lib/settings';
 import { appraisalHtml, appraisalJson } from '../lib/report';
 
 const base = (name: string) => name.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
 
-export function Inspector() {
+export function Inspector({ shell }: { shell?: Shell } = {}) {
+  const [earKey, setEarKey] = useState('');
   const [files, setFiles] = useState<NamedFile[]>([]);
   const [anchors, setAnchors] = useState<NamedFile[]>([]);
   const [settings, setSettings] = useState<Settings>(defaultSettings);
@@ -80,7 +82,27 @@ export function Inspector() {
             <Button className="button" onPress={() => saveText(`${base(result.evidence.name)}-report.html`, 'text/html', appraisalHtml(result.evidence.name, a, new Date()))}>
               Export printable report
             </Button>
+            <Button
+              className="button"
+              onPress={() =>
+                void runEar(files, anchors, settings, earKey).then((r) =>
+                  typeof r === 'string' ? setError(r) : saveText(`${base(result.evidence.name)}-ear.${r.signed ? 'jwt' : 'json'}`, r.signed ? 'application/jwt' : 'application/json', r.text),
+                )
+              }
+            >
+              Export EAR
+            </Button>
           </div>
+          <PathField
+            label="EAR signing key (optional)"
+            value={earKey}
+            onChange={setEarKey}
+            kind="open"
+            shell={shell ?? 'loopback'}
+            description="A private EC JWK (P-256 → ES256, P-384 → ES384) on this machine; the console process reads it and signs, the page never sees it. Empty: unsigned EAR JSON."
+            placeholder="/path/to/ear-key.jwk"
+            onError={setError}
+          />
           <Tabs className="tabs">
             <TabList aria-label="Appraisal views" className="tablist">
               <Tab id="checks" className="tab">Checks</Tab>

@@ -12,7 +12,9 @@
 //! `reference_time` is Unix seconds (UTC). `name` is used only in messages. `type` (`sev-snp`,
 //! `tdx`, `sgx`, `nvidia`) is optional: without it NVIDIA evidence and DCAP quotes are recognised by
 //! their bytes and anything else is read as SEV-SNP evidence. For TDX/SGX, `endorsements` are the
-//! collateral files (see [`crate::tdx::collateral`]).
+//! collateral files (see [`crate::tdx::collateral`]). `test_anchors` are explicit TEST roots (never for
+//! production; the appraisal's trust anchor then says `test`): for SEV-SNP they replace the pinned ARK, for
+//! TDX/SGX the pinned Intel SGX Root CA for a quote whose PCK chain ends in one of them.
 //!
 //! NVIDIA evidence (an SPDM attestation report, or NVIDIA serialized-evidence JSON) may bring
 //! `"rims"` (RIM XML files), `"ocsp"` (DER OCSP responses) and `"more_evidence"` (further

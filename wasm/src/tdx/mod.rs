@@ -3,7 +3,8 @@
 //! pinned Intel SGX Root CA; CRLs; TCB Info and QE Identity signed by the TCB Signing key over
 //! their exact JSON text; FMSPC/PCE-ID; QE identity; TDX module identity; the TCB level, module and
 //! QE statuses converged as Intel does, TD 1.5 relaunch advice; collateral window; then the
-//! caller's policy.
+//! caller's policy. An explicit TEST anchor (a root with the key the quote's PCK chain ends in) stands
+//! in for the pinned root, and the appraisal says so; it never relabels an Intel-rooted quote.
 
 pub mod appraise;
 pub mod collateral;

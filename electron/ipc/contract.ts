@@ -117,6 +117,15 @@ const BatchRow = z.strictObject({
 export type BatchRow = z.infer<typeof BatchRow>;
 
 /** Every channel: `request` and `response` schemas. */
+/** What `evidence:inspect` and `evidence:ear` appraise: the files, explicit TEST roots, policy and time. */
+const InspectInputs = {
+  files: z.array(NamedFile).min(1).max(64),
+  /** Roots to trust explicitly (TEST anchors); the appraisal names them as such. */
+  testAnchors: z.array(NamedFile).max(8),
+  policy: Policy,
+  referenceTime: Instant,
+};
+
 export const CONTRACT = {
   /** Application facts for the status bar: version, pinned roots, offline mode. */
   'app:info': {
@@ -132,13 +141,7 @@ export const CONTRACT = {
   },
   /** Recognises each file, verifies the evidence among them with the rest as endorsements. */
   'evidence:inspect': {
-    request: z.strictObject({
-      files: z.array(NamedFile).min(1).max(64),
-      /** Roots to trust explicitly (TEST anchors); the appraisal names them as such. */
-      testAnchors: z.array(NamedFile).max(8),
-      policy: Policy,
-      referenceTime: Instant,
-    }),
+    request: z.strictObject(InspectInputs),
     response: z.strictObject({
       files: z.array(z.strictObject({ name: z.string(), kind: FileKind, role: z.enum(['evidence', 'endorsement', 'ignored']) })),
       evidence: z.strictObject({
@@ -189,10 +192,7 @@ export const CONTRACT = {
    */
   'evidence:ear': {
     request: z.strictObject({
-      files: z.array(NamedFile).min(1).max(64),
-      testAnchors: z.array(NamedFile).max(8),
-      policy: Policy,
-      referenceTime: Instant,
+      ...InspectInputs,
       profile: z.enum(['ietf', 'veraison']),
       keyPath: z.string().min(1).max(4096).nullable(),
     }),

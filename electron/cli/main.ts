@@ -12,7 +12,6 @@ import { InputError } from '../core/errors.ts';
 import { Refused } from '../vault/errors.ts';
 import { parseVerifyArgs, USAGE, UsageError } from './args.ts';
 import { readEndorsementPath, readJson, readNamed, writeAtomic } from '../io/files.ts';
-import { buildEar, earText, parseEarKey } from '../core/ear.ts';
 import { renderText } from './render.ts';
 import { checkInputs, unusedNotes, type RoleFile } from './inputs.ts';
 import { didYouMean } from './flags.ts';
@@ -45,6 +44,17 @@ async function verify(argv: string[]): Promise<number> {
     ...args.ocsp.flatMap((p) => readEndorsementPath(p, 'OCSP response').map((file): RoleFile => ({ role: '--ocsp', file }))),
     ...args.moreEvidence.map((p): RoleFile => ({ role: '--more-evidence', file: readNamed(p, 'evidence') })),
   ];
+  // An envelope (Trustee, Azure vTPM JSON) stands for the raw evidence and endorsements inside it.
+  if (/^\s*\{/.test(Buffer.from(files[0]!.file.bytes.subarray(0, 64)).toString('latin1'))) {
+    const opened = (await import('../evidence/envelopes.ts')).openEnvelope(files[0]!.file);
+    if (opened) {
+      note(`${args.evidence} is ${opened.form}: appraising the evidence inside it`);
+      for (const n of opened.notes) note(`${args.evidence}: ${n}`);
+      files.splice(0, 1, { role: 'evidence', file: opened.evidence },
+        ...opened.endorsements.map((file): RoleFile => ({ role: /hcl_report$/.test(file.name) ? '--collateral' : '--chain', file })),
+        ...opened.moreEvidence.map((file): RoleFile => ({ role: '--more-evidence', file })));
+    }
+  }
   checkInputs(files, args.type);
   const of = (...roles: RoleFile['role'][]) => files.filter((f) => roles.includes(f.role)).map((f) => f.file);
   const core = await loadCore();
@@ -52,7 +62,9 @@ async function verify(argv: string[]): Promise<number> {
   const moreEvidence = args.moreEvidence.map((p) => readNamed(p, 'evidence'));
   const policy = withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce);
   // The signing key is read (and checked) before the appraisal, so a bad key fails fast with exit 2.
-  const earKey = args.earKey === undefined ? undefined : parseEarKey(readNamed(args.earKey, 'JWK').bytes, args.earKey);
+  // The EAR code (and its JCS library) loads only when an EAR is asked for: `verify` starts on built-ins.
+  const ear = args.ear !== undefined || args.earKey !== undefined ? await import('../core/ear.ts') : undefined;
+  const earKey = args.earKey === undefined ? undefined : ear!.parseEarKey(readNamed(args.earKey, 'JWK').bytes, args.earKey);
   const appraisal = core.verify({
     evidence: files[0]!.file,
     endorsements: of('--chain', '--crl', '--collateral'),
@@ -66,12 +78,12 @@ async function verify(argv: string[]): Promise<number> {
   });
   for (const n of unusedNotes(appraisal, files, args.nonce !== undefined)) note(n);
   if (args.ear !== undefined) {
-    const claims = buildEar(appraisal, {
+    const claims = ear!.buildEar(appraisal, {
       profile: args.earProfile,
       policy,
       evidence: [{ role: 'evidence', bytes: files[0]!.file.bytes }, ...of('--more-evidence').map((m) => ({ role: 'more-evidence' as const, bytes: m.bytes }))],
     });
-    writeAtomic(args.ear, await earText(claims, earKey, args.earKey));
+    writeAtomic(args.ear, await ear!.earText(claims, earKey, args.earKey));
   }
   const opts = { all: args.all, color: colorEnabled(process.stdout), width: terminalWidth(process.stdout) };
   process.stdout.write(args.json ? `${JSON.stringify(appraisal, null, 2)}\n` : `${renderText(appraisal, basename(args.evidence), opts)}\n`);

@@ -22,6 +22,7 @@ import { planAppraisal, requestInputs } from './select.ts';
 import { buildEar, earText, parseEarKey } from '../core/ear.ts';
 import { readNamed } from '../io/files.ts';
 import { checkSlots } from '../io/limits.ts';
+import { openEnvelope } from './envelopes.ts';
 
 type Inspection = Response<'evidence:inspect'>;
 
@@ -99,7 +100,11 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
 
 /** The core's appraisal of inspector files (one place decides how files combine: {@link planAppraisal}). */
 function appraiseFiles(core: Core, request: Pick<Request<'evidence:inspect'>, 'files' | 'testAnchors' | 'policy' | 'referenceTime'>) {
-  const files = request.files;
+  // An envelope (Trustee, Azure vTPM JSON) stands for the raw files inside it.
+  const files = request.files.flatMap((f) => {
+    const e = openEnvelope(f);
+    return e ? [e.evidence, ...e.endorsements, ...e.moreEvidence] : [f];
+  });
   const kinds = files.map((f) => classify(f.bytes));
   const { primary, slots } = planAppraisal(kinds, files.map((f) => f.name), files.map((f) => f.bytes));
   checkSlots(files, slots);

@@ -85,7 +85,7 @@ function base64(v: unknown, file: string, path: string): Buffer {
 }
 
 /** SNP primary evidence: sev's report JSON → raw bytes; `cert_chain` entries → DER endorsements. */
-function snpPrimary(p: Obj, file: string, base: string, notes: string[]): PrimaryEvidence {
+export function snpPrimary(p: Obj, file: string, base: string, notes: string[]): PrimaryEvidence {
   onlyMembers(p, ['attestation_report', 'cert_chain'], file, base);
   const evidence = { name: `${file}#${base}.attestation_report`, bytes: sevReportToBytes(p.attestation_report, file, `${base}.attestation_report`) };
   const endorsements: NamedBytes[] = [];
@@ -115,7 +115,7 @@ function snpPrimary(p: Obj, file: string, base: string, notes: string[]): Primar
 }
 
 /** TDX or SGX primary evidence: the base64 quote, told apart by its header's TEE type. */
-function quotePrimary(p: Obj, file: string, base: string, notes: string[]): PrimaryEvidence {
+export function quotePrimary(p: Obj, file: string, base: string, notes: string[]): PrimaryEvidence {
   onlyMembers(p, ['quote', 'cc_eventlog'], file, base);
   const quote = base64(p.quote, file, `${base}.quote`);
   if (quote.length < 48) throw at(file, `${base}.quote`, `${quote.length} bytes: shorter than a DCAP quote header`);

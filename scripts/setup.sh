@@ -48,6 +48,20 @@ if ! command -v xmllint >/dev/null 2>&1; then
   fi
 fi
 
+# The EAR interop suite (interop/ear) builds Veraison's ear crate, whose cmw dependency compiles
+# reqwest with native-tls as a build dependency: that links the system OpenSSL (Debian libssl-dev,
+# found through pkg-config). Nothing is downloaded at build time.
+if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's libssl-dev and pkg-config for the EAR interop suite"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq libssl-dev pkg-config >/dev/null
+  else
+    say "libssl-dev/pkg-config missing: the EAR interop suite will not build (apt-get install -y libssl-dev pkg-config)" >&2
+  fi
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   # The Electron binary cannot be downloaded on air-gapped build machines; its types are enough here.

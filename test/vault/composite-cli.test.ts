@@ -56,7 +56,7 @@ describe('custodian: composite ceremony (SEV-SNP + 2 GPUs)', () => {
     expect(shown).toMatch(/^ {2}gpu0 +AFFIRMING GPU-[0-9a-f-]+: driver 550\.144\.03, VBIOS 96\.00\.9F\.00\.01, measurements success; TEST: /m);
     expect(shown).toMatch(/^ {2}gpu1 +AFFIRMING GPU-/m);
     expect(shown).toMatch(/binding: REPORT_DATA binds the nonce, the additional evidence and TEE key .*Trustee ≥ 0\.14 form/);
-    const request = /request hash ([0-9a-f]{64})/.exec(shown)![1]!;
+    const request = /request hash ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/.exec(shown)![1]!;
     for (const who of ['alice', 'bob']) expect(v('ceremony', 'approve', cid, '--custodian', who, '--passphrase-file', pass(who), '--request-hash', request).code).toBe(0);
     const bundle = join(dir, 'bundle.jwe');
     expect(v('ceremony', 'release', cid, '--out', bundle, '--receipt', join(dir, 'receipt.jws')).code).toBe(0);

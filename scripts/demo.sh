@@ -82,7 +82,7 @@ GIMPORT=(key import --name demo-gpu-model --file "$d/gpu-model.key" --allow-test
 say "${V[@]}" "${GIMPORT[@]}"
 gkey=$(./bin/custodian "${V[@]}" "${GIMPORT[@]}" 2> "$d/gimport.log")
 echo "$gkey"; cat "$d/gimport.log"
-gimported=$(grep -o 'fingerprint [0-9a-f]*' "$d/gimport.log" | cut -d' ' -f2)
+gimported=$(grep -o 'fingerprint [0-9a-f ]*' "$d/gimport.log" | cut -d' ' -f2- | tr -d ' ')
 gcid=$(./bin/custodian "${V[@]}" ceremony open --key "$gkey")
 run "${V[@]}" ceremony challenge "$gcid" --out "$d/gchallenge.json"
 echo "-- at the enclave (rehearsal): 2 GPUs answer the device nonce; the SNP report binds their evidence (Trustee's additional evidence)"
@@ -96,7 +96,7 @@ grequest=$(./bin/custodian "${V[@]}" ceremony show "$gcid" --json | node -e 'pro
 run "${V[@]}" ceremony approve "$gcid" --custodian bob --passphrase-file "$d/bob.pass" --request-hash "$grequest" | tail -1
 run "${V[@]}" ceremony approve "$gcid" --custodian carol --passphrase-file "$d/carol.pass" --request-hash "$grequest" | tail -1
 run "${V[@]}" ceremony release "$gcid" --out "$d/gbundle.jwe" --receipt "$d/greceipt.jws"
-gunwrapped=$(run unwrap --tee-key "$d/gtee.jwk" "$d/gbundle.jwe" --out "$d/greleased.key" | tee /dev/stderr | grep -o 'fingerprint [0-9a-f]*' | cut -d' ' -f2)
+gunwrapped=$(run unwrap --tee-key "$d/gtee.jwk" "$d/gbundle.jwe" --out "$d/greleased.key" | tee >(cat >&2) | grep -o 'fingerprint [0-9a-f ]*' | cut -d' ' -f2- | tr -d ' ')
 if [ -n "$gimported" ] && [ "$gimported" = "$gunwrapped" ] && cmp -s "$d/gpu-model.key" "$d/greleased.key"; then
   echo "MATCH: the confidential VM with its 2 GPUs holds the imported model key"
 else

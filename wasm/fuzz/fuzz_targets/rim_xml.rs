@@ -1,10 +1,8 @@
-//! The whole RIM reader on arbitrary bytes: XML or RIM-service JSON, shape pre-scan, roxmltree,
-//! XMLDSig reference and SignedInfo canonicalisation, certificate decoding. Must never panic,
-//! overflow the stack, or take super-linear time (libFuzzer's -timeout catches the latter).
+//! cargo-fuzz target `rim_xml`: see `targets::rim_xml` in ../targets.rs (shared with the
+//! native regression replay in wasm/tests/fuzz_regressions.rs).
 #![no_main]
-use custodian_core::nvidia::rim::Rim;
+#[path = "../targets.rs"]
+mod targets;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = Rim::parse(data, "fuzz.xml");
-});
+fuzz_target!(|data: &[u8]| targets::run("rim_xml", data));

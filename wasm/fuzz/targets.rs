@@ -1,0 +1,173 @@
+//! What each fuzz target does with one input, in one place: the cargo-fuzz binaries in
+//! `fuzz_targets/` call [`run`] (nightly, libFuzzer) and `wasm/tests/fuzz_regressions.rs` replays the
+//! committed regression corpus `fuzz/regressions/<target>/*` through the same function on stable, so
+//! a crash found once stays caught by `npm test`.
+//!
+//! Contract for every target: any bytes → `Ok`/`InputError` (or an appraisal), never a panic, an
+//! overflow, unbounded recursion, or super-linear time (libFuzzer's `-timeout` catches the latter).
+//! Included with `#[path]` by both users (it is not a module of the core crate).
+#![allow(dead_code)]
+
+use custodian_core::nvidia::{self, opaque, spdm, DeviceKind};
+use custodian_core::snp;
+use custodian_core::tdx::{self, collateral::Collateral, quote::Quote};
+use custodian_core::x509::{load_endorsements, Endorsement};
+
+/// Every target name, as `cargo fuzz run NAME`, `npm run fuzz -- NAME SECONDS` and the regression
+/// directory name use it.
+pub const TARGETS: &[&str] = &[
+    "rim_xml", "c14n", "snp_evidence", "dcap_quote", "tdx_collateral", "spdm", "nvidia_evidence", "x509", "ocsp", "request",
+];
+
+/// Runs target `name` on `data`. Panics (the finding) only if a parser under test panics or an
+/// invariant asserted here fails. Unknown `name` panics (a caller bug).
+pub fn run(name: &str, data: &[u8]) {
+    match name {
+        "rim_xml" => rim_xml(data),
+        "c14n" => c14n(data),
+        "snp_evidence" => snp_evidence(data),
+        "dcap_quote" => dcap_quote(data),
+        "tdx_collateral" => tdx_collateral(data),
+        "spdm" => spdm_report(data),
+        "nvidia_evidence" => nvidia_evidence(data),
+        "x509" => x509(data),
+        "ocsp" => ocsp(data),
+        "request" => request(data),
+        other => panic!("unknown fuzz target {other}"),
+    }
+}
+
+/// The whole RIM reader on arbitrary bytes: XML or RIM-service JSON, shape pre-scan, roxmltree,
+/// XMLDSig reference and SignedInfo canonicalisation, certificate decoding.
+pub fn rim_xml(data: &[u8]) {
+    let _ = nvidia::rim::Rim::parse(data, "fuzz.xml");
+}
+
+/// The canonicaliser on its own, for every element as a subtree apex and for the whole document
+/// minus each element (the enveloped-signature shape), on any text the RIM parser accepts. Also
+/// checks that canonicalisation is deterministic and idempotent.
+pub fn c14n(data: &[u8]) {
+    use nvidia::c14n::{canonicalize, Subset};
+    use nvidia::rim::parse_document;
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(doc) = parse_document(text) else { return };
+    let whole = canonicalize(&doc, Subset::DocumentWithout(doc.root()));
+    if let Ok(first) = &whole {
+        assert_eq!(&canonicalize(&doc, Subset::DocumentWithout(doc.root())).unwrap(), first, "deterministic");
+        let again_text = std::str::from_utf8(first).expect("canonical form is UTF-8");
+        if let Ok(again) = parse_document(again_text) {
+            assert_eq!(&canonicalize(&again, Subset::DocumentWithout(again.root())).unwrap(), first, "idempotent");
+        }
+    }
+    for n in doc.descendants().filter(|n| n.is_element()).take(64) {
+        let _ = canonicalize(&doc, Subset::Subtree(n));
+        let _ = canonicalize(&doc, Subset::DocumentWithout(n));
+    }
+}
+
+/// SEV-SNP evidence recognition: binary/hex report, report ‖ GHCB certificate table, Azure HCL
+/// report (`snp::evidence::parse`); plus the certificate table and the HCL runtime data on their
+/// own (the whole input as a table), and the claims of any report parsed.
+pub fn snp_evidence(data: &[u8]) {
+    if let Ok(ev) = snp::evidence::parse(data, "fuzz.bin") {
+        let _ = ev.report.claims(ev.report.cpuid_product().map(|(p, _)| p));
+        for e in &ev.table {
+            let _ = e.kind.name();
+        }
+    }
+    let _ = snp::certtable::parse(data, "fuzz.bin");
+    let _ = custodian_core::azure_hcl::runtime(data, "fuzz.bin");
+}
+
+/// DCAP quote (v3/v4/v5, TDX and SGX) as `Quote::parse` and as evidence recognition.
+pub fn dcap_quote(data: &[u8]) {
+    if let Ok(q) = Quote::parse(data, "fuzz.quote") {
+        let _ = q.td_field(0, 48);
+        let _ = q.td_field(usize::MAX - 1, 2);
+    }
+    let _ = tdx::looks_like_quote(data);
+    let _ = tdx::parse_evidence(data, "fuzz.quote");
+}
+
+/// TDX/SGX collateral: the input as one collateral file (JSON bundle, PCS bodies, PEM/DER chains,
+/// CRLs, HCL report), and split at `\n--\n` into several files added in turn (the cross-file rules:
+/// duplicates, second HCL report).
+pub fn tdx_collateral(data: &[u8]) {
+    let mut one = Collateral::default();
+    let _ = one.add(data, "fuzz.json");
+    let mut many = Collateral::default();
+    for (i, part) in split(data, b"\n--\n").into_iter().enumerate().take(8) {
+        let _ = many.add(part, &format!("fuzz{i}"));
+    }
+    let _ = many.certs_named("Intel SGX PCK Platform CA").count();
+}
+
+/// NVIDIA SPDM attestation report (raw or hex) and its OpaqueData TLVs, for both device kinds.
+pub fn spdm_report(data: &[u8]) {
+    let raw = spdm::decode_report_bytes(data).unwrap_or_else(|| data.to_vec());
+    if let Ok(r) = spdm::Report::parse(&raw, "fuzz.bin") {
+        let _ = r.tail96();
+        let _ = r.structural();
+        for i in 0..=255u8 {
+            let _ = r.block(i);
+        }
+    }
+    for kind in [DeviceKind::Gpu, DeviceKind::Switch] {
+        let o = opaque::parse(data, 0, kind);
+        let _ = o.claims(kind);
+        let _ = (o.driver_version(), o.firmware_version(kind), o.fwid(), o.device_pdi(), o.gpu_switch_pdis(), o.switch_gpu_pdis());
+    }
+}
+
+/// NVIDIA serialized-evidence JSON (or a bare report) as the request reader takes it.
+pub fn nvidia_evidence(data: &[u8]) {
+    let _ = nvidia::evidence::looks_like(data);
+    let _ = nvidia::evidence::parse(data, "fuzz.json", Vec::new());
+}
+
+/// Endorsement loading (PEM, DER, concatenated DER; certificates and CRLs) and the accessors the
+/// verifiers call on what loads.
+pub fn x509(data: &[u8]) {
+    let Ok(list) = load_endorsements(data, "fuzz.pem") else { return };
+    for e in &list {
+        match e {
+            Endorsement::Cert(c) => {
+                let _ = (c.subject(), c.issuer(), c.subject_cn(), c.issuer_cn(), c.serial_hex(), c.validity(), c.is_self_issued());
+                let _ = c.verify_signed_by(c);
+            }
+            Endorsement::Crl(c) => {
+                let _ = (c.issuer(), c.issuer_cn(), c.updates(), c.revoked_serials());
+            }
+        }
+    }
+}
+
+/// An imported OCSP response.
+pub fn ocsp(data: &[u8]) {
+    let _ = nvidia::revocation::Ocsp::parse(data, "fuzz.ocsp");
+}
+
+/// The top-level JSON request through the full verify path (`request::run_json`, what the wasm ABI
+/// calls). The response must always be JSON with a boolean `ok`.
+pub fn request(data: &[u8]) {
+    let out = custodian_core::request::run_json(data);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("run_json returns JSON");
+    assert!(v.get("ok").and_then(serde_json::Value::as_bool).is_some(), "response has ok");
+}
+
+fn split<'a>(data: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + sep.len() <= data.len() {
+        if &data[i..i + sep.len()] == sep {
+            out.push(&data[start..i]);
+            i += sep.len();
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push(&data[start..]);
+    out
+}

@@ -7,11 +7,14 @@
  * not belong to fails per RTMR; a truncated log is an input error (exit 2) naming the file and event.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../electron/evidence/classify.ts';
+import { openEnvelope } from '../electron/evidence/envelopes.ts';
+import { endorses, slotFor } from '../electron/evidence/select.ts';
 import { makeCcel } from '../fixtures/lib/ccel.mjs';
 import { loadTdxTestPki, makeTdxCollateral, makeTdxQuote, tdxTestAnchorPem } from '../fixtures/lib/tdx.mjs';
 import { ROOT, VECTORS } from './helpers.ts';
@@ -75,5 +78,26 @@ describe('custodian verify with a CC event log', async () => {
     expect(check(a, 'eventlog.rtmr0').status).toBe('fail');
     expect(check(a, 'eventlog.rtmr1').status).toBe('fail');
     expect(check(a, 'eventlog.rtmr0').detail).toContain('2dc712306a963eadb894ad47dbaa17df44814151555aee11cbb843becca88950ffd079664902e6f22c66f7c8213543f4');
+  });
+});
+
+describe('a CC event log among the inputs (console and Batch)', () => {
+  const { log } = makeCcel(events('console=ttyS0'));
+
+  it('is recognised by content and endorses TDX quotes only', () => {
+    expect(classify(log)).toBe('tdx-event-log');
+    expect(classify(readFileSync(join(VECTORS, 'formats/trustee/tdx-ccel/CCEL_data')))).toBe('tdx-event-log');
+    expect(slotFor('tdx-quote', 'tdx-event-log')).toBe('endorsements');
+    expect(endorses('sev-snp-report', 'tdx-event-log')).toBe(false);
+    expect(endorses('sgx-quote', 'tdx-event-log')).toBe(false);
+  });
+
+  it('Trustee TDX evidence JSON {quote, cc_eventlog}: the log becomes an endorsement, with no "not replayed" note', () => {
+    const quote = readFileSync(join(VECTORS, 'tdx/quotes/tdx_v4_50806f_trustee_debug.bin'));
+    const doc = { cc_eventlog: Buffer.from(log).toString('base64'), quote: quote.toString('base64') };
+    const e = openEnvelope({ name: 'tdx.json', bytes: Buffer.from(JSON.stringify(doc)) })!;
+    expect(e.endorsements.map((f) => f.name)).toEqual(['tdx.json#$.cc_eventlog']);
+    expect(Buffer.from(e.endorsements[0]!.bytes).equals(Buffer.from(log))).toBe(true);
+    expect(e.notes).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha384};
 use std::path::PathBuf;
 
+mod common;
+
 const ZERO: [u8; 48] = [0; 48];
 
 fn formats() -> Option<PathBuf> {
@@ -265,4 +267,32 @@ fn hostile_logs_are_input_errors_naming_file_and_event() {
     assert!(e.message.contains("65536"), "{e}");
     // Not an event log at all.
     assert_eq!(err(b"hello").field, "event 0");
+}
+
+#[test]
+fn mutated_logs_never_panic() {
+    // Deterministic mutation fuzz: flip, overwrite with extreme values, cut; parse, describe and check.
+    let (good, _) = synthetic();
+    let mut rng = common::Rng(0x5eed_cce1);
+    for _ in 0..20_000 {
+        let mut b = good.clone();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(b.len());
+            match rng.below(3) {
+                0 => b[at] ^= 1 << rng.below(8),
+                1 => b[at] = if rng.chance(50) { 0xFF } else { 0 },
+                _ => {
+                    let end = (at + 4).min(b.len());
+                    b[at..end].fill(0xFF);
+                }
+            }
+        }
+        if rng.chance(20) {
+            b.truncate(rng.below(b.len()));
+        }
+        if let Ok(log) = EventLog::parse(&b, "fuzz.bin") {
+            let _ = custodian_core::tdx::ccel::claims(&log);
+            let _ = checks_against(&log, [ZERO; 4]);
+        }
+    }
 }

@@ -51,7 +51,7 @@ async function verify(argv: string[]): Promise<number> {
       note(`${args.evidence} is ${opened.form}: appraising the evidence inside it`);
       for (const n of opened.notes) note(`${args.evidence}: ${n}`);
       files.splice(0, 1, { role: 'evidence', file: opened.evidence },
-        ...opened.endorsements.map((file): RoleFile => ({ role: /hcl_report$/.test(file.name) ? '--collateral' : '--chain', file })),
+        ...opened.endorsements.map((file): RoleFile => ({ role: /(hcl_report|cc_eventlog)$/.test(file.name) ? '--collateral' : '--chain', file })),
         ...opened.moreEvidence.map((file): RoleFile => ({ role: '--more-evidence', file })));
     }
   }

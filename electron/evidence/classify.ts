@@ -1,7 +1,8 @@
 /**
  * Recognises what a file is from its bytes (never from its name): SEV-SNP report (binary or hex
  * text), DCAP quote (TDX or SGX), NVIDIA attestation report (binary or hex text) and serialized
- * evidence JSON, NVIDIA RIM, certificate, CRL, OCSP response, TDX collateral JSON, Azure HCL report.
+ * evidence JSON, NVIDIA RIM, certificate, CRL, OCSP response, TDX collateral JSON, Azure HCL report,
+ * TDX CC event log.
  */
 import type { FileKind } from '../ipc/contract.ts';
 import { u16, u32 } from './le.ts';
@@ -36,6 +37,15 @@ function dcapKind(b: Uint8Array): FileKind | null {
   if (tee === 0x81) return 'tdx-quote';
   if (tee === 0) return 'sgx-quote';
   return null;
+}
+
+/**
+ * A TCG crypto-agile event log (the TDX CCEL), by the core's rule (wasm/src/tdx/ccel.rs
+ * `looks_like_event_log`): a first event of type EV_NO_ACTION (3) whose data, at byte 32, starts
+ * with "Spec ID Event03\0".
+ */
+function isEventLog(b: Uint8Array): boolean {
+  return b.length >= 48 && u32(b, 4) === 3 && ascii(b.subarray(32), 16) === 'Spec ID Event03\0';
 }
 
 /** An SEV-SNP report: at least 0x4A0 bytes, VERSION 2–5, SIGNATURE_ALGO 1 (ECDSA P-384/SHA-384). */
@@ -94,6 +104,7 @@ export function classify(bytes: Uint8Array): FileKind {
   const dcap = dcapKind(bytes);
   if (dcap) return dcap;
   if (ascii(bytes, 4) === 'HCLA') return 'azure-hcl-report';
+  if (isEventLog(bytes)) return 'tdx-event-log';
   if (isSnpReport(bytes)) return 'sev-snp-report';
   if (isSpdmReport(bytes)) return 'nvidia-report';
   const head = ascii(bytes);

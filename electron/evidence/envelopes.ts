@@ -9,14 +9,14 @@
  * - Trustee/guest-components SEV-SNP evidence `{attestation_report: <sev crate JSON>, cert_chain}`:
  *   the report is rebuilt to its 1184 bytes (vault/trustee-snp.ts); the core's signature check then
  *   proves the JSON kept every signed byte.
- * - Trustee/guest-components TDX evidence `{quote: base64, cc_eventlog?}`.
+ * - Trustee/guest-components TDX evidence `{quote: base64, cc_eventlog?}`: the CC event log becomes an
+ *   endorsement, which the core replays to RTMR0..3.
  * - Trustee `az-snp-vtpm` `{version, hcl_report, tpm_quote, vcek}` (guest-components
  *   attester/src/az_snp_vtpm): the Azure HCL report is the evidence, the VCEK (DER) an endorsement.
  * - Trustee `az-tdx-vtpm` `{version, hcl_report, tpm_quote, td_quote}`: the TD quote is the evidence,
  *   the TDX HCL report beside it (its runtime data is what REPORTDATA binds).
  *
- * What an envelope carries and Custodian does not appraise is said in `notes` (the vTPM quote, an
- * event log), so nothing passes silently.
+ * What an envelope carries and Custodian does not appraise is said in `notes` (the vTPM quote), so nothing passes silently.
  */
 import type { NamedBytes } from '../core/appraisal.ts';
 import { InputError } from '../core/errors.ts';
@@ -91,7 +91,7 @@ export function openEnvelope(file: NamedBytes): OpenedEnvelope | null {
   if ('quote' in doc && Object.keys(doc).every((k) => k === 'quote' || k === 'cc_eventlog')) {
     const notes: string[] = [];
     const p = quotePrimary(doc, name, '$', notes);
-    return { form: `Trustee ${p.platform.toUpperCase()} evidence JSON`, evidence: p.evidence, endorsements: [], moreEvidence: [], notes };
+    return { form: `Trustee ${p.platform.toUpperCase()} evidence JSON`, evidence: p.evidence, endorsements: p.endorsements, moreEvidence: [], notes };
   }
   return null;
 }

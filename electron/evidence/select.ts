@@ -25,7 +25,7 @@ const NVIDIA_EXTRAS: Partial<Record<FileKind, Slot>> = { 'nvidia-rim': 'rims', '
 const ENDORSES: Record<string, ReadonlySet<FileKind>> = {
   'sev-snp-report': new Set(X509),
   'azure-hcl-report': new Set(X509),
-  'tdx-quote': new Set([...X509, 'tdx-collateral', 'azure-hcl-report']),
+  'tdx-quote': new Set([...X509, 'tdx-collateral', 'azure-hcl-report', 'tdx-event-log']),
   'sgx-quote': new Set([...X509, 'tdx-collateral']),
   // A bare report's device chain comes as certificates; serialized evidence carries its own chains.
   'nvidia-report': new Set(X509),

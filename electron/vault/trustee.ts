@@ -24,8 +24,9 @@
  * `[{"arch", "uuid", "evidence": base64, "certificate": base64}]` (evidence given as hex is re-encoded
  * as base64, as Trustee's `deps/verifier/src/nvidia/mod.rs` accepts both).
  *
- * Not appraised here, and said so in `notes`: the TDX `cc_eventlog` (the core checks the quote's
- * RTMRs as reported; the event log is not replayed), `init-data` (a policy can pin HOST_DATA /
+ * The TDX `cc_eventlog` becomes an endorsement the core recognises by content and replays to RTMR0..3
+ * (checks `eventlog.rtmr0..3`, claim `eventlog`).
+ * Not appraised here, and said so in `notes`: `init-data` (a policy can pin HOST_DATA /
  * MRCONFIGID; the init-data body is not parsed), sev members this version does not know.
  */
 import type { NamedBytes } from '../core/appraisal.ts';
@@ -122,11 +123,14 @@ export function quotePrimary(p: Obj, file: string, base: string, notes: string[]
   const teeType = quote.readUInt32LE(4);
   const platform = teeType === 0x81 ? 'tdx' : teeType === 0 ? 'sgx' : null;
   if (!platform) throw at(file, `${base}.quote`, `TEE type 0x${teeType.toString(16)} in the quote header is neither TDX (0x81) nor SGX (0)`);
+  const endorsements: NamedBytes[] = [];
   if (p.cc_eventlog !== null && p.cc_eventlog !== undefined) {
-    base64(p.cc_eventlog, file, `${base}.cc_eventlog`);
-    notes.push(`${base}.cc_eventlog: the event log is not replayed; the quote's RTMR values are appraised as reported`);
+    // The core recognises the CC event log among the TDX collateral by its Spec ID event and replays it to RTMR0..3.
+    const log = base64(p.cc_eventlog, file, `${base}.cc_eventlog`);
+    if (platform === 'sgx') throw at(file, `${base}.cc_eventlog`, 'an SGX quote has no RTMRs to replay a CC event log against');
+    endorsements.push({ name: `${file}#${base}.cc_eventlog`, bytes: log });
   }
-  return { platform, evidence: { name: `${file}#${base}.quote`, bytes: quote }, endorsements: [] };
+  return { platform, evidence: { name: `${file}#${base}.quote`, bytes: quote }, endorsements };
 }
 
 /** `additional_evidence` → NVIDIA serialized evidence for the core. Other device classes are refused (they would be bound but not appraised). */

@@ -124,15 +124,21 @@ describe('Trustee Attestation files', () => {
     expect(Object.keys(doc['runtime-data']['tee-pubkey'])).toEqual(['kty', 'crv', 'alg', 'x', 'y']);
   });
 
-  it('TDX: a real quote as guest-components serializes it ({cc_eventlog, quote}); the event log is noted, not appraised', () => {
+  it('TDX: a real quote as guest-components serializes it ({cc_eventlog, quote}); the event log reaches the core and is replayed (threat: a log from another TD passes unchecked)', () => {
     const quote = vec('tdx/quotes/tdx_v5_td15_90c06f_gotdx.bin');
-    const text = writeAttestation({ nonce, teePubkey: tee, primary: { platform: 'tdx', quote, ccEventlog: Buffer.from('log') } });
+    const ccel = vec('formats/trustee/tdx-ccel/CCEL_data');
+    const text = writeAttestation({ nonce, teePubkey: tee, primary: { platform: 'tdx', quote, ccEventlog: ccel } });
     const a = parseAttestation(Buffer.from(text), 'att.json');
     expect(a.primary.platform).toBe('tdx');
     expect(Buffer.from(a.primary.evidence.bytes).equals(quote)).toBe(true);
-    expect(a.notes.join()).toMatch(/cc_eventlog/);
-    const appraisal = core.verify({ evidence: a.primary.evidence, endorsements: [{ name: 'c.json', bytes: vec('tdx/collateral/dcapqvl_2026-02_90C06F.json') }], referenceTime: new Date('2026-03-01T00:00:00Z') });
+    expect(a.primary.endorsements.map((e) => e.name)).toEqual(['att.json#tee-evidence.primary_evidence.cc_eventlog']);
+    expect(a.notes.join()).not.toMatch(/cc_eventlog/);
+    const appraisal = core.verify({ evidence: a.primary.evidence, endorsements: [...a.primary.endorsements, { name: 'c.json', bytes: vec('tdx/collateral/dcapqvl_2026-02_90C06F.json') }], referenceTime: new Date('2026-03-01T00:00:00Z') });
     expect(appraisal.platform).toBe('tdx');
+    // The log belongs to no quote in the vectors: RTMR0 and RTMR1 do not replay.
+    expect(appraisal.checks.find((c) => c.id === 'eventlog.rtmr0')?.status).toBe('fail');
+    expect(appraisal.checks.find((c) => c.id === 'eventlog.rtmr1')?.status).toBe('fail');
+    expect((appraisal.claims.eventlog as { event_count: number }).event_count).toBe(5);
   });
 
   it('SGX: a quote whose header says TEE type 0', () => {

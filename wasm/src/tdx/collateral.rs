@@ -6,7 +6,8 @@
 //!   appears in the body (Intel PCS API v4), so it is cut out of the text, never re-serialised;
 //! - CRLs (DER, PEM or hex DER as PCCS serves the root CA CRL) and certificate chains (PEM, also
 //!   URL-encoded as in the PCS `*-Issuer-Chain` headers);
-//! - an Azure HCL report captured beside a TDX quote.
+//! - an Azure HCL report captured beside a TDX quote;
+//! - a CC event log (CCEL, recognised by its "Spec ID Event03" first event; `ccel.rs`).
 //!
 //! Any number of files, or one bundle holding everything.
 
@@ -41,6 +42,8 @@ pub struct Collateral {
     pub certs: Vec<Cert>,
     /// An Azure HCL report, with the file it came from.
     pub hcl: Option<(String, HclRuntime)>,
+    /// A CC event log to replay against the quote's RTMRs.
+    pub event_log: Option<super::ccel::EventLog>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +114,13 @@ impl Collateral {
             let hcl = azure_hcl::runtime(bytes, name)?;
             azure_hcl::require_type(&hcl, azure_hcl::REPORT_TYPE_TDX, name)?;
             self.hcl = Some((name.to_string(), hcl));
+            return Ok(());
+        }
+        if super::ccel::looks_like_event_log(bytes) || bytes.starts_with(b"CCEL") {
+            if let Some(first) = &self.event_log {
+                return Err(InputError::new(name, "event log", format!("a second CC event log (the first was {}); pass one per quote", first.file)));
+            }
+            self.event_log = Some(super::ccel::EventLog::parse(bytes, name)?);
             return Ok(());
         }
         let text = std::str::from_utf8(bytes).ok();

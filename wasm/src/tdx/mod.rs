@@ -7,6 +7,7 @@
 //! in for the pinned root, and the appraisal says so; it never relabels an Intel-rooted quote.
 
 pub mod appraise;
+pub mod ccel;
 pub mod collateral;
 pub mod crl;
 pub mod pck;
@@ -497,6 +498,14 @@ pub fn verify(input: &TdxInput) -> Result<Appraisal, InputError> {
         let rd = if is_td { td::REPORT_DATA } else { enclave::REPORT_DATA };
         azure_hcl::check_binding(body(q, rd), hcl, &mut list);
         azure_hcl::insert_claims(hcl, &mut claims);
+    }
+    if let Some(log) = &col.event_log {
+        if is_td {
+            ccel::check_rtmrs(log, [0, 1, 2, 3].map(|i| body(q, td::RTMR[i])), &mut list);
+        } else {
+            list.fail("eventlog.rtmr", format!("{} is a TDX CC event log, but the quote is an SGX quote: it has no RTMRs to replay against", log.file));
+        }
+        claims.insert("eventlog".into(), ccel::claims(log));
     }
     appraise::appraise(q, p, &mut list);
     claims.insert("evidence_form".into(), json!(input.form));

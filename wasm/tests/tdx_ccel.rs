@@ -16,13 +16,7 @@ mod common;
 const ZERO: [u8; 48] = [0; 48];
 
 fn formats() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/formats");
-    if p.join("manifest.json").exists() {
-        Some(p)
-    } else {
-        eprintln!("*** ../shared/vectors/formats not found: CCEL real-vector tests SKIPPED ***");
-        None
-    }
+    common::shared_vectors("formats", "CCEL real-vector tests")
 }
 
 fn fmt06(dir: &PathBuf) -> Value {

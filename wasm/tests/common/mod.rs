@@ -4,15 +4,21 @@
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// `../shared/vectors/tdx` beside the checkout, or `None` (with a visible message) when absent.
-pub fn tdx_vectors() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/tdx");
+/// `../shared/vectors/SET` beside the checkout (it holds a manifest.json), or `None` with a visible
+/// message naming the tests (`what`) that are skipped.
+pub fn shared_vectors(set: &str, what: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors").join(set);
     if p.join("manifest.json").exists() {
         Some(p)
     } else {
-        eprintln!("*** ../shared/vectors/tdx not found: TDX real-vector tests SKIPPED ***");
+        eprintln!("*** ../shared/vectors/{set} not found: {what} SKIPPED ***");
         None
     }
+}
+
+/// `../shared/vectors/tdx`, or `None` (with a visible message) when absent.
+pub fn tdx_vectors() -> Option<PathBuf> {
+    shared_vectors("tdx", "TDX real-vector tests")
 }
 
 /// The `cases` of manifest.json.

@@ -7,7 +7,7 @@
 # (`cargo install cargo-fuzz`); says so and exits 0 when they are absent (never part of npm test).
 set -euo pipefail
 cd "$(dirname "$0")/../wasm/fuzz"
-targets="rim_xml c14n snp_evidence dcap_quote tdx_collateral spdm nvidia_evidence x509 ocsp request"
+targets="rim_xml c14n snp_evidence dcap_quote tdx_collateral spdm nvidia_evidence x509 ocsp request event_log azure_hcl"
 target=${1:?usage: npm run fuzz -- TARGET SECONDS (targets: $targets)}
 case " $targets " in *" $target "*) ;; *) echo "fuzz: unknown target $target (targets: $targets)" >&2; exit 2 ;; esac
 seconds=${2:-60}

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 fx=../../fixtures
 vectors=../../../shared/vectors
-all=(rim_xml c14n snp_evidence dcap_quote tdx_collateral spdm nvidia_evidence x509 ocsp request)
+all=(rim_xml c14n snp_evidence dcap_quote tdx_collateral spdm nvidia_evidence x509 ocsp request event_log azure_hcl)
 targets=("${@:-${all[@]}}")
 [ "$#" -gt 0 ] || targets=("${all[@]}")
 have_vectors=0
@@ -80,6 +80,19 @@ for t in "${targets[@]}"; do
       fi
       copy "$t" "$fx/snp/valid/vcek.der"
       vec "$t" -iname '*ocsp*' ;;
+    event_log)
+      # A synthetic log with EFI, IPL and no-action events from the project's generator.
+      node --input-type=module -e "
+        import { makeCcel } from '../../fixtures/lib/ccel.mjs';
+        const t = (s) => new TextEncoder().encode(s);
+        const { log } = makeCcel([
+          { mr: 1, type: 0x80000001, data: t('efi variable') }, { mr: 2, type: 0x0d, data: t('grub_cmd linux /vmlinuz console=ttyS0') },
+          { mr: 3, type: 0x80000003, data: t('boot services application') }, { mr: 4, type: 3, data: t('no action') },
+          { mr: 1, type: 0x00000007, data: t('separator') }]);
+        process.stdout.write(log);" > "corpus/$t/synthetic.ccel" || echo "seeds: node could not make a CCEL seed" >&2
+      vec "$t" -name 'CCEL*' ;;
+    azure_hcl)
+      vec "$t" -iname '*hcl*' ;;
     request)
       req "$fx/snp/valid/report.bin" "" "$fx/snp/pki/ark.pem" "$fx/snp/valid/vcek.der" "$fx/snp/pki/cert_chain.pem" > "corpus/$t/snp_valid.json"
       req "$fx/snp/revoked-ask/report.bin" sev-snp "$fx/snp/pki/ark.pem" "$fx/snp/revoked-ask/vcek.der" "$fx/snp/pki/cert_chain.pem" "$fx/snp/revoked-ask/crl.der" > "corpus/$t/snp_revoked.json"

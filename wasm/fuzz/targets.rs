@@ -16,7 +16,8 @@ use custodian_core::x509::{load_endorsements, Endorsement};
 /// Every target name, as `cargo fuzz run NAME`, `npm run fuzz -- NAME SECONDS` and the regression
 /// directory name use it.
 pub const TARGETS: &[&str] = &[
-    "rim_xml", "c14n", "snp_evidence", "dcap_quote", "tdx_collateral", "spdm", "nvidia_evidence", "x509", "ocsp", "request",
+    "rim_xml", "c14n", "snp_evidence", "dcap_quote", "tdx_collateral", "spdm", "nvidia_evidence", "x509", "ocsp", "request", "event_log",
+    "azure_hcl",
 ];
 
 /// Runs target `name` on `data`. Panics (the finding) only if a parser under test panics or an
@@ -33,6 +34,8 @@ pub fn run(name: &str, data: &[u8]) {
         "x509" => x509(data),
         "ocsp" => ocsp(data),
         "request" => request(data),
+        "event_log" => event_log(data),
+        "azure_hcl" => azure_hcl(data),
         other => panic!("unknown fuzz target {other}"),
     }
 }
@@ -153,6 +156,41 @@ pub fn request(data: &[u8]) {
     let out = custodian_core::request::run_json(data);
     let v: serde_json::Value = serde_json::from_str(&out).expect("run_json returns JSON");
     assert!(v.get("ok").and_then(serde_json::Value::as_bool).is_some(), "response has ok");
+}
+
+/// TDX CC event log (CCEL): parse, replay every RTMR, describe each event, the claims, and the
+/// per-RTMR comparison against an all-zero quote (which reports a mismatch or a pass, never panics).
+pub fn event_log(data: &[u8]) {
+    use custodian_core::appraisal::Checklist;
+    use custodian_core::tdx::ccel;
+    let _ = ccel::looks_like_event_log(data);
+    let Ok(log) = ccel::EventLog::parse(data, "fuzz.ccel") else { return };
+    for r in 0..4 {
+        let _ = log.replay(r);
+        let _ = log.replayed(r);
+    }
+    for e in log.events.iter().take(256) {
+        let _ = (ccel::describe(e), ccel::type_name(e.event_type));
+    }
+    let _ = ccel::claims(&log);
+    let zero = [0u8; 48];
+    let mut list = Checklist::default();
+    ccel::check_rtmrs(&log, [&zero, &zero, &zero, &zero], &mut list);
+}
+
+/// Azure HCL report: the runtime data reader, its report-type check for both platforms and the
+/// REPORT_DATA binding against the input's own first 64 bytes.
+pub fn azure_hcl(data: &[u8]) {
+    use custodian_core::appraisal::Checklist;
+    use custodian_core::azure_hcl;
+    let Ok(hcl) = azure_hcl::runtime(data, "fuzz.hcl") else { return };
+    for want in [2, 4] {
+        let _ = azure_hcl::require_type(&hcl, want, "fuzz.hcl");
+    }
+    let mut list = Checklist::default();
+    azure_hcl::check_binding(&data[..data.len().min(64)], &hcl, &mut list);
+    let mut claims = serde_json::Map::new();
+    azure_hcl::insert_claims(&hcl, &mut claims);
 }
 
 fn split<'a>(data: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {

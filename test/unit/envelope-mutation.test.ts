@@ -7,7 +7,7 @@
  * name, or crashes a batch.
  *
  * Seeds are synthetic envelopes over the project's fixtures; mutations are structure-aware (replace or
- * delete one JSON member at a random path) and byte-level (flip, truncate, splice). The PRNG is seeded,
+ * delete one JSON member at a random path) and byte-level (truncate, flip bytes). The PRNG is seeded,
  * so every run tries the same inputs and a failure names the seed and the mutation.
  */
 import { describe, it, expect } from 'vitest';

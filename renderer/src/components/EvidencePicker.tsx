@@ -15,10 +15,12 @@ export interface EvidencePickerProps {
 
 export function EvidencePicker({ title, files, anchors, recognised, onChange }: EvidencePickerProps) {
   const kindOf = (name: string) => recognised?.find((f) => f.name === name);
+  // A file's role is known only once the core recognises it: the drop refuses above the largest slot
+  // limit (endorsement), and the main process checks each file against its own slot's limit.
   return (
     <section className="picker" aria-label={title}>
-      <FileDrop label={`${title}: open evidence and endorsements…`} hint="Drop an SEV-SNP report, a TDX/SGX quote or NVIDIA GPU/NVSwitch evidence with its certificates, CRLs, collateral, RIMs or OCSP responses." onFiles={(f) => void readFiles(f).then((read) => onChange(read, anchors))} />
-      <FileDrop label={`${title}: add TEST anchor…`} hint="Only for test PKIs: a root to trust explicitly. The appraisal will say TEST anchor." onFiles={(f) => void readFiles(f).then((read) => onChange(files, [...anchors, ...read]))} />
+      <FileDrop role="endorsement" label={`${title}: open evidence and endorsements…`} hint="Drop an SEV-SNP report, a TDX/SGX quote or NVIDIA GPU/NVSwitch evidence with its certificates, CRLs, collateral, RIMs or OCSP responses." onFiles={(f) => void readFiles(f).then((read) => onChange(read, anchors))} />
+      <FileDrop role="test anchor" label={`${title}: add TEST anchor…`} hint="Only for test PKIs: a root to trust explicitly. The appraisal will say TEST anchor." onFiles={(f) => void readFiles(f).then((read) => onChange(files, [...anchors, ...read]))} />
       <ul className="plain files">
         {files.map((f) => {
           const k = kindOf(f.name);

@@ -199,7 +199,7 @@ function CheckpointCheck() {
       <Heading level={2} id="checkpoint-heading">
         Check against an earlier export
       </Heading>
-      <FileDrop label="Open an audit export…" hint="Its signed checkpoint is checked against this vault's custodians (roster pinned by the vault key) and its log." onFiles={(f) => void check(f)} />
+      <FileDrop role="audit export" label="Open an audit export…" hint="Its signed checkpoint is checked against this vault's custodians (roster pinned by the vault key) and its log." onFiles={(f) => void check(f)} />
       <StepError error={error} />
       {result && (
         <p role="status" data-testid="checkpoint-ok">

@@ -126,7 +126,7 @@ export function Batch({ shell }: { shell: Shell }) {
               Choose folder…
             </Button>
           )}
-          <FileDrop label="Batch: add TEST anchor…" hint="Only for test PKIs." onFiles={(f) => void readFiles(f).then((read) => setAnchors([...anchors, ...read]))} />
+          <FileDrop role="test anchor" label="Batch: add TEST anchor…" hint="Only for test PKIs." onFiles={(f) => void readFiles(f).then((read) => setAnchors([...anchors, ...read]))} />
           {anchors.length > 0 && (
             <p>
               <span className="badge badge-warn">TEST anchors: {anchors.map((a) => a.name).join(', ')}</span>

@@ -200,11 +200,11 @@ function EvidenceStep({ error, onSubmit }: { error: unknown; onSubmit(r: Evidenc
   return (
     <div className="settings" role="group" aria-labelledby="evidence-heading">
       <Heading level={3} id="evidence-heading">Take the workload's evidence</Heading>
-      <FileDrop label="Evidence (report or quote)…" hint={evidence ? `Chosen: ${evidence.name}` : 'The SEV-SNP report or TDX quote made for this challenge.'} onFiles={pick(setEvidence)} />
-      <FileDrop label="Endorsements (chain, CRLs, collateral)…" hint={endorsements.length ? `Chosen: ${endorsements.map((f) => f.name).join(', ')}` : 'Certificates, CRLs, TDX collateral; for GPUs, NVIDIA RIMs and OCSP responses.'} onFiles={add(endorsements, setEndorsements)} />
-      <FileDrop label="Additional evidence (GPUs)…" hint={additional ? `Chosen: ${additional.name}` : 'The guest\'s additional-evidence string (its GPUs\' evidence), bound into REPORT_DATA.'} onFiles={pick(setAdditional)} />
-      <FileDrop label="TEE public key (JWK)…" hint={tee ? `Chosen: ${tee.name}` : 'The key REPORT_DATA binds; the bundle is encrypted to it.'} onFiles={pick(setTee)} />
-      <FileDrop label="Ceremony: add TEST anchor…" hint={anchors.length ? `TEST anchors: ${anchors.map((f) => f.name).join(', ')}` : 'Rehearsals only; the key must allow TEST anchors.'} onFiles={add(anchors, setAnchors)} />
+      <FileDrop role="evidence" label="Evidence (report or quote)…" hint={evidence ? `Chosen: ${evidence.name}` : 'The SEV-SNP report or TDX quote made for this challenge.'} onFiles={pick(setEvidence)} />
+      <FileDrop role="endorsement" label="Endorsements (chain, CRLs, collateral)…" hint={endorsements.length ? `Chosen: ${endorsements.map((f) => f.name).join(', ')}` : 'Certificates, CRLs, TDX collateral; for GPUs, NVIDIA RIMs and OCSP responses.'} onFiles={add(endorsements, setEndorsements)} />
+      <FileDrop role="additional evidence" label="Additional evidence (GPUs)…" hint={additional ? `Chosen: ${additional.name}` : 'The guest\'s additional-evidence string (its GPUs\' evidence), bound into REPORT_DATA.'} onFiles={pick(setAdditional)} />
+      <FileDrop role="tee-pubkey" label="TEE public key (JWK)…" hint={tee ? `Chosen: ${tee.name}` : 'The key REPORT_DATA binds; the bundle is encrypted to it.'} onFiles={pick(setTee)} />
+      <FileDrop role="test anchor" label="Ceremony: add TEST anchor…" hint={anchors.length ? `TEST anchors: ${anchors.map((f) => f.name).join(', ')}` : 'Rehearsals only; the key must allow TEST anchors.'} onFiles={add(anchors, setAnchors)} />
       <p className="muted">
         The evidence is appraised as of the vault machine's clock when you press the button; that time is recorded in the ceremony and shown to every custodian.
       </p>

@@ -4,10 +4,11 @@
 # regressions and ../shared/vectors. A crash is written to wasm/fuzz/artifacts/TARGET/: minimise it
 # (`cargo +nightly fuzz tmin TARGET FILE`), fix the core, and commit it under
 # wasm/fuzz/regressions/TARGET/ (npm test replays that directory natively). Needs the nightly toolchain and cargo-fuzz
-# (`cargo install cargo-fuzz`); says so and exits 0 when they are absent (never part of npm test).
+# (`cargo install cargo-fuzz`); says so and exits 0 when they are absent. `npm test` runs a short smoke
+# of every target through scripts/fuzz-smoke.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../wasm/fuzz"
-targets="rim_xml c14n snp_evidence dcap_quote tdx_collateral spdm nvidia_evidence x509 ocsp request event_log azure_hcl"
+targets=$(bash targets.sh | tr '\n' ' ')
 target=${1:?usage: npm run fuzz -- TARGET SECONDS (targets: $targets)}
 case " $targets " in *" $target "*) ;; *) echo "fuzz: unknown target $target (targets: $targets)" >&2; exit 2 ;; esac
 seconds=${2:-60}

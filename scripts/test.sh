@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Every test: Rust unit tests (native), type check, electron-vite build, Vitest (through the wasm core).
+# Every test: Rust unit tests (native), a fuzz smoke run when nightly is installed, type check, electron-vite build, Vitest (through the wasm core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== Rust core (native)"
 bash scripts/cargo.sh test --all-targets --quiet
+echo "== Fuzz smoke (nightly only; the regression corpus is replayed above on stable)"
+bash scripts/fuzz-smoke.sh
 echo "== Interop suites (peers' own libraries)"
 bash scripts/interop.sh
 echo "== TypeScript type check"

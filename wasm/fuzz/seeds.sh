@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 fx=../../fixtures
 vectors=../../../shared/vectors
-all=(rim_xml c14n snp_evidence dcap_quote tdx_collateral spdm nvidia_evidence x509 ocsp request event_log azure_hcl)
+mapfile -t all < <(bash targets.sh)
 targets=("${@:-${all[@]}}")
 [ "$#" -gt 0 ] || targets=("${all[@]}")
 have_vectors=0

@@ -82,11 +82,26 @@ pub fn snp_evidence(data: &[u8]) {
     let _ = custodian_core::azure_hcl::runtime(data, "fuzz.bin");
 }
 
-/// DCAP quote (v3/v4/v5, TDX and SGX) as `Quote::parse` and as evidence recognition.
+/// DCAP quote (v3/v4/v5, TDX and SGX) as `Quote::parse` and as evidence recognition, then the
+/// collateral-free part of the verify path on any quote that parses: the PCK chain from the
+/// certification data, the PCK's SGX extensions, the quote and QE report signatures, the QE
+/// binding, and the appraisal under the default policy.
 pub fn dcap_quote(data: &[u8]) {
+    use custodian_core::appraisal::Checklist;
+    use tdx::{appraise, pck::PckExtensions, policy::TdxPolicy, signatures};
     if let Ok(q) = Quote::parse(data, "fuzz.quote") {
         let _ = q.td_field(0, 48);
         let _ = q.td_field(usize::MAX - 1, 2);
+        let mut list = Checklist::default();
+        signatures::verify_quote_signature(&q, &mut list);
+        signatures::verify_qe_binding(&q, &mut list);
+        if let Ok(chain) = signatures::pck_chain(&q, "fuzz.quote") {
+            if let Some(pck) = chain.first() {
+                let _ = PckExtensions::read(pck);
+                signatures::verify_qe_report(&q, pck, &mut list);
+            }
+        }
+        appraise::appraise(&q, &TdxPolicy::default(), &mut list);
     }
     let _ = tdx::looks_like_quote(data);
     let _ = tdx::parse_evidence(data, "fuzz.quote");

@@ -21,6 +21,29 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// One list of targets: `targets::TARGETS` (what the replay and the fixture run cover) must be the
+/// `[[bin]]` names of wasm/fuzz/Cargo.toml (what cargo-fuzz, scripts/fuzz.sh and seeds.sh run, via
+/// fuzz/targets.sh), each with its `fuzz_targets/NAME.rs` calling `targets::run("NAME", …)`.
+#[test]
+fn targets_match_the_cargo_fuzz_binaries() {
+    let toml = std::fs::read_to_string(root().join("fuzz/Cargo.toml")).unwrap();
+    let mut bins = Vec::new();
+    let mut in_bin = false;
+    for line in toml.lines() {
+        if line.trim() == "[[bin]]" {
+            in_bin = true;
+        } else if let (true, Some(v)) = (in_bin, line.strip_prefix("name = ")) {
+            bins.push(v.trim_matches('"').to_string());
+            in_bin = false;
+        }
+    }
+    assert_eq!(bins, targets::TARGETS, "fuzz/Cargo.toml [[bin]] names vs targets.rs TARGETS");
+    for t in targets::TARGETS {
+        let src = std::fs::read_to_string(root().join(format!("fuzz/fuzz_targets/{t}.rs"))).unwrap_or_else(|e| panic!("fuzz_targets/{t}.rs: {e}"));
+        assert!(src.contains(&format!("targets::run(\"{t}\", data)")), "fuzz_targets/{t}.rs does not run target {t}");
+    }
+}
+
 #[test]
 fn every_regression_input_replays_without_a_crash() {
     let base = root().join("fuzz/regressions");

@@ -10,12 +10,19 @@ import type { FileKind } from '../ipc/contract.ts';
 import { classify } from '../evidence/classify.ts';
 import { endorses, isEvidence } from '../evidence/select.ts';
 
-/** One unit of batch work. Paths are absolute; `rel` is relative to the batch folder. */
+/**
+ * One unit of batch work. Paths are absolute; `rel` is relative to the batch folder (or manifest).
+ * A manifest row may set its own reference time and policy; otherwise the job's apply.
+ */
 export interface BatchTask {
   path: string;
   rel: string;
   kind: FileKind;
   endorsements: string[];
+  /** RFC 3339 reference time of this row (manifest rows only). */
+  at?: string;
+  /** This row's policy document (manifest rows only), and how rows name it ("default", a file name, "inline"). */
+  policy?: { name: string; value: unknown };
 }
 
 /** Bytes read to recognise a file: enough for an SNP report in hex text (2,368 characters). */
@@ -25,7 +32,7 @@ const HEAD_BYTES = 8192;
  * The first bytes of `file`, or none when it is no longer a regular file (swapped for a FIFO or a
  * device since the listing): opened with O_NONBLOCK so a FIFO cannot block, checked with fstat.
  */
-async function head(file: string): Promise<Uint8Array> {
+export async function head(file: string): Promise<Uint8Array> {
   const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
   try {
     if (!(await handle.stat()).isFile()) return new Uint8Array();

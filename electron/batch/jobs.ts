@@ -1,5 +1,5 @@
 /**
- * Batch jobs: collects the tasks of a folder and spreads them over worker threads in small chunks,
+ * Batch jobs: collects the tasks of a folder (or reads a manifest's) and spreads them over worker threads in small chunks,
  * so the caller (the Electron main process or the loopback host) and the renderer stay responsive.
  * The renderer polls for progress; rows arrive in completion order.
  */
@@ -8,7 +8,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../core/errors.ts';
 import type { BatchRow, Request, Response } from '../ipc/contract.ts';
+import { stat } from 'node:fs/promises';
 import { collectTasks, type BatchTask } from './collect.ts';
+import { readManifest } from './manifest.ts';
 import type { WorkerSettings } from './worker.ts';
 
 /** Tasks per message to a worker: small enough for smooth progress, large enough to amortise messaging. */
@@ -22,6 +24,9 @@ interface Job {
   started: number;
   finishedAt: number | null;
   workers: Worker[];
+  /** Resolves when the job has finished or was cancelled. */
+  done: Promise<void>;
+  markDone(): void;
 }
 
 export interface BatchJobsOptions {
@@ -49,20 +54,39 @@ export class BatchJobs {
 
   constructor(private readonly options: BatchJobsOptions) {}
 
-  /** Collects the folder's tasks and starts verifying them; resolves once the work is queued. */
+  /**
+   * Collects the tasks of `request.folder` (a folder, or a batch manifest file) and starts verifying
+   * them; resolves once the work is queued. InputError naming the folder or manifest (and the row)
+   * when it cannot be read.
+   */
   async start(request: Request<'batch:start'>): Promise<Response<'batch:start'>> {
-    const tasks = await collectTasks(request.folder);
+    const isFile = (await stat(request.folder).catch(() => null))?.isFile() ?? false;
+    const tasks = isFile ? await readManifest(request.folder) : await collectTasks(request.folder);
+    return this.startTasks(tasks, { testAnchors: request.testAnchors, policy: request.policy, referenceTime: request.referenceTime });
+  }
+
+  /** Starts verifying `tasks` with the job's `settings` (rows may override time and policy). */
+  startTasks(tasks: BatchTask[], settings: Omit<WorkerSettings, 'wasmPath'>): Response<'batch:start'> {
     const jobId = randomUUID();
     // Keep the results of the last few jobs only (a session rarely looks further back).
     for (const old of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - KEEP_JOBS + 1))) {
       for (const w of this.jobs.get(old)!.workers) void w.terminate();
       this.jobs.delete(old);
     }
-    const job: Job = { total: tasks.length, rows: [], started: performance.now(), finishedAt: null, workers: [] };
+    let markDone = () => {};
+    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const job: Job = { total: tasks.length, rows: [], started: performance.now(), finishedAt: null, workers: [], done, markDone };
     this.jobs.set(jobId, job);
-    if (tasks.length === 0) job.finishedAt = job.started;
-    else this.run(job, tasks, { testAnchors: request.testAnchors, policy: request.policy, referenceTime: request.referenceTime, wasmPath: this.options.wasmPath });
+    if (tasks.length === 0) {
+      job.finishedAt = job.started;
+      markDone();
+    } else this.run(job, tasks, { ...settings, wasmPath: this.options.wasmPath });
     return { jobId, total: tasks.length };
+  }
+
+  /** Resolves when `jobId` has finished (every row in) or was cancelled. */
+  finished(jobId: string): Promise<void> {
+    return this.get(jobId).done;
   }
 
   /** Progress of `jobId` and its rows from index `from` on. */
@@ -78,6 +102,7 @@ export class BatchJobs {
     if (job.finishedAt !== null) return { cancelled: false };
     job.finishedAt = performance.now(); // first, so results still in flight are dropped
     await Promise.all(job.workers.map((w) => w.terminate()));
+    job.markDone();
     return { cancelled: true };
   }
 
@@ -94,6 +119,7 @@ export class BatchJobs {
       if (job.finishedAt !== null) return;
       job.finishedAt = performance.now();
       for (const w of job.workers) void w.terminate();
+      job.markDone();
     };
     const feed = (w: Worker) => {
       if (next >= tasks.length) return;
@@ -114,7 +140,7 @@ export class BatchJobs {
         if (job.finishedAt !== null) return;
         const seen = new Set(job.rows.map((r) => r.path));
         for (const t of tasks) {
-          if (!seen.has(t.rel)) job.rows.push({ path: t.rel, platform: null, verdict: 'error', failing: ['worker'], warnings: 0, detail: `not verified: a batch worker failed: ${e.message}`, endorsements: [] });
+          if (!seen.has(t.rel)) job.rows.push({ path: t.rel, platform: null, verdict: 'error', failing: ['worker'], warnings: 0, detail: `not verified: a batch worker failed: ${e.message}`, endorsements: [], at: t.at ?? settings.referenceTime, policy: t.policy?.name ?? '' });
         }
         finish();
       });

@@ -9,10 +9,9 @@ import { InputError } from '../core/errors.ts';
 import type { BatchRow } from '../ipc/contract.ts';
 import type { NamedBytes } from '../core/appraisal.ts';
 import type { BatchTask } from './collect.ts';
-import { evidenceType } from '../evidence/inspect.ts';
-import { classify } from '../evidence/classify.ts';
-import { requestInputs, slotFor } from '../evidence/select.ts';
-import { checkSlots, readLimited } from '../io/limits.ts';
+import type { Request } from '../ipc/contract.ts';
+import { appraiseFiles, evidenceType } from '../evidence/inspect.ts';
+import { readLimited } from '../io/limits.ts';
 
 /** Fixed for the whole job (sent as `workerData`). */
 export interface WorkerSettings {
@@ -44,20 +43,20 @@ function read(file: string): Promise<Uint8Array> {
   return bytes;
 }
 
+/** The policy's name in a row: the manifest row's, else the batch's ("default" when none). */
+const batchPolicy = settings.policy === undefined || settings.policy === null ? 'default' : 'the batch policy';
+
 async function verifyTask(task: BatchTask): Promise<BatchRow> {
   const endorsements = task.endorsements.map((p) => path.basename(p));
+  const referenceTime = task.at ?? settings.referenceTime;
+  const used = { at: referenceTime, policy: task.policy?.name ?? batchPolicy };
   try {
     const files = await Promise.all(task.endorsements.map(async (p) => ({ name: path.basename(p), bytes: await read(p) })));
-    const slots = files.map((f) => slotFor(task.kind, classify(f.bytes)));
-    checkSlots(files, slots);
-    const appraisal = core.verify({
-      evidence: { name: task.rel, bytes: readLimited(task.path, 'evidence') },
-      // Certificates and CRLs as endorsements; NVIDIA RIMs and OCSP responses in their own fields.
-      ...requestInputs(files, slots),
+    const { appraisal } = appraiseFiles(core, {
+      files: [{ name: task.rel, bytes: readLimited(task.path, 'evidence') }, ...files],
       testAnchors: settings.testAnchors,
-      policy: settings.policy ?? undefined,
-      referenceTime: at,
-      type: evidenceType(task.kind),
+      policy: (task.policy ? task.policy.value : settings.policy) as Request<'evidence:inspect'>['policy'],
+      referenceTime,
     });
     const failing = appraisal.checks.filter((c) => c.status === 'fail');
     return {
@@ -66,13 +65,14 @@ async function verifyTask(task: BatchTask): Promise<BatchRow> {
       verdict: appraisal.verdict,
       failing: failing.map((c) => c.id),
       warnings: appraisal.checks.filter((c) => c.status === 'warn').length,
-      detail: failing[0]?.detail ?? '',
+      detail: failing[0]?.detail ?? appraisal.checks.find((c) => c.status === 'warn')?.detail ?? '',
       endorsements,
+      ...used,
     };
   } catch (e) {
     const field = e instanceof InputError ? e.field : 'verify';
     const message = e instanceof InputError ? `${e.file}: ${e.detail}` : (e as Error).message;
-    return { path: task.rel, platform: evidenceType(task.kind) ?? null, verdict: 'error', failing: [field], warnings: 0, detail: message, endorsements };
+    return { path: task.rel, platform: evidenceType(task.kind) ?? null, verdict: 'error', failing: [field], warnings: 0, detail: message, endorsements, ...used };
   }
 }
 

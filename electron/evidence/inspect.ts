@@ -98,8 +98,13 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
   };
 }
 
-/** The core's appraisal of inspector files (one place decides how files combine: {@link planAppraisal}). */
-function appraiseFiles(core: Core, request: Pick<Request<'evidence:inspect'>, 'files' | 'testAnchors' | 'policy' | 'referenceTime'>) {
+/**
+ * The core's appraisal of a set of files, as the Inspector and each Batch row give them: envelopes
+ * opened, files recognised by content and combined by {@link planAppraisal} (the one place that
+ * decides which file is the evidence and what the others endorse), each checked against its slot's
+ * size limit. Throws {@link InputError} as {@link planAppraisal}, the limits and the core do.
+ */
+export function appraiseFiles(core: Core, request: Pick<Request<'evidence:inspect'>, 'files' | 'testAnchors' | 'policy' | 'referenceTime'>) {
   // An envelope (Trustee, Azure vTPM JSON) stands for the raw files inside it.
   const files = request.files.flatMap((f) => {
     const e = openEnvelope(f);

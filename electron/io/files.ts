@@ -22,20 +22,20 @@ export function readNamed(path: string, role: InputRole): NamedBytes & { bytes: 
 export const MAX_DIRECTORY_FILES = 256;
 
 /**
- * Reads an endorsement path given to `--chain`, `--crl`, `--collateral`, `--rim`, `--ocsp` or
- * `--test-anchor`: a regular file as {@link readNamed}, or a directory meaning every regular file
- * directly in it (snpguest's `certs/` layout, KDS cache folders), in name order, each within `role`'s
- * limit; dotfiles and subdirectories are skipped (not descended into). InputError naming the
- * directory when it holds no regular file or more than {@link MAX_DIRECTORY_FILES}.
+ * The files an endorsement path stands for (`--chain`, `--crl`, `--collateral`, `--rim`, `--ocsp`,
+ * `--test-anchor`, a batch manifest's endorsements): a file is itself (checked when read), a
+ * directory is every regular file directly in it (snpguest's `certs/` layout, KDS cache folders), in
+ * name order; dotfiles and subdirectories are skipped (not descended into). InputError naming the
+ * directory when it cannot be listed, holds no regular file or more than {@link MAX_DIRECTORY_FILES}.
  */
-export function readEndorsementPath(path: string, role: InputRole): (NamedBytes & { bytes: Buffer })[] {
+export function endorsementPaths(path: string, role: InputRole): string[] {
   let isDir = false;
   try {
     isDir = statSync(path).isDirectory();
   } catch {
-    // readNamed names the missing or unreadable path.
+    // The reader names the missing or unreadable path.
   }
-  if (!isDir) return [readNamed(path, role)];
+  if (!isDir) return [path];
   let entries;
   try {
     entries = readdirSync(path, { withFileTypes: true });
@@ -49,7 +49,12 @@ export function readEndorsementPath(path: string, role: InputRole): (NamedBytes 
     .sort();
   if (files.length === 0) throw new InputError(path, role, 'the directory holds no regular file');
   if (files.length > MAX_DIRECTORY_FILES) throw new InputError(path, role, `the directory holds ${files.length} files; at most ${MAX_DIRECTORY_FILES} are read as endorsements`);
-  return files.map((p) => readNamed(p, role));
+  return files;
+}
+
+/** Reads an endorsement path ({@link endorsementPaths}): each file as {@link readNamed}, within `role`'s limit. */
+export function readEndorsementPath(path: string, role: InputRole): (NamedBytes & { bytes: Buffer })[] {
+  return endorsementPaths(path, role).map((p) => readNamed(p, role));
 }
 
 /**

@@ -25,7 +25,8 @@
  *   PEM is 3.3 KiB;
  * - bundle 16 MiB: a JWE carries one wrapped key (KiB) — headroom for future payloads;
  * - audit export 64 MiB: grows with the audit log (about 1 KiB per entry);
- * - receipt 1 MiB: a release receipt (roster, request, approvals) is about 10 KiB.
+ * - receipt 1 MiB: a release receipt (roster, request, approvals) is about 10 KiB;
+ * - batch manifest 16 MiB: a row is about 200 bytes, so some 80,000 rows.
  */
 
 const KiB = 1024;
@@ -56,6 +57,7 @@ export const LIMITS = {
   bundle: 16 * MiB,
   'audit export': 64 * MiB,
   receipt: 1 * MiB,
+  'batch manifest': 16 * MiB,
 } as const satisfies Record<string, number>;
 
 /** What a file is read as; picks its limit in {@link LIMITS} and names it in errors. */

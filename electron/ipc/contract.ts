@@ -111,10 +111,14 @@ const BatchRow = z.strictObject({
   /** Ids of failing checks (or the error's field when `verdict` is `error`). */
   failing: z.array(z.string()),
   warnings: z.number().int().nonnegative(),
-  /** The error message when `verdict` is `error`, else the first failing check's detail, else ''. */
+  /** The error message when `verdict` is `error`, else the first failing check's detail, else the first warning's, else ''. */
   detail: z.string(),
-  /** Names of the endorsement files found beside the evidence and used. */
+  /** Names of the endorsement files given with the evidence (found beside it, or listed in the manifest row). */
   endorsements: z.array(z.string()),
+  /** The reference time this row was appraised at (RFC 3339): the manifest row's, else the batch's. */
+  at: z.string(),
+  /** The policy applied: "default", "the batch policy", or the manifest row's ("inline" or a file name). */
+  policy: z.string(),
 });
 export type BatchRow = z.infer<typeof BatchRow>;
 
@@ -216,7 +220,11 @@ export const CONTRACT = {
     request: z.strictObject({ title: z.string().max(200), save: z.boolean() }),
     response: z.strictObject({ path: z.string().nullable() }),
   },
-  /** Starts verifying every evidence file under `folder` (recursively) off the UI thread. */
+  /**
+   * Starts verifying off the UI thread: every evidence file under `folder` (recursively, with the
+   * endorsements beside it), or, when `folder` names a file, the rows of that batch manifest
+   * (electron/batch/manifest.ts).
+   */
   'batch:start': {
     request: z.strictObject({
       folder: z.string().min(1).max(4096),

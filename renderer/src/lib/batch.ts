@@ -20,7 +20,7 @@ const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"
 
 /** RFC 4180 CSV with a header row; lists joined with `;`. */
 export function rowsToCsv(rows: readonly BatchRow[]): string {
-  const header = ['path', 'platform', 'verdict', 'failing', 'warnings', 'detail', 'endorsements'];
-  const lines = rows.map((r) => [r.path, r.platform ?? '', r.verdict, r.failing.join(';'), String(r.warnings), r.detail, r.endorsements.join(';')].map(csvCell).join(','));
+  const header = ['path', 'platform', 'verdict', 'failing', 'warnings', 'detail', 'endorsements', 'at', 'policy'];
+  const lines = rows.map((r) => [r.path, r.platform ?? '', r.verdict, r.failing.join(';'), String(r.warnings), r.detail, r.endorsements.join(';'), r.at, r.policy].map(csvCell).join(','));
   return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }

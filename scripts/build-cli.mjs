@@ -49,7 +49,8 @@ export async function buildCli() {
       minify: false,
       copyPublicDir: false,
       rolldownOptions: {
-        input: { custodian: join(root, 'electron', 'cli', 'main.ts') },
+        // The batch worker is an entry of its own: `custodian batch` starts it as out/cli/batch-worker.mjs.
+        input: { custodian: join(root, 'electron', 'cli', 'main.ts'), 'batch-worker': join(root, 'electron', 'batch', 'worker.ts') },
         output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' },
       },
     },

@@ -44,6 +44,15 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --ear-profile P ietf (default: tag:ietf.org,2026:rats/ear#04, ear crate 0.6) or veraison
                   (tag:github.com,2023:veraison/ear, Veraison services and the ear crate <= 0.5)
 
+  custodian batch DIR|MANIFEST [--json | --csv] [--at RFC3339] [--policy FILE] [--test-anchor FILE]...
+                        [--threads N] [--strict]
+                    verifies every evidence file under DIR (recursively; endorsements: the files
+                    beside each), or each row of MANIFEST, a .json ([{"evidence": PATH, "endorsements":
+                    [PATH...], "at": RFC3339, "policy": FILE or {...}}, ...]) or .csv file (columns
+                    evidence, endorsements (;-separated), at, policy); paths relative to the manifest;
+                    --at and --policy apply where a row sets none. Output: one row per file with its
+                    reason (--json: rows and counts; --csv: the console's CSV export)
+
 Key vault and release ceremony (global options before the command: --vault FILE, --actor LABEL;
   the audit log names the OS user running the command, and LABEL only as an unverified note beside it;
   --allow-shared-vault to open a vault file other users can read, with a warning; --vault-key THUMBPRINT
@@ -72,8 +81,9 @@ Key vault and release ceremony (global options before the command: --vault FILE,
   custodian --version    custodian COMMAND --help
 
 exit codes: verify: 0 affirming (or warning, without --strict), 1 contraindicated (or warning, with
---strict); other commands: 0 done, 1 refused (policy, approvals, binding, authentication); all: 2 input
-could not be read or parsed (or a wrong command line), 3 internal error`;
+--strict); batch: as verify for its worst row, 2 when a row's input could not be read; other commands:
+0 done, 1 refused (policy, approvals, binding, authentication); all: 2 input could not be read or
+parsed (or a wrong command line), 3 internal error`;
 
 export interface VerifyArgs {
   evidence: string;

@@ -11,7 +11,7 @@ import { coreBuildId } from '../core/build-id.ts';
 const VAULT_GROUPS = new Set(['vault', 'key', 'ceremony', 'audit']);
 
 /** The commands `custodian` knows (for "did you mean"). */
-export const COMMANDS = ['verify', 'vault', 'key', 'ceremony', 'audit', 'receipt', 'unwrap', 'rehearse', 'help'];
+export const COMMANDS = ['verify', 'batch', 'vault', 'key', 'ceremony', 'audit', 'receipt', 'unwrap', 'rehearse', 'help'];
 
 /**
  * The help for `path` (e.g. `['verify']`, `['ceremony']`, `['ceremony', 'approve']`) cut from `usage`;

@@ -142,8 +142,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Passphrases, shares, model keys and TEE private keys: no core file. A no-op when started through
     // bin/custodian (which runs `ulimit -c 0`); otherwise prlimit on this process.
-    if (command !== 'verify') disableCoreDumps();
+    if (command !== 'verify' && command !== 'batch') disableCoreDumps();
     if (command === 'verify') return await verify(rest);
+    if (command === 'batch') return await (await import('./batch.ts')).batchCmd(rest);
     // The vault and workload commands (SQLite, jose, Argon2, the rehearsal PKI) load only when used:
     // `verify` and `--help` start without them.
     if (command === 'vault' || command === 'key' || command === 'ceremony' || command === 'audit' || command === 'receipt') return await (await import('./vault.ts')).runVaultCommand(g, command, rest);

@@ -3,7 +3,8 @@
  * host while the page polls; counts by verdict must match what the core says for each case; the
  * filter and the CSV/JSON exports agree; the page stays responsive; the wall time is recorded.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, core, file, T0 } from '../helpers.ts';
@@ -125,5 +126,36 @@ describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
     const debug = panel().getByRole('grid', { name: 'Batch results' }).getByRole('row', { name: 'milan/gsg-v2-debug/report.bin' });
     expect(await debug.getAttribute('data-verdict')).toBe('contraindicated');
     await c.screenshot('batch-real-snp');
+  });
+
+  it('runs a manifest: each row at its own time and policy, shown in the row', async () => {
+    const removeAnchors = panel().getByRole('button', { name: 'Remove TEST anchors' });
+    if (await removeAnchors.isVisible()) await removeAnchors.click();
+    await chooseFiles(c.page, 'Batch: add TEST anchor…', [join(FIXTURES, 'pki', 'ark.pem')]);
+    const dir = mkdtempSync(join(tmpdir(), 'custodian-manifest-'));
+    const ends = ['pki/cert_chain.pem', 'pki/crl-empty.der'].map((p) => join(FIXTURES, p));
+    const manifest = join(dir, 'rows.json');
+    writeFileSync(manifest, JSON.stringify([
+      { evidence: join(FIXTURES, 'valid', 'report.bin'), endorsements: [join(FIXTURES, 'valid', 'vcek.der'), ...ends], at: '2025-12-01T00:00:00Z' },
+      { evidence: join(FIXTURES, 'valid', 'report.bin'), endorsements: [join(FIXTURES, 'valid', 'vcek.der'), ...ends], at: '2019-01-01T00:00:00Z' },
+      { evidence: join(FIXTURES, 'debug', 'report.bin'), endorsements: [join(FIXTURES, 'debug', 'vcek.der'), ...ends], at: '2025-12-01T00:00:00Z', policy: { snp: { allow_debug: true } } },
+    ]));
+    await panel().getByLabel(/Folder of evidence/).fill(manifest);
+    await panel().getByRole('button', { name: 'Verify folder or manifest' }).click();
+    await expect.poll(() => panel().getByTestId('batch-summary').textContent(), { timeout: 60_000 }).toContain('3 files in');
+    const verdict = panel().getByRole('button', { name: /Verdict/ }).first();
+    await verdict.click();
+    await c.page.getByRole('option', { name: 'all' }).click();
+    const rows = panel().getByRole('grid', { name: 'Batch results' }).getByRole('row');
+    expect(await rows.count()).toBe(4);
+    const row = (i: number) => rows.nth(i);
+    expect(await row(1).getAttribute('data-verdict')).toBe('affirming');
+    expect(await row(1).textContent()).toContain('as of 2025-12-01T00:00:00Z · policy default · with vcek.der, cert_chain.pem, crl-empty.der');
+    expect(await row(2).getAttribute('data-verdict')).toBe('contraindicated');
+    expect(await row(2).textContent()).toContain('as of 2019-01-01T00:00:00Z');
+    expect(await row(3).getAttribute('data-verdict')).toBe('affirming');
+    expect(await row(3).textContent()).toContain('policy inline');
+    await c.screenshot('batch-manifest');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

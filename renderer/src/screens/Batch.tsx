@@ -1,6 +1,7 @@
 /**
- * Batch: verify every evidence file under a folder (endorsements found beside each) in worker
- * threads of the main process; this screen only polls for progress and new rows. Results are
+ * Batch: verify every evidence file under a folder (endorsements found beside each), or the rows of
+ * a batch manifest (evidence, endorsements, as-of time and policy per row), in worker threads of the
+ * main process; this screen only polls for progress and new rows. Results are
  * filterable by verdict and platform and export as CSV or JSON.
  */
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
@@ -40,6 +41,7 @@ const ResultsTable = memo(function ResultsTable({ rows }: { rows: BatchRow[] }) 
         <Column>Verdict</Column>
         <Column>Failing checks</Column>
         <Column>Detail</Column>
+        <Column>Inputs</Column>
       </TableHeader>
       <TableBody items={rows.map((r) => ({ ...r, key: r.path }))}>
         {(r) => (
@@ -53,6 +55,15 @@ const ResultsTable = memo(function ResultsTable({ rows }: { rows: BatchRow[] }) 
             </Cell>
             <Cell>{r.failing.join(', ')}</Cell>
             <Cell>{r.detail}</Cell>
+            <Cell>
+              <span className="muted">as of</span> {r.at.replace('.000Z', 'Z')} · <span className="muted">policy</span> {r.policy}
+              {r.endorsements.length > 0 && (
+                <>
+                  {' · '}
+                  <span className="muted">with</span> {r.endorsements.join(', ')}
+                </>
+              )}
+            </Cell>
           </Row>
         )}
       </TableBody>
@@ -118,12 +129,17 @@ export function Batch({ shell }: { shell: Shell }) {
       <div className="columns">
         <section className="picker" aria-label="Batch folder">
           <TextField className="field" value={folder} onChange={setFolder}>
-            <Label>Folder of evidence (searched recursively; endorsements beside each file)</Label>
+            <Label>Folder of evidence (searched recursively; endorsements beside each file), or a batch manifest (.json or .csv: evidence, endorsements, at, policy per row)</Label>
             <Input className="input mono" placeholder="/path/to/captures" />
           </TextField>
           {shell === 'electron' && (
             <Button className="button" onPress={() => void call('dialog:chooseFolder', { title: 'Folder of evidence' }).then((r) => r.path && setFolder(r.path), (e: Error) => setError(e.message))}>
               Choose folder…
+            </Button>
+          )}
+          {shell === 'electron' && (
+            <Button className="button" onPress={() => void call('dialog:chooseFile', { title: 'Batch manifest', save: false }).then((r) => r.path && setFolder(r.path), (e: Error) => setError(e.message))}>
+              Choose manifest…
             </Button>
           )}
           <FileDrop role="test anchor" label="Batch: add TEST anchor…" hint="Only for test PKIs." onFiles={(f) => void readFiles(f).then((read) => setAnchors([...anchors, ...read]))} />
@@ -137,7 +153,7 @@ export function Batch({ shell }: { shell: Shell }) {
           )}
           <div className="toolbar">
             <Button className="button primary" isDisabled={running || folder.trim() === ''} onPress={() => void start()}>
-              Verify folder
+              Verify folder or manifest
             </Button>
             {running && (
               <Button className="button" onPress={() => void call('batch:cancel', { jobId: progress.jobId })}>

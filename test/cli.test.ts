@@ -43,6 +43,9 @@ describe('custodian verify (fixtures)', () => {
     ['/dev/zero as evidence', () => ['/dev/zero'], /\/dev\/zero: evidence: is a character device, not a regular file/],
     ['a directory as evidence', () => [tmp], /: evidence: is a directory, not a regular file/],
     ['an empty directory as a CRL', () => [fx('valid', 'report.bin'), '--crl', mkdtempSync(join(tmp, 'empty-'))], /: CRL: the directory holds no regular file/],
+    // Issue 16: JSON that is no known evidence form is named as such, not parsed as a binary report.
+    ['JSON that is no evidence form', () => [writeTmp('other.json', '{"foo": 1, "bar": [1, 2]}')], /other\.json: evidence: unrecognised JSON evidence: expected one of NVIDIA serialized evidence .*Trustee SNP evidence .*or a binary or hex SEV-SNP report/],
+    ['a JSON array that is no evidence form', () => [writeTmp('list.json', ' [{"x": 1}]')], /list\.json: evidence: unrecognised JSON evidence: expected one of/],
     ['a RIM over its limit', () => [fx('valid', 'report.bin'), '--rim', writeTmp('big.xml', Buffer.alloc(4 * 1024 * 1024 + 1, 0x20))], /big\.xml: RIM: is 4194305 bytes \(4\.0 MiB\), over the RIM limit of 4194304 bytes/],
   ])('exits 2 with one line and no stack trace for %s', (_what, args, message) => {
     const r = custodian('verify', ...args());

@@ -96,6 +96,17 @@ pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputEr
     Ok(policy)
 }
 
+/// What a JSON evidence file can be; the other forms are binary or hex (recognised by their bytes).
+/// The envelopes are opened before the core sees them (electron/evidence/envelopes.ts), so JSON that
+/// reaches this point matched none of them.
+pub const UNRECOGNISED_JSON: &str = "unrecognised JSON evidence: expected one of NVIDIA serialized evidence ([{\"arch\", \"nonce\", \"evidence\", \"certificate\"}, ...]), Trustee SNP evidence ({\"attestation_report\", \"cert_chain\"}), Trustee TDX evidence ({\"quote\", \"cc_eventlog\"}), Trustee az-snp-vtpm / az-tdx-vtpm evidence ({\"version\", \"tpm_quote\", \"hcl_report\", ...}) or a Trustee Attestation ({\"runtime-data\", \"tee-evidence\"}); or a binary or hex SEV-SNP report, Azure HCL report, DCAP quote or SPDM report";
+
+/// True when `bytes` is JSON text by its first non-whitespace byte (`{` or `[`). No binary evidence
+/// starts so: an SNP report would have VERSION 0x7b/0x5b, a DCAP quote version 123/91, an HCL report "HCLA".
+fn looks_like_json(bytes: &[u8]) -> bool {
+    matches!(bytes.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'['))
+}
+
 /// Runs one request. `Err` means the input could not be read or parsed (CLI exit 2); every
 /// verification or policy outcome, good or bad, is an `Ok` appraisal.
 pub fn run(req: &Request) -> Result<Appraisal, InputError> {
@@ -104,6 +115,9 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
     let forced = req.evidence_type.as_deref();
     if forced == Some("nvidia") || (forced.is_none() && nvidia::evidence::looks_like(&bytes)) {
         return run_nvidia(req, Some(&bytes), &req.endorsements, policy.nvidia);
+    }
+    if forced.is_none() && looks_like_json(&bytes) {
+        return Err(InputError::new(&req.evidence.name, "evidence", UNRECOGNISED_JSON));
     }
     let quote = match forced {
         None => tdx::looks_like_quote(&bytes),

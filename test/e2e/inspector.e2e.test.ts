@@ -148,6 +148,54 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
   });
 });
 
+describe.skipIf(!HAVE_CHROMIUM)('Inspector: the reason first (issue 15)', () => {
+  let c: Console;
+  const panel = () => c.page.getByRole('tabpanel', { name: 'Inspect' });
+  beforeAll(async () => {
+    c = await openConsole();
+    await applySettings(panel(), T0_TEXT);
+    // A debug guest with a chain that does not reach the TEST root: failing checks and a warning.
+    await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [fx('debug', 'report.bin'), fx('debug', 'vcek.der'), fx('pki', 'cert_chain.pem')]);
+    await chooseFiles(c.page, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
+  });
+  afterAll(async () => c?.close());
+
+  it('the banner lists every failing and warning check with its sentence; a link shows its row', async () => {
+    const expected = core.verify({ evidence: file(fx('debug', 'report.bin')), endorsements: [file(fx('debug', 'vcek.der')), file(fx('pki', 'cert_chain.pem'))], testAnchors: [file(fx('pki', 'ark.pem'))], referenceTime: T0 });
+    const problems = expected.checks.filter((k) => k.status === 'fail' || k.status === 'warn');
+    const fails = problems.filter((k) => k.status === 'fail').length;
+    expect(fails).toBeGreaterThan(0);
+    // The appraisal with the TEST anchor (an earlier one, without it, may still be on screen).
+    await expect.poll(() => verdictOf(c.page).textContent()).toContain('TEST anchor');
+    expect(await verdictOf(c.page).getAttribute('data-verdict')).toBe('contraindicated');
+    const why = verdictOf(c.page).getByRole('list', { name: 'Why' }).getByRole('listitem');
+    await expect.poll(() => why.count()).toBe(problems.length);
+    // Failing first, then warnings, each with the core's sentence.
+    const first = (await why.first().textContent())!;
+    expect(first).toContain(problems.find((k) => k.status === 'fail')!.detail);
+    const warns = problems.length - fails;
+    expect(await verdictOf(c.page).textContent()).toContain(`${fails} failing${warns ? ` and ${warns} warning${warns === 1 ? '' : 's'}` : ''} of ${expected.checks.length} checks`);
+
+    // The Fields tab is open; the link switches to Checks and focuses the row.
+    await c.page.getByRole('tab', { name: 'Fields and bytes' }).click();
+    await why.filter({ hasText: 'policy.debug' }).getByRole('button').click();
+    await expect.poll(() => c.page.getByRole('tab', { name: 'Checks' }).getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => c.page.evaluate(() => document.activeElement?.getAttribute('data-check'))).toBe('policy.debug');
+    await c.screenshot('inspector-reason-first');
+  });
+
+  it('checks are listed problems first and filter by status', async () => {
+    const rows = c.page.getByRole('grid', { name: 'Checks' }).locator('[data-status]');
+    const statuses = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    const rank = { fail: 0, warn: 1, skip: 2, pass: 3 } as Record<string, number>;
+    expect(statuses).toEqual([...statuses].sort((x, y) => rank[x!]! - rank[y!]!));
+    expect(statuses[0]).toBe('fail');
+    await c.page.getByRole('button', { name: /Checks: show/ }).click();
+    await c.page.getByRole('option', { name: 'fail' }).click();
+    await expect.poll(async () => new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-status'))))).toEqual(new Set(['fail']));
+  });
+});
+
 describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () => {
   let c: Console;
   const panel = () => c.page.getByRole('tabpanel', { name: 'Inspect' });

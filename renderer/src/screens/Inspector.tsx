@@ -37,6 +37,9 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
   const [selected, setSelected] = useState<string | null>(null);
   const [viewId, setViewId] = useState<string | null>(null);
   const [deviceKey, setDeviceKey] = useState<string | null>(null);
+  const [tab, setTab] = useState<string>('checks');
+  const [jump, setJump] = useState<{ id: string; seq: number } | null>(null);
+  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     if (files.length === 0) {
@@ -45,8 +48,10 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
       return;
     }
     let live = true;
+    setBusy(true);
     void runInspect(files, anchors, settings).then((r) => {
       if (!live) return;
+      setBusy(false);
       if (typeof r === 'string') {
         setError(r);
         setResult(null);
@@ -71,10 +76,15 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
         <EvidencePicker title="Inspect" files={files} anchors={anchors} recognised={result?.files} onChange={(f, t) => (setFiles(f), setAnchors(t), setSelected(null), setViewId(null), setDeviceKey(null))} />
         <AppraisalSettings value={settings} onApply={setSettings} />
       </div>
+      {busy && (
+        <p className="busy" role="status">
+          Verifying {files.length === 1 ? files[0]!.name : `${files.length} files`}…
+        </p>
+      )}
       <ErrorNote error={error} />
       {result && a && (
         <>
-          <VerdictBanner appraisal={a} evidenceName={result.evidence.name} />
+          <VerdictBanner appraisal={a} evidenceName={result.evidence.name} onJump={(id) => (setTab('checks'), setJump((j) => ({ id, seq: (j?.seq ?? 0) + 1 })))} />
           <div className="toolbar" role="toolbar" aria-label="Export">
             <Button className="button" onPress={() => saveText(`${base(result.evidence.name)}-appraisal.json`, 'application/json', appraisalJson(result.evidence.name, a))}>
               Export JSON
@@ -103,7 +113,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
             placeholder="/path/to/ear-key.jwk"
             onError={setError}
           />
-          <Tabs className="tabs">
+          <Tabs className="tabs" selectedKey={tab} onSelectionChange={(k) => setTab(String(k))}>
             <TabList aria-label="Appraisal views" className="tablist">
               <Tab id="checks" className="tab">Checks</Tab>
               <Tab id="fields" className="tab">Fields and bytes</Tab>
@@ -111,7 +121,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
               <Tab id="chain" className="tab">Certificate chain</Tab>
             </TabList>
             <TabPanel id="checks">
-              <ChecksTable checks={a.checks} />
+              <ChecksTable checks={a.checks} focus={jump} />
             </TabPanel>
             <TabPanel id="fields">
               {views.length > 1 && view && (

@@ -18,10 +18,32 @@ import { Vault } from './screens/Vault';
 
 const prefersDark = () => window.matchMedia?.('(prefers-color-scheme: dark)').matches ?? false;
 
+/**
+ * The theme chosen last on this origin (Electron's app origin; the loopback console's 127.0.0.1 port),
+ * else the system's. Storage can be unavailable (a sandboxed profile): then the system's, unsaved.
+ */
+const THEME_KEY = 'custodian.theme';
+function initialDark(): boolean {
+  try {
+    const saved = window.localStorage.getItem(THEME_KEY);
+    if (saved === 'dark' || saved === 'light') return saved === 'dark';
+  } catch {
+    // no storage: fall back to the system preference
+  }
+  return prefersDark();
+}
+function saveTheme(dark: boolean): void {
+  try {
+    window.localStorage.setItem(THEME_KEY, dark ? 'dark' : 'light');
+  } catch {
+    // no storage: the choice lasts for this page only
+  }
+}
+
 export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [dark, setDark] = useState(prefersDark);
+  const [dark, setDark] = useState(initialDark);
   const [vault, setVault] = useState<VaultSummary | null>(null);
   const [revision, setRevision] = useState(0);
   const changed = () => setRevision((n) => n + 1);
@@ -48,7 +70,7 @@ export function App() {
 
   return (
     <>
-      <StatusBar info={info} dark={dark} onDark={setDark} />
+      <StatusBar info={info} dark={dark} onDark={(d) => (setDark(d), saveTheme(d))} />
       <main className="app">
         <ErrorNote error={error} />
         <Tabs className="tabs">

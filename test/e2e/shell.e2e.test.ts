@@ -143,6 +143,21 @@ describe.skipIf(!HAVE_CHROMIUM)('Shell: trust, offline, loopback host, keyboard,
     expect(await c.page.getByRole('tab', { name: 'Inspect' }).getAttribute('aria-selected')).toBe('true');
   });
 
+  it('the theme chosen is remembered across a reload (issue 15)', async () => {
+    const toggle = c.page.getByRole('button', { name: 'Dark theme' });
+    const theme = () => c.page.evaluate(() => document.documentElement.dataset.theme);
+    expect(await theme()).toBe('light');
+    await toggle.click();
+    await c.page.reload();
+    await c.page.getByRole('button', { name: 'Dark theme' }).waitFor();
+    expect(await theme()).toBe('dark');
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    await toggle.click();
+    await c.page.reload();
+    await c.page.getByRole('button', { name: 'Dark theme' }).waitFor();
+    expect(await theme()).toBe('light');
+  });
+
   it('axe-core finds no serious or critical violation on any screen, in light and in dark', async () => {
     const fx = (...p: string[]) => join(FIXTURES, ...p);
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [fx('debug', 'report.bin'), fx('debug', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);

@@ -227,6 +227,14 @@ describe('each mistake gets a sentence saying what the file is', () => {
     const r = run(['verify', join(NV, 'report.hex'), '--chain', fx('valid', 'vcek.der')]);
     oneLineError(r, /vcek\.der: --chain: this is an X\.509 certificate \(AMD SEV-VCEK\), given to NVIDIA evidence: NVIDIA evidence needs the device's NVIDIA certificate chain/);
     expect(r.stderr).not.toMatch(/None|OID/);
+    // The core itself (the console forces the type, so the CLI's refusal does not apply) names things too.
+    const a = core.verify({ evidence: { name: 'report.hex', bytes: readFileSync(join(NV, 'report.hex')) }, endorsements: [{ name: 'vcek.der', bytes: readFileSync(fx('valid', 'vcek.der')) }], referenceTime: new Date('2025-06-01T00:00:00Z'), type: 'nvidia' });
+    const text = a.checks.map((k) => `${k.id}: ${k.detail}`).join('\n');
+    expect(text).toContain('gpu0.arch: architecture unknown: the evidence does not state it and the device chain names no model');
+    expect(text).toContain('gpu0.chain.count: the device chain has 1 certificate; NVIDIA requires exactly 5');
+    expect(text).toMatch(/gpu0\.rim\.driver\.available: RIM not available: no imported RIM has colloquialVersion 545\.00, and the RIM id cannot be derived/);
+    expect(text).toContain('"SEV-VCEK" is not signed by "NVIDIA Device Identity CA": issuer key is an EC P-384 key, not an RSA key');
+    expect(text).not.toMatch(/None|OID|RIM id \?|\/v1\/rim\/\?/);
   });
 
   it('a flag typo: "did you mean --chain?", never Node\'s parseArgs text', () => {

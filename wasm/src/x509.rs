@@ -237,7 +237,7 @@ fn verify_signature_uncached(
         let sig_der = signature.ok_or("signature BIT STRING has unused bits")?;
         let spki_der = issuer.to_der().map_err(|e| e.to_string())?;
         let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki_der)
-            .map_err(|e| format!("issuer key is not a P-256 public key: {e}"))?;
+            .map_err(|e| wrong_key("issuer key", issuer, "an EC P-256 key", &e))?;
         let sig = p256::ecdsa::Signature::from_der(sig_der).map_err(|e| format!("bad ECDSA signature encoding: {e}"))?;
         return key.verify(signed, &sig).map_err(|_| "ECDSA P-256/SHA-256 signature does not verify".to_string());
     }
@@ -251,11 +251,44 @@ fn verify_signature_uncached(
     verify_rsa_pss(issuer, alg, signed, signature)
 }
 
+/// What kind of key a SubjectPublicKeyInfo holds, for messages: "an RSA key", "an EC P-384 key",
+/// "an EC key on curve 1.3.…", or "a key of algorithm OID …" (RFC 5280 §4.1.2.7; RFC 5480 §2.1.1).
+pub fn key_kind(spki: &SubjectPublicKeyInfoOwned) -> String {
+    const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+    const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+    const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+    const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+    let alg = &spki.algorithm;
+    if alg.oid == RSA || alg.oid == OID_RSASSA_PSS {
+        return "an RSA key".into();
+    }
+    if alg.oid == EC {
+        return match alg.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok()) {
+            Some(c) if c == P256 => "an EC P-256 key".into(),
+            Some(c) if c == P384 => "an EC P-384 key".into(),
+            Some(c) => format!("an EC key on curve {c}"),
+            None => "an EC key without a named curve".into(),
+        };
+    }
+    format!("a key of algorithm OID {}", alg.oid)
+}
+
+/// "issuer key is an EC P-384 key, not an RSA key" when the key is of another kind than `wanted`
+/// (the decoder's own error would name the OID it expected, not the one found); else the decoder's error.
+fn wrong_key(what: &str, spki: &SubjectPublicKeyInfoOwned, wanted: &str, e: &dyn std::fmt::Display) -> String {
+    let kind = key_kind(spki);
+    if kind == wanted {
+        format!("{what} is {kind} that cannot be read: {e}")
+    } else {
+        format!("{what} is {kind}, not {wanted}")
+    }
+}
+
 /// The P-384 ECDSA public key of a SubjectPublicKeyInfo; the error says what the key is instead.
 pub fn p384_key(spki: &SubjectPublicKeyInfoOwned) -> Result<p384::ecdsa::VerifyingKey, String> {
     use p384::pkcs8::DecodePublicKey;
     let spki_der = spki.to_der().map_err(|e| e.to_string())?;
-    p384::ecdsa::VerifyingKey::from_public_key_der(&spki_der).map_err(|e| format!("key is not a P-384 public key: {e}"))
+    p384::ecdsa::VerifyingKey::from_public_key_der(&spki_der).map_err(|e| wrong_key("key", spki, "an EC P-384 key", &e))
 }
 
 /// Verifies an RSASSA-PSS signature (RFC 8017 §8.1.2) with SHA-384, MGF1-SHA-384 and the salt
@@ -288,7 +321,7 @@ pub fn verify_rsa_pss(
     let sig_bytes = signature.ok_or("signature BIT STRING has unused bits")?;
     let spki_der = issuer.to_der().map_err(|e| e.to_string())?;
     let key = rsa::RsaPublicKey::from_public_key_der(&spki_der)
-        .map_err(|e| format!("issuer key is not an RSA public key: {e}"))?;
+        .map_err(|e| wrong_key("issuer key", issuer, "an RSA key", &e))?;
     let vk = rsa::pss::VerifyingKey::<Sha384>::new_with_salt_len(key, params.salt_len as usize);
     let sig = rsa::pss::Signature::try_from(sig_bytes).map_err(|e| e.to_string())?;
     let digest = Sha384::digest(signed);

@@ -113,7 +113,7 @@ pub fn verify(supplied: &[Cert], spec: &ChainSpec, t: i64, links: &Links, list: 
             &format!("{id}.count"),
             supplied.len() == n,
             format!("the {what} has {n} certificates, as NVIDIA requires"),
-            format!("the {what} has {} certificates; NVIDIA requires exactly {n} (leaf, device, provisioner, identity, root)", supplied.len()),
+            format!("the {what} has {} certificate{}; NVIDIA requires exactly {n} (leaf, device, provisioner, identity, root)", supplied.len(), if supplied.len() == 1 { "" } else { "s" }),
         );
     }
     let mut certs: Vec<Cert> = supplied.to_vec();

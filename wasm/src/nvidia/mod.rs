@@ -321,7 +321,11 @@ impl Device<'_> {
                 true
             }
             (None, None, _) => {
-                list.fail("arch", format!("architecture unknown: the evidence does not state it and the device chain's model {hwmodel:?} is not recognised"));
+                let chain = match hwmodel {
+                    Some(m) => format!("the device chain's model \"{m}\" is not a known NVIDIA device"),
+                    None => "the device chain names no model (it holds no NVIDIA device certificate)".to_string(),
+                };
+                list.fail("arch", format!("architecture unknown: the evidence does not state it and {chain}"));
                 false
             }
         }
@@ -428,11 +432,12 @@ impl Device<'_> {
                     claims.insert(format!("{}-fetched", role.claim), json!(false));
                     missing.push(role.name);
                     let imported = if role.others.is_empty() { String::new() } else { format!("; the imported {} RIMs are for {}", role.name, role.others.join(", ")) };
-                    let id = role.id.as_deref().unwrap_or("?");
-                    let what = format!(
-                        "RIM not available: no imported RIM has colloquialVersion {} or names RIM id {id} (import it with --rim; NVIDIA serves it at /v1/rim/{id}){imported}",
-                        role.version.as_deref().unwrap_or("?")
-                    );
+                    let version = role.version.as_deref().map_or("(none stated)".to_string(), |v| v.to_string());
+                    let what = match role.id.as_deref() {
+                        Some(id) => format!("RIM not available: no imported RIM has colloquialVersion {version} or names RIM id {id} (import it with --rim; NVIDIA serves it at /v1/rim/{id}){imported}"),
+                        // The id derives from the device model and the version; without them no RIM can be named.
+                        None => format!("RIM not available: no imported RIM has colloquialVersion {version}, and the RIM id cannot be derived (the device model or version is unknown); import the RIM with --rim{imported}"),
+                    };
                     if policy.require_rims {
                         list.fail(&format!("rim.{}.available", role.name), format!("{what}; policy nvidia.require_rims is true"));
                     } else {

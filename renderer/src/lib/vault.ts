@@ -24,13 +24,8 @@ export const ENDED: readonly CeremonyState[] = ['closed', 'aborted', 'expired', 
 /** Index of `state` on the forward path; an ended-early ceremony (aborted, …) is -1. */
 export const stepIndex = (state: CeremonyState): number => CEREMONY_STEPS.findIndex((s) => s.state === state);
 
-/**
- * A 64-hex-digit fingerprint in 16 groups of 4, for reading aloud and comparing on two screens
- * ("3f2a 9c01 …"). Anything else is returned unchanged.
- */
-export function groupHex(hex: string): string {
-  return /^[0-9a-f]{64}$/.test(hex) ? (hex.match(/.{4}/g) ?? []).join(' ') : hex;
-}
+/** Fingerprints in groups of four, as the CLI prints them (one notation on both). */
+export { groupHex } from '../../../electron/cli/text';
 
 /** The release-policy form as typed (electron/vault/policy.ts names; TTLs in seconds, as text). */
 export interface PolicyForm {

@@ -11,11 +11,14 @@
  * `node -e 0`, paired (the three commands alternate), median of BENCH_CLI_RUNS (default 9) ratios.
  * Then the RIM XML path alone (wasm/examples/xml_bench.rs): ms per MB for flat, deep and
  * namespace-heavy documents, and the time to refuse 100,000-deep and 3,000-level namespace nesting.
+ * Then `custodian batch` on BENCH_BATCH_FILES (default 10,000) copies of the SNP case: files/s and
+ * the process's peak RSS.
  * Everything is also written to bench/results.json for comparison between commits.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCore } from '../electron/core/core.ts';
 
@@ -157,6 +160,32 @@ console.log('\nRIM XML (pre-scan + parse + C14N 1.1 of the whole document), nati
 for (const line of execFileSync(join(ROOT, 'wasm/target/release/examples/xml_bench'), ['2'], { encoding: 'utf8' }).trim().split('\n')) {
   const r = JSON.parse(line) as { doc: string; bytes: number; ms: number; ms_per_mb: number; outcome: string };
   console.log(`  ${r.doc.padEnd(32)} ${(r.bytes / 1e6).toFixed(2).padStart(5)} MB  ${r.ms.toFixed(3).padStart(9)} ms  ${r.ms_per_mb.toFixed(2).padStart(8)} ms/MB  ${r.outcome}`);
+}
+
+// ---- batch: `custodian batch` on a folder of BENCH_BATCH_FILES copies of the SNP case -------------
+// The folder (in the OS temp dir) holds the report copies with the case's chain and CRL beside them;
+// one worker thread per core. Peak memory: the whole CLI process (main thread + workers), from
+// /usr/bin/time when the machine has it.
+const BATCH_FILES = Number(process.env.BENCH_BATCH_FILES ?? 10_000);
+const batchDir = mkdtempSync(join(tmpdir(), 'custodian-bench-batch-'));
+try {
+  for (const e of snp.endorsements) copyFileSync(e, join(batchDir, basename(e)));
+  for (let i = 0; i < BATCH_FILES; i++) copyFileSync(snp.evidence, join(batchDir, `report-${String(i).padStart(6, '0')}.bin`));
+  const threads = availableParallelism();
+  const args = ['batch', batchDir, '--json', '--at', snp.at.toISOString(), '--threads', String(threads)];
+  const timed = existsSync('/usr/bin/time');
+  const t = process.hrtime.bigint();
+  const r = timed ? spawnSync('/usr/bin/time', ['-f', '%M', bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 }) : spawnSync(bin, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`custodian batch: exit ${r.status}: ${r.stderr}`);
+  const counts = (JSON.parse(r.stdout) as { counts: Record<string, number> }).counts;
+  const peakMiB = timed ? Number(r.stderr.trim().split('\n').pop()) / 1024 : null;
+  const filesPerSecond = BATCH_FILES / seconds;
+  console.log(`\nBatch: custodian batch on ${BATCH_FILES} copies of the SNP case (${threads} worker threads)`);
+  console.log(`  ${filesPerSecond.toFixed(0)} files/s (${seconds.toFixed(1)} s wall), peak RSS ${peakMiB === null ? 'n/a (no /usr/bin/time)' : `${peakMiB.toFixed(0)} MiB`}; ${JSON.stringify(counts)}`);
+  results.batch = { files: BATCH_FILES, threads, seconds, files_per_second: filesPerSecond, peak_rss_mib: peakMiB, counts };
+} finally {
+  rmSync(batchDir, { recursive: true, force: true });
 }
 
 mkdirSync(join(ROOT, 'bench'), { recursive: true });

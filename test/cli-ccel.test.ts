@@ -7,6 +7,7 @@
  * not belong to fails per RTMR; a truncated log is an input error (exit 2) naming the file and event.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,58 @@ describe('custodian verify with a CC event log', async () => {
     expect(code).toBe(1);
     expect(a.checks.filter((c: Check) => c.status === 'fail').map((c: Check) => c.id)).toEqual(['eventlog.rtmr1']);
     expect(check(a, 'eventlog.rtmr1').detail).toMatch(/RTMR1 in the quote is [0-9a-f]{96} but the replay of 2 event\(s\) of .*evil\.bin with MR index 2 gives [0-9a-f]{96}: the replay diverges from event 3/);
+  });
+
+  // Policy tdx.event_digests (issue 16 item 5): the kernel command line must be the expected one.
+  describe('policy tdx.event_digests', () => {
+    const sha384 = (text: string) => createHash('sha384').update(text).digest('hex');
+    const want = sha384('console=ttyS0 root=/dev/vda1');
+    const withPolicy = (log: string | null, required: unknown[]) => {
+      const policy = put(`policy-${Math.random().toString(16).slice(2)}.json`, JSON.stringify({ tdx: { event_digests: required } }));
+      const r = custodian('verify', quote, ...(log ? ['--collateral', log] : []), ...base, '--policy', policy);
+      return { ...r, a: r.stdout ? JSON.parse(r.stdout) : undefined };
+    };
+    const ID = 'eventlog.policy.event_digests[0]';
+
+    it('passes when the named event carries the digest and its RTMR replays to the quote', () => {
+      const { code, a, stderr } = withPolicy(put('good.bin', good.log), [{ type: 'EV_IPL', description: 'console=', sha384: want }]);
+      expect(code, stderr).toBe(0);
+      expect(check(a, ID)).toMatchObject({ status: 'pass', detail: `event 4 (EV_IPL, RTMR1) carries SHA-384 ${want}, and RTMR1's replay equals the quote's` });
+    });
+
+    it('fails when the kernel command line is another (the log still replays to a quote made for it)', () => {
+      const evil = makeCcel(events('console=ttyS0 init=/bin/sh'));
+      const evilQuote = put('evil-quote.bin', makeTdxQuote(pki, { reportData: new Uint8Array(64), rtmrs: evil.rtmrs }));
+      const policy = put('p-evil.json', JSON.stringify({ tdx: { event_digests: [{ rtmr: 1, type: 'EV_IPL', sha384: want }] } }));
+      const r = custodian('verify', evilQuote, '--collateral', put('evil-log.bin', evil.log), ...base, '--policy', policy);
+      const a = JSON.parse(r.stdout);
+      expect(r.code).toBe(1);
+      expect(check(a, 'eventlog.rtmr1').status).toBe('pass');
+      expect(check(a, ID).status).toBe('fail');
+      expect(check(a, ID).detail).toBe(`no event (RTMR1, EV_IPL) carries SHA-384 ${want}: 1 of ${join(tmp, 'evil-log.bin')} matches: event 4 ${sha384('console=ttyS0 init=/bin/sh')}`);
+    });
+
+    it('fails when the log is not the TD\'s (the digest is there, the replay is not the quote\'s)', () => {
+      // Another boot loader image before the same command line, in the same RTMR1.
+      const other = makeCcel(events('console=ttyS0 root=/dev/vda1').map((e, i) => (i === 2 ? { ...e, data: Buffer.alloc(32, 0xee) } : e)));
+      const { a } = withPolicy(put('other.bin', other.log), [{ type: 'EV_IPL', sha384: want }]);
+      expect(check(a, ID).status).toBe('fail');
+      expect(check(a, ID).detail).toContain('but the log\'s replay of RTMR1 is not the quote\'s');
+    });
+
+    it('fails without an event log, and when no event matches the selectors', () => {
+      expect(check(withPolicy(null, [{ type: 'EV_IPL', sha384: want }]).a, ID).detail).toBe(`policy requires an event (EV_IPL) with SHA-384 ${want}, but no CC event log was supplied with the quote`);
+      expect(check(withPolicy(put('g2.bin', good.log), [{ rtmr: 3, type: 'EV_IPL', sha384: want }]).a, ID).detail).toMatch(/^no event of .*g2\.bin matches \(RTMR3, EV_IPL\)/);
+    });
+
+    it('a requirement without a selector, or with bad hex, is refused naming the option', () => {
+      const r1 = withPolicy(put('g3.bin', good.log), [{ sha384: want }]);
+      expect(r1.code).toBe(2);
+      expect(r1.stderr).toContain('policy tdx.event_digests[0]: name the events with at least one of rtmr, type, description');
+      const r2 = withPolicy(put('g4.bin', good.log), [{ type: 'EV_IPL', sha384: 'abcd' }]);
+      expect(r2.code).toBe(2);
+      expect(r2.stderr).toMatch(/event_digests\[0\]\.sha384/);
+    });
   });
 
   it('refuses a truncated log as an input error naming the file and the event', () => {

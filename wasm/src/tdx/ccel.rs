@@ -377,3 +377,51 @@ mod tests {
         assert!(e.message.contains("ACPI CCEL table"), "{e}");
     }
 }
+
+/// Policy `tdx.event_digests` (see [`super::policy::EventDigest`]): one check
+/// `eventlog.policy.event_digests[i]` per required digest. `log` is the event log given with the
+/// quote (none: every requirement fails, saying so); `quote_rtmrs` the quote's RTMR0..3, so a digest
+/// counts only when its RTMR's replay reaches the quote's value (otherwise the log does not describe
+/// what this TD measured).
+pub fn check_policy(log: Option<&EventLog>, required: &[super::policy::EventDigest], quote_rtmrs: [&[u8]; 4], list: &mut Checklist) {
+    for (i, req) in required.iter().enumerate() {
+        let id = format!("eventlog.policy.event_digests[{i}]");
+        let what = [
+            req.rtmr.map(|r| format!("RTMR{r}")),
+            req.event_type.clone(),
+            req.description.as_ref().map(|d| format!("description containing \"{d}\"")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let want = req.sha384.to_ascii_lowercase();
+        let Some(log) = log else {
+            list.fail(&id, format!("policy requires an event ({what}) with SHA-384 {want}, but no CC event log was supplied with the quote"));
+            continue;
+        };
+        let selected: Vec<&Event> = log
+            .events
+            .iter()
+            .filter(|e| e.event_type != EV_NO_ACTION && (1..=4).contains(&e.mr))
+            .filter(|e| req.rtmr.is_none_or(|r| e.mr == u32::from(r) + 1))
+            .filter(|e| req.event_type.as_deref().is_none_or(|t| type_name(e.event_type).eq_ignore_ascii_case(t)))
+            .filter(|e| req.description.as_deref().is_none_or(|d| describe(e).is_some_and(|s| s.contains(d))))
+            .collect();
+        if selected.is_empty() {
+            list.fail(&id, format!("no event of {} matches ({what}); the policy requires one with SHA-384 {want}", log.file));
+            continue;
+        }
+        let Some(hit) = selected.iter().find(|e| e.sha384.map(hex::encode).as_deref() == Some(want.as_str())) else {
+            let seen: Vec<String> = selected.iter().take(4).map(|e| format!("event {} {}", e.index, e.sha384.map(hex::encode).unwrap_or_else(|| "(no SHA-384)".into()))).collect();
+            list.fail(&id, format!("no event ({what}) carries SHA-384 {want}: {} of {} match{}: {}", selected.len(), log.file, if selected.len() == 1 { "es" } else { "" }, seen.join(", ")));
+            continue;
+        };
+        let rtmr = hit.mr as usize - 1;
+        if log.replayed(rtmr)[..] != quote_rtmrs[rtmr][..] {
+            list.fail(&id, format!("event {} ({what}) carries SHA-384 {want}, but the log's replay of RTMR{rtmr} is not the quote's: the log does not describe what this TD measured", hit.index));
+            continue;
+        }
+        list.pass(&id, format!("event {} ({}, RTMR{rtmr}) carries SHA-384 {want}, and RTMR{rtmr}'s replay equals the quote's", hit.index, type_name(hit.event_type)));
+    }
+}

@@ -499,6 +499,13 @@ pub fn verify(input: &TdxInput) -> Result<Appraisal, InputError> {
         azure_hcl::check_binding(body(q, rd), hcl, &mut list);
         azure_hcl::insert_claims(hcl, &mut claims);
     }
+    if let Some(required) = p.event_digests.as_deref().filter(|r| !r.is_empty()) {
+        if is_td {
+            ccel::check_policy(col.event_log.as_ref(), required, [0, 1, 2, 3].map(|i| body(q, td::RTMR[i])), &mut list);
+        } else {
+            list.fail("eventlog.policy.event_digests", "policy tdx.event_digests applies to TD quotes; this is an SGX quote".to_string());
+        }
+    }
     if let Some(log) = &col.event_log {
         if is_td {
             ccel::check_rtmrs(log, [0, 1, 2, 3].map(|i| body(q, td::RTMR[i])), &mut list);

@@ -57,6 +57,24 @@ pub struct TdxPolicy {
     /// SGX: exact ISVPRODID and minimum ISVSVN.
     pub isv_prod_id: Option<u16>,
     pub minimum_isv_svn: Option<u16>,
+    /// Digests required of named CC event log events (e.g. the kernel command line): each names the
+    /// events it is about and the SHA-384 one of them must carry. Needs the event log with the quote.
+    pub event_digests: Option<Vec<EventDigest>>,
+}
+
+/// One required event digest of `tdx.event_digests`. Events are selected by every selector given
+/// (at least one): the RTMR they extend, their TCG type name (e.g. `EV_IPL`,
+/// `EV_EFI_BOOT_SERVICES_APPLICATION`), and a substring of their decoded description (e.g. the
+/// command-line text); one selected event must carry `sha384` (48-byte hex), and its RTMR's replay
+/// must equal the quote's (so the digest is what the TD measured).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventDigest {
+    pub rtmr: Option<u8>,
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    pub description: Option<String>,
+    pub sha384: String,
 }
 
 impl TdxPolicy {
@@ -99,6 +117,15 @@ impl TdxPolicy {
         check_hex("tdx", "minimum_tee_tcb_svn", &self.minimum_tee_tcb_svn, 16)?;
         check_hex("tdx", "xfam", &self.xfam, 8)?;
         check_hex("tdx", "td_attributes", &self.td_attributes, 8)?;
+        for (i, d) in self.event_digests.iter().flatten().enumerate() {
+            hex_option("tdx", &format!("event_digests[{i}].sha384"), &d.sha384, 48)?;
+            if d.rtmr.is_none() && d.event_type.is_none() && d.description.is_none() {
+                return Err(format!("policy tdx.event_digests[{i}]: name the events with at least one of rtmr, type, description"));
+            }
+            if matches!(d.rtmr, Some(r) if r > 3) {
+                return Err(format!("policy tdx.event_digests[{i}].rtmr: {} is not 0–3", d.rtmr.unwrap_or(0)));
+            }
+        }
         if matches!(self.max_collateral_age, Some(a) if a < 0) {
             return Err("policy tdx.max_collateral_age: must be a non-negative number of seconds".into());
         }

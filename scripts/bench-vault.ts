@@ -42,7 +42,7 @@ await initVault(path, names.map((name) => ({ name, passphrase: `correct horse ba
 const { db, roster } = await openVault(path);
 const ctx = { db, roster, actor: 'bench' };
 const core = await loadCore();
-const alice = await unlockCustodian(db, roster, 'alice', 'passphrase of alice');
+const alice = await unlockCustodian(db, roster, 'alice', 'correct horse battery alice');
 const key = await storeKey(db, roster, 'bench', { format: 'raw', bytes: random(32), source: 'generated' }, parseReleasePolicy({ allow_test_anchor: true }, 'bench', 2, 3), alice, 'bench');
 
 const steps: Record<string, number[]> = { open: [], challenge: [], evidence: [], show: [], approvals: [], release: [], close: [], total: [] };

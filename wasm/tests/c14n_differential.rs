@@ -200,6 +200,9 @@ fn edge_cases() -> Vec<(String, Vec<u8>)> {
         b"<a xmlns:p=\"urn:a%20b\"/>",
         b"<a xmlns:p=\"urn:a&amp;b'c\"/>",
         b"<a xmlns:p=\"urn:a{b}|c^d`e\\\"/>",
+        // The default namespace declared twice in one tag (found by the c14n fuzz target): both refuse.
+        b"<a xmlns=\"urn:x\" xmlns=\"urn:y\"/>",
+        b"<a xmlns=\"urn:a\"><b xmlns=\"urn:x\" xmlns=\"urn:x\"/></a>",
     ];
     docs.iter().enumerate().map(|(i, d)| (format!("edge case {i}"), d.to_vec())).collect()
 }

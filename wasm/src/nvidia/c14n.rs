@@ -132,7 +132,16 @@ fn declared_prefixes<'i>(n: Node<'_, 'i>) -> Vec<Option<&'i str>> {
 /// §2: "MUST report failure"). Linear: reads each start tag once.
 pub fn check_namespace_declarations(doc: &roxmltree::Document) -> Result<(), String> {
     for n in doc.descendants().filter(|n| n.is_element()) {
-        for prefix in declared_prefixes(n) {
+        let declared = declared_prefixes(n);
+        // roxmltree refuses `xmlns:p` twice in one tag but not `xmlns` twice (the last one wins):
+        // XML 1.0 WFC "Unique Att Spec" forbids it, libxml2 refuses it ("Attribute xmlns redefined"),
+        // and C14N would otherwise emit both declarations. Found by the c14n fuzz target.
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(dup) = declared.iter().find(|p| !seen.insert(**p)) {
+            let name = dup.map_or("xmlns".to_string(), |p| format!("xmlns:{p}"));
+            return Err(format!("{name} is declared twice in the start tag at {}, which XML forbids (attribute redefined)", doc.text_pos_at(n.range().start)));
+        }
+        for prefix in declared {
             let uri = n.lookup_namespace_uri(prefix).unwrap_or("");
             let at = doc.text_pos_at(n.range().start);
             match prefix {

@@ -20,9 +20,9 @@ import { InputError } from '../core/errors.ts';
 import { classify } from '../evidence/classify.ts';
 import { endorsementPaths, readJson } from '../io/files.ts';
 import { checkJsonDepth, readLimited } from '../io/limits.ts';
+import { Instant } from '../ipc/contract-shared.ts';
 import { head, type BatchTask } from './collect.ts';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const KEYS = ['evidence', 'endorsements', 'at', 'policy'];
 /** Rows accepted in one manifest: as many as a folder batch would reasonably hold. */
 export const MAX_MANIFEST_ROWS = 100_000;
@@ -96,7 +96,7 @@ export async function readManifest(file: string): Promise<BatchTask[]> {
     const ends = row.endorsements ?? [];
     if (!Array.isArray(ends) || ends.some((e) => typeof e !== 'string')) throw fail('endorsements', 'expected a list of paths');
     const endorsements = (ends as string[]).flatMap((p) => endorsementPaths(at(p), 'endorsement'));
-    if (row.at !== undefined && (typeof row.at !== 'string' || !RFC3339.test(row.at) || Number.isNaN(Date.parse(row.at)))) throw fail('at', `not an RFC 3339 date-time with an offset: ${JSON.stringify(row.at)}`);
+    if (row.at !== undefined && !Instant.safeParse(row.at).success) throw fail('at', `not an RFC 3339 date-time with an offset: ${JSON.stringify(row.at)}`);
     let policy: BatchTask['policy'];
     if (typeof row.policy === 'string') policy = { name: path.basename(row.policy), value: readJson(at(row.policy), 'policy') };
     else if (row.policy !== undefined && row.policy !== null) {

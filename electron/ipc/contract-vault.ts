@@ -11,10 +11,9 @@
  *   main from a path the user chose.
  */
 import { z } from 'zod';
-import { AppraisalSchema, NamedFile } from './contract-shared.ts';
+import { AppraisalSchema, Instant, NamedFile } from './contract-shared.ts';
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const Instant = z.iso.datetime({ offset: true });
 const Path = z.string().min(1).max(4096);
 const Name = z.string().min(1).max(64);
 /** A passphrase as typed (the vault enforces ≥ 8 characters when enrolling). */

@@ -2,6 +2,8 @@
  * Compare, end to end: two appraisals side by side; exactly the fields whose values differ are
  * highlighted. The expected set is computed here from the core's claims with an independent flattening.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file as namedByPath, T0 } from '../helpers.ts';
@@ -54,6 +56,16 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare', () => {
     expect(expected).toContain('policy.debug');
     expect(expected).not.toContain('measurement');
     expect(await differingRows(c)).toEqual(expected);
+    // Reason first: the checks that differ, the status change first, as the core's two appraisals give it.
+    const checks = c.page.getByRole('grid', { name: 'Compared checks' });
+    const statusChanged = verify('valid').checks.filter((k) => verify('debug').checks.find((x) => x.id === k.id)?.status !== k.status).map((k) => k.id);
+    expect(statusChanged).toContain('policy.debug');
+    expect(await checks.locator('[data-kind="status"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-check')))).toEqual(statusChanged);
+    expect(await checks.locator('[data-check="policy.debug"]').textContent()).toContain('pass → fail');
+    // Both are report.bin: each side is named with its SHA-256 prefix.
+    const sha = (dir: string) => createHash('sha256').update(readFileSync(fx(dir, 'report.bin'))).digest('hex').slice(0, 12);
+    await expect.poll(() => panel().getByRole('region', { name: 'Verdict' }).first().textContent()).toContain(`Left: report.bin · SHA-256 ${sha('valid')}…`);
+    expect(await panel().getByRole('region', { name: 'Verdict' }).nth(1).textContent()).toContain(`Right: report.bin · SHA-256 ${sha('debug')}…`);
     await c.screenshot('compare-fixtures');
 
     await panel().getByText('Show only differing fields').click();
@@ -94,5 +106,13 @@ describe.skipIf(!HAVE_CHROMIUM)('Compare', () => {
     expect(expected).toEqual(expect.arrayContaining(['mr_td', 'rtmr0']));
     expect(await differingRows(c)).toEqual(expected);
     await c.screenshot('compare-real-tdx');
+  });
+
+  it.skipIf(!HAVE_VECTORS)('an SNP report against a TDX quote says the platforms differ', async () => {
+    await panel().getByRole('button', { name: 'Clear' }).first().click();
+    await panel().getByRole('button', { name: 'Clear' }).first().click();
+    await openSide(c, 'Left', [join(SNP, 'milan', 'routex-v3', 'report.bin'), join(SNP, 'milan', 'routex-v3', 'vcek_chain.pem')], []);
+    await openSide(c, 'Right', [join(VECTORS, 'tdx', 'quotes', 'tdx_v4_50806f_trustee_debug.bin'), join(VECTORS, 'tdx', 'collateral', 'assembled_2023-06_50806F.json')], []);
+    await expect.poll(() => panel().getByTestId('platforms-differ').textContent()).toContain('Different platforms (sev-snp and tdx)');
   });
 });

@@ -8,6 +8,9 @@ export type AppInfo = Response<'app:info'>;
 /** How the page is served (only Electron has system dialogs); undefined until app:info answers. */
 export type Shell = AppInfo['shell'] | undefined;
 
+/** The Custodian version the preload (or loopback bridge) reports, for records; "unknown" without one. */
+export const appVersion = (): string => window.custodian?.version ?? 'unknown';
+
 /** Calls `channel` through `window.custodian`; rejects with the error main reported (file: field: message). */
 export function call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
   const api = window.custodian;

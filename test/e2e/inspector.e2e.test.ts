@@ -3,6 +3,8 @@
  * its endorsements, read the verdict and checks, link fields and bytes both ways, change the
  * reference time and the policy, export JSON and the printable report; real vectors where present.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file, T0 } from '../helpers.ts';
@@ -94,13 +96,24 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
 
   it('exports the appraisal as JSON and as a printable HTML report', async () => {
     const json = await downloadText(c.page, 'Export JSON');
-    expect(json.name).toBe('report-appraisal.json');
+    expect(json.name).toBe('report-appraisal-20251201T000000Z.json');
     const a = JSON.parse(json.text);
     expect(a.verdict).toBe('affirming');
     expect(a.evidence).toBe('report.bin');
     expect(a.claims.measurement).toMatch(/^370feea0/);
+    // Chain of custody: every input with its SHA-256 (computed here from the files), the version.
+    const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+    expect(a.inputs.files).toEqual([
+      { name: 'report.bin', role: 'evidence', sha256: sha(fx('valid', 'report.bin')) },
+      { name: 'vcek.der', role: 'certificate (endorsement)', sha256: sha(fx('valid', 'vcek.der')) },
+      { name: 'cert_chain.pem', role: 'certificate (endorsement)', sha256: sha(fx('pki', 'cert_chain.pem')) },
+      { name: 'crl-empty.der', role: 'crl (endorsement)', sha256: sha(fx('pki', 'crl-empty.der')) },
+    ]);
+    expect(a.inputs.anchors).toEqual([{ name: 'ark.pem', sha256: sha(fx('pki', 'ark.pem')) }]);
+    expect(a.inputs.version).toMatch(/^\d+\.\d+\.\d+/);
     const html = await downloadText(c.page, 'Export printable report');
-    expect(html.name).toBe('report-report.html');
+    expect(html.name).toBe('report-appraisal-20251201T000000Z.html');
+    expect(html.text).toContain(`<code>${sha(fx('valid', 'report.bin'))}</code>`);
     expect(html.text).toContain('<td id="verdict"><strong>AFFIRMING</strong>');
     for (const check of a.checks) expect(html.text).toContain(`<code>${check.id}</code>`);
     expect(html.text).toContain('TEST anchor (not a vendor root)');

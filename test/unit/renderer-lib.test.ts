@@ -1,7 +1,8 @@
 /** The renderer's pure helpers: CSV quoting, HTML escaping, settings parsing, claims diff. */
 import { describe, expect, it } from 'vitest';
 import { rowsToCsv, countByVerdict, filterRows } from '../../renderer/src/lib/batch.ts';
-import { appraisalHtml, escapeHtml } from '../../renderer/src/lib/report.ts';
+import { createHash } from 'node:crypto';
+import { appraisalHtml, appraisalJson, escapeHtml, exportName, recordOf } from '../../renderer/src/lib/report.ts';
 import { parseSettings } from '../../renderer/src/lib/settings.ts';
 import { diffClaims, flattenClaims } from '../../renderer/src/lib/claims.ts';
 import type { BatchRow } from '../../electron/ipc/contract.ts';
@@ -26,9 +27,28 @@ describe('batch CSV', () => {
 describe('printable report', () => {
   it('escapes every value, so evidence cannot inject markup', () => {
     expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe('&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');
-    const html = appraisalHtml('<b>.bin', { platform: 'sev-snp', verdict: 'warning', reference_time: 'T', trust_anchor: { kind: 'none', name: '', spki_sha256: '' }, checks: [{ id: 'x', status: 'warn', detail: '<script>alert(1)</script>' }], claims: { k: '<i>' } }, new Date(0));
-    expect(html).not.toMatch(/<script>|<b>\.bin|<i>/);
+    const record = { evidenceName: '<b>.bin', files: [{ name: '<u>.der', role: 'x', sha256: 'ab' }], anchors: [], policy: { snp: { '<s>': 1 } }, policySha256: 'cd', version: '<v>' };
+    const html = appraisalHtml(record, { platform: 'sev-snp', verdict: 'warning', reference_time: 'T', trust_anchor: { kind: 'none', name: '', spki_sha256: '' }, checks: [{ id: 'x', status: 'warn', detail: '<script>alert(1)</script>' }], claims: { k: '<i>' } }, new Date(0));
+    expect(html).not.toMatch(/<script>|<b>\.bin|<i>|<u>|<s>|<v>/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('records every input with its SHA-256, the policy with its hash, the version; named after the evidence and the time', async () => {
+    const bytes = new TextEncoder().encode('report');
+    const r = await recordOf('report.bin', [{ name: 'report.bin', bytes }, { name: 'vcek.der', bytes: new Uint8Array([1]) }], new Map([['report.bin', 'evidence']]), [{ name: 'ark.pem', bytes: new Uint8Array() }], { snp: { allow_debug: false } }, '0.1.0');
+    expect(r.files).toEqual([
+      { name: 'report.bin', role: 'evidence', sha256: createHash('sha256').update('report').digest('hex') },
+      { name: 'vcek.der', role: 'input', sha256: createHash('sha256').update(Buffer.from([1])).digest('hex') },
+    ]);
+    expect(r.anchors[0]!.sha256).toBe(createHash('sha256').digest('hex'));
+    expect(r.policySha256).toBe(createHash('sha256').update('{"snp":{"allow_debug":false}}').digest('hex'));
+    const a = { platform: 'sev-snp' as const, verdict: 'affirming' as const, reference_time: '2025-12-01T00:00:00Z', trust_anchor: { kind: 'pinned' as const, name: 'ARK', spki_sha256: 'x' }, checks: [], claims: {} };
+    expect(exportName('captures/report.bin', a, 'html')).toBe('report-appraisal-20251201T000000Z.html');
+    const html = appraisalHtml(r, a, new Date(0));
+    for (const f of [...r.files, ...r.anchors]) expect(html).toContain(`<code>${f.sha256}</code>`);
+    expect(html).toContain('by Custodian 0.1.0 (offline)');
+    expect(html).toContain(r.policySha256!);
+    expect(JSON.parse(appraisalJson(r, a)).inputs.files).toEqual(r.files);
   });
 });
 

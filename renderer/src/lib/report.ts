@@ -9,14 +9,62 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 /** HTML-escapes `text`. */
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
-/** The appraisal as pretty JSON, with the evidence file name for the record. */
-export function appraisalJson(evidenceName: string, appraisal: Appraisal): string {
-  return `${JSON.stringify({ evidence: evidenceName, ...appraisal }, null, 2)}\n`;
+/**
+ * What ties an exported appraisal to its artefacts (chain of custody): every input file with its
+ * SHA-256 (hex) and role, the TEST anchors, the policy document (null: the core's default) with the
+ * SHA-256 of its JSON text, and the Custodian version that appraised.
+ */
+export interface AppraisalRecord {
+  evidenceName: string;
+  files: { name: string; role: string; sha256: string }[];
+  anchors: { name: string; sha256: string }[];
+  policy: Record<string, unknown> | null;
+  policySha256: string | null;
+  version: string;
 }
 
-/** A printable HTML report: verdict, trust anchor, reference time, every check, every claim. */
-export function appraisalHtml(evidenceName: string, appraisal: Appraisal, printedAt: Date): string {
+/** SHA-256 (hex) of `bytes` (Web Crypto). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The record of an appraisal's inputs: `files` with the role the Inspector gave each (`roles` by
+ * name; default "input"), `anchors`, and the policy as run (its SHA-256 over `JSON.stringify`).
+ */
+export async function recordOf(evidenceName: string, files: readonly { name: string; bytes: Uint8Array }[], roles: ReadonlyMap<string, string>, anchors: readonly { name: string; bytes: Uint8Array }[], policy: Record<string, unknown> | null, version: string): Promise<AppraisalRecord> {
+  return {
+    evidenceName,
+    files: await Promise.all(files.map(async (f) => ({ name: f.name, role: roles.get(f.name) ?? 'input', sha256: await sha256Hex(f.bytes) }))),
+    anchors: await Promise.all(anchors.map(async (f) => ({ name: f.name, sha256: await sha256Hex(f.bytes) }))),
+    policy,
+    policySha256: policy === null ? null : await sha256Hex(new TextEncoder().encode(JSON.stringify(policy))),
+    version,
+  };
+}
+
+/** `<evidence base name>-appraisal-<reference time as 20251201T000000Z>.<ext>`: what the export is named. */
+export function exportName(evidenceName: string, appraisal: Appraisal, ext: string): string {
+  const base = evidenceName.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
+  const at = appraisal.reference_time.replace(/[-:]/g, '').replace(/\.\d+/, '');
+  return `${base}-appraisal-${at}.${ext}`;
+}
+
+/** The appraisal as pretty JSON, with its record (inputs and their hashes, policy, version). */
+export function appraisalJson(record: AppraisalRecord, appraisal: Appraisal): string {
+  const { evidenceName, ...inputs } = record;
+  return `${JSON.stringify({ evidence: evidenceName, inputs, ...appraisal }, null, 2)}\n`;
+}
+
+/** A printable HTML report: verdict, trust anchor, reference time, the inputs with their SHA-256, the policy, every check, every claim. */
+export function appraisalHtml(record: AppraisalRecord, appraisal: Appraisal, printedAt: Date): string {
   const e = escapeHtml;
+  const evidenceName = record.evidenceName;
+  const inputs = [...record.files.map((f) => [f.name, f.role, f.sha256]), ...record.anchors.map((f) => [f.name, 'TEST anchor', f.sha256])]
+    .map(([n, r, h]) => `<tr><td>${e(n!)}</td><td>${e(r!)}</td><td><code>${e(h!)}</code></td></tr>`)
+    .join('\n');
+  const policy = record.policy === null ? 'the default policy' : `<code>${e(JSON.stringify(record.policy))}</code> (SHA-256 <code>${e(record.policySha256 ?? '')}</code>)`;
   const checks = appraisal.checks
     .map((c) => `<tr class="${e(c.status)}"><td>${e(c.status.toUpperCase())}</td><td><code>${e(c.id)}</code></td><td>${e(c.detail)}</td></tr>`)
     .join('\n');
@@ -30,6 +78,7 @@ export function appraisalHtml(evidenceName: string, appraisal: Appraisal, printe
 <style>
 body{font:12px/1.4 system-ui,sans-serif;margin:2em}table{border-collapse:collapse;width:100%}
 td,th{border:1px solid #999;padding:2px 6px;text-align:left;vertical-align:top}code{word-break:break-all}
+@page{size:A4;margin:12mm}@media print{body{margin:0}tr{break-inside:avoid}}
 .fail td:first-child{font-weight:bold;color:#a00}.warn td:first-child{color:#850}
 </style></head><body>
 <h1>Attestation appraisal</h1>
@@ -39,7 +88,12 @@ td,th{border:1px solid #999;padding:2px 6px;text-align:left;vertical-align:top}c
 <tr><th>Verdict</th><td id="verdict"><strong>${e(appraisal.verdict.toUpperCase())}</strong></td></tr>
 <tr><th>Reference time</th><td>${e(appraisal.reference_time)}</td></tr>
 <tr><th>Trust anchor</th><td>${e(appraisal.trust_anchor.kind === 'test' ? 'TEST anchor (not a vendor root): ' : '')}${e(appraisal.trust_anchor.name)} — SPKI SHA-256 <code>${e(appraisal.trust_anchor.spki_sha256)}</code></td></tr>
-<tr><th>Printed</th><td>${e(printedAt.toISOString())} by Custodian (offline)</td></tr>
+<tr><th>Policy</th><td>${policy}</td></tr>
+<tr><th>Printed</th><td>${e(printedAt.toISOString())} by Custodian ${e(record.version)} (offline)</td></tr>
+</table>
+<h2>Inputs</h2>
+<table><tr><th>File</th><th>Role</th><th>SHA-256</th></tr>
+${inputs}
 </table>
 <h2>Checks</h2>
 <table><tr><th>Status</th><th>Check</th><th>What was compared</th></tr>

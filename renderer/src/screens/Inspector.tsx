@@ -23,7 +23,9 @@ import { saveText } from '../lib/files';
 import { runEar, runInspect } from '../lib/inspect';
 import { PathField } from '../components/PathField';
 import { defaultSettings } from '../lib/settings';
-import { appraisalHtml, appraisalJson } from '../lib/report';
+import { appraisalHtml, appraisalJson, exportName, recordOf } from '../lib/report';
+import { parseSettings } from '../lib/settings';
+import { appVersion } from '../api';
 
 const base = (name: string) => name.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
 
@@ -66,6 +68,12 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
   }, [files, anchors, settings]);
 
   const a = result?.appraisal;
+  /** The inputs of the shown appraisal with their hashes, its policy and the version, for exports. */
+  const record = () => {
+    const parsed = parseSettings(settings);
+    const roles = new Map((result?.files ?? []).map((f) => [f.name, f.role === 'evidence' ? 'evidence' : `${f.kind} (${f.role})`]));
+    return recordOf(result!.evidence.name, files, roles, anchors, typeof parsed === 'string' ? null : parsed.policy, appVersion());
+  };
   const views = result?.views ?? [];
   const view = views.find((v) => v.id === viewId) ?? views[0];
   const devices = result?.devices ?? [];
@@ -86,10 +94,10 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
         <>
           <VerdictBanner appraisal={a} evidenceName={result.evidence.name} onJump={(id) => (setTab('checks'), setJump((j) => ({ id, seq: (j?.seq ?? 0) + 1 })))} />
           <div className="toolbar" role="toolbar" aria-label="Export">
-            <Button className="button" onPress={() => saveText(`${base(result.evidence.name)}-appraisal.json`, 'application/json', appraisalJson(result.evidence.name, a))}>
+            <Button className="button" onPress={() => void record().then((r) => saveText(exportName(r.evidenceName, a, 'json'), 'application/json', appraisalJson(r, a)))}>
               Export JSON
             </Button>
-            <Button className="button" onPress={() => saveText(`${base(result.evidence.name)}-report.html`, 'text/html', appraisalHtml(result.evidence.name, a, new Date()))}>
+            <Button className="button" onPress={() => void record().then((r) => saveText(exportName(r.evidenceName, a, 'html'), 'text/html', appraisalHtml(r, a, new Date())))}>
               Export printable report
             </Button>
             <Button

@@ -197,6 +197,15 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector: the reason first (issue 15)', () => 
     await c.screenshot('inspector-reason-first');
   });
 
+  it('"As of now" re-runs the appraisal at the present instant', async () => {
+    await panel().getByRole('button', { name: 'As of now' }).click();
+    await expect.poll(async () => Math.abs(Date.parse((await panel().getByLabel('As of (reference time, UTC)').inputValue())) - Date.now())).toBeLessThan(10 * 60_000);
+    const typed = await panel().getByLabel('As of (reference time, UTC)').inputValue();
+    await expect.poll(() => verdictOf(c.page).textContent()).toContain(`as of ${typed}`);
+    await applySettings(panel(), T0_TEXT);
+    await expect.poll(() => verdictOf(c.page).textContent()).toContain(`as of ${T0_TEXT}`);
+  });
+
   it('checks are listed problems first and filter by status', async () => {
     const rows = c.page.getByRole('grid', { name: 'Checks' }).locator('[data-status]');
     const statuses = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));

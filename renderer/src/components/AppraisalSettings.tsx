@@ -28,6 +28,17 @@ export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run apprais
         </Text>
         <FieldError />
       </TextField>
+      <Button
+        className="button"
+        onPress={() => {
+          // The present instant, applied at once (the field otherwise keeps the time the page opened with).
+          const next = { ...draft, referenceTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+          setDraft(next);
+          if (typeof parseSettings(next) !== 'string') onApply(next);
+        }}
+      >
+        As of now
+      </Button>
       <Choice label="Policy" value={preset} options={[...Object.keys(POLICY_PRESETS), 'Custom']} disabled={['Custom']} onChange={(name) => setDraft({ ...draft, policyText: POLICY_PRESETS[name] ?? '' })} />
       <TextField className="field policy-editor" value={draft.policyText} onChange={(policyText) => setDraft({ ...draft, policyText })}>
         <Label>Policy JSON (empty = default)</Label>

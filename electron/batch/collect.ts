@@ -25,6 +25,11 @@ export interface BatchTask {
   policy?: { name: string; value: unknown };
 }
 
+/** How a row names the policy it used: the manifest row's ("inline" or its file name), else the batch's. */
+export function rowPolicyName(task: BatchTask, batchPolicy: unknown): string {
+  return task.policy?.name ?? (batchPolicy === undefined || batchPolicy === null ? 'default' : 'the batch policy');
+}
+
 /** Bytes read to recognise a file: enough for an SNP report in hex text (2,368 characters). */
 const HEAD_BYTES = 8192;
 

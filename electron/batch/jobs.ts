@@ -1,15 +1,15 @@
 /**
- * Batch jobs: collects the tasks of a folder (or reads a manifest's) and spreads them over worker threads in small chunks,
- * so the caller (the Electron main process or the loopback host) and the renderer stay responsive.
+ * Batch jobs: collects the tasks of a folder (or reads a manifest's) and spreads them over worker
+ * threads in small chunks, so the caller (the Electron main process or the loopback host) and the renderer stay responsive.
  * The renderer polls for progress; rows arrive in completion order.
  */
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../core/errors.ts';
 import type { BatchRow, Request, Response } from '../ipc/contract.ts';
-import { stat } from 'node:fs/promises';
-import { collectTasks, type BatchTask } from './collect.ts';
+import { collectTasks, rowPolicyName, type BatchTask } from './collect.ts';
 import { readManifest } from './manifest.ts';
 import type { WorkerSettings } from './worker.ts';
 
@@ -140,7 +140,7 @@ export class BatchJobs {
         if (job.finishedAt !== null) return;
         const seen = new Set(job.rows.map((r) => r.path));
         for (const t of tasks) {
-          if (!seen.has(t.rel)) job.rows.push({ path: t.rel, platform: null, verdict: 'error', failing: ['worker'], warnings: 0, detail: `not verified: a batch worker failed: ${e.message}`, endorsements: [], at: t.at ?? settings.referenceTime, policy: t.policy?.name ?? '' });
+          if (!seen.has(t.rel)) job.rows.push({ path: t.rel, platform: null, verdict: 'error', failing: ['worker'], warnings: 0, detail: `not verified: a batch worker failed: ${e.message}`, endorsements: [], at: t.at ?? settings.referenceTime, policy: rowPolicyName(t, settings.policy) });
         }
         finish();
       });

@@ -8,7 +8,7 @@ import { loadCore } from '../core/core.ts';
 import { InputError } from '../core/errors.ts';
 import type { BatchRow } from '../ipc/contract.ts';
 import type { NamedBytes } from '../core/appraisal.ts';
-import type { BatchTask } from './collect.ts';
+import { rowPolicyName, type BatchTask } from './collect.ts';
 import type { Request } from '../ipc/contract.ts';
 import { appraiseFiles, evidenceType } from '../evidence/inspect.ts';
 import { readLimited } from '../io/limits.ts';
@@ -43,13 +43,10 @@ function read(file: string): Promise<Uint8Array> {
   return bytes;
 }
 
-/** The policy's name in a row: the manifest row's, else the batch's ("default" when none). */
-const batchPolicy = settings.policy === undefined || settings.policy === null ? 'default' : 'the batch policy';
-
 async function verifyTask(task: BatchTask): Promise<BatchRow> {
   const endorsements = task.endorsements.map((p) => path.basename(p));
   const referenceTime = task.at ?? settings.referenceTime;
-  const used = { at: referenceTime, policy: task.policy?.name ?? batchPolicy };
+  const used = { at: referenceTime, policy: rowPolicyName(task, settings.policy) };
   try {
     const files = await Promise.all(task.endorsements.map(async (p) => ({ name: path.basename(p), bytes: await read(p) })));
     const { appraisal } = appraiseFiles(core, {

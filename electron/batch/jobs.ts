@@ -4,13 +4,12 @@
  * The renderer polls for progress; rows arrive in completion order.
  */
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../core/errors.ts';
 import type { BatchRow, Request, Response } from '../ipc/contract.ts';
-import { collectTasks, rowPolicyName, type BatchTask } from './collect.ts';
-import { readManifest } from './manifest.ts';
+import { rowPolicyName, type BatchTask } from './collect.ts';
+import { batchTasks } from './manifest.ts';
 import type { WorkerSettings } from './worker.ts';
 
 /** Tasks per message to a worker: small enough for smooth progress, large enough to amortise messaging. */
@@ -60,8 +59,7 @@ export class BatchJobs {
    * when it cannot be read.
    */
   async start(request: Request<'batch:start'>): Promise<Response<'batch:start'>> {
-    const isFile = (await stat(request.folder).catch(() => null))?.isFile() ?? false;
-    const tasks = isFile ? await readManifest(request.folder) : await collectTasks(request.folder);
+    const { tasks } = await batchTasks(request.folder);
     return this.startTasks(tasks, { testAnchors: request.testAnchors, policy: request.policy, referenceTime: request.referenceTime });
   }
 

@@ -14,6 +14,7 @@
  * FIFOs, devices or huge files — every file is still read through the role limits when verified
  * (batch/worker.ts), and recognition reads at most the first bytes of each evidence file.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { InputError } from '../core/errors.ts';
@@ -21,7 +22,7 @@ import { classify } from '../evidence/classify.ts';
 import { endorsementPaths, readJson } from '../io/files.ts';
 import { checkJsonDepth, readLimited } from '../io/limits.ts';
 import { Instant } from '../ipc/contract-shared.ts';
-import { head, type BatchTask } from './collect.ts';
+import { collectTasks, head, type BatchTask } from './collect.ts';
 
 const KEYS = ['evidence', 'endorsements', 'at', 'policy'];
 /** Rows accepted in one manifest: as many as a folder batch would reasonably hold. */
@@ -116,4 +117,13 @@ export async function readManifest(file: string): Promise<BatchTask[]> {
     });
   }
   return tasks;
+}
+
+/**
+ * The tasks of a batch `source`: the rows of a manifest when it is a file ({@link readManifest}),
+ * else every evidence file under the folder with the endorsements beside it (`collectTasks`).
+ */
+export async function batchTasks(source: string): Promise<{ tasks: BatchTask[]; manifest: boolean }> {
+  const manifest = (await stat(source).catch(() => null))?.isFile() ?? false;
+  return { tasks: manifest ? await readManifest(source) : await collectTasks(source), manifest };
 }

@@ -8,12 +8,10 @@
  * Exit codes: 0 every row affirming (or warning, without --strict); 1 a row contraindicated (or
  * warning, with --strict); 2 a row's input could not be read or parsed, or the folder/manifest itself.
  */
-import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { loadCore } from '../core/core.ts';
 import { BatchJobs } from '../batch/jobs.ts';
-import { collectTasks } from '../batch/collect.ts';
-import { readManifest } from '../batch/manifest.ts';
+import { batchTasks } from '../batch/manifest.ts';
 import type { BatchRow } from '../ipc/contract.ts';
 import { countByVerdict, rowsToCsv, VERDICTS } from '../../renderer/src/lib/batch.ts';
 import { readEndorsementPath, readJson } from '../io/files.ts';
@@ -48,7 +46,7 @@ function table(rows: readonly BatchRow[], color: boolean, width: number): string
   return out.join('\n');
 }
 
-/** "39 files: 20 affirming, 3 warning, 14 contraindicated, 2 error (as of …, policy …)". */
+/** "39 files: 20 affirming, 3 warning, 14 contraindicated, 2 error" (the caller adds what the rows ran with). */
 function summary(rows: readonly BatchRow[]): string {
   const c = countByVerdict(rows);
   return `${rows.length} file${rows.length === 1 ? '' : 's'}: ${VERDICTS.map((v) => `${c[v]} ${v}`).join(', ')}`;
@@ -64,8 +62,7 @@ export async function batchCmd(argv: string[]): Promise<number> {
   const at = values.at === undefined ? new Date() : parseRfc3339(values.at);
   const policy = values.policy === undefined ? undefined : readJson(values.policy, 'policy');
   const testAnchors = (values['test-anchor'] ?? []).flatMap((p) => readEndorsementPath(p, 'test anchor'));
-  const isManifest = (await stat(source).catch(() => null))?.isFile() ?? false;
-  const tasks = isManifest ? await readManifest(source) : await collectTasks(source);
+  const { tasks, manifest: isManifest } = await batchTasks(source);
   // Checked here once, so a missing or broken core fails the command rather than every row.
   await loadCore();
   const jobs = new BatchJobs({ workerUrl: workerUrl(), threads });

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../core/errors.ts';
 import type { BatchRow, Request, Response } from '../ipc/contract.ts';
 import { rowPolicyName, type BatchTask } from './collect.ts';
-import { batchTasks } from './manifest.ts';
+import { batchTasks, type Confine } from './manifest.ts';
 import type { WorkerSettings } from './worker.ts';
 
 /** Tasks per message to a worker: small enough for smooth progress, large enough to amortise messaging. */
@@ -34,6 +34,8 @@ export interface BatchJobsOptions {
   /** Worker threads per job; default: available cores (at least 1). */
   threads?: number;
   wasmPath?: string;
+  /** Applied to every path a batch manifest names (the loopback host: its `--root` folders); see manifest.ts. */
+  confine?: Confine;
 }
 
 /**
@@ -59,7 +61,7 @@ export class BatchJobs {
    * when it cannot be read.
    */
   async start(request: Request<'batch:start'>): Promise<Response<'batch:start'>> {
-    const { tasks } = await batchTasks(request.folder);
+    const { tasks } = await batchTasks(request.folder, this.options.confine);
     return this.startTasks(tasks, { testAnchors: request.testAnchors, policy: request.policy, referenceTime: request.referenceTime });
   }
 

@@ -10,9 +10,12 @@
  * separated by `;`), `at`, `policy` (a policy file's path); only `evidence` is required.
  *
  * Relative paths are relative to the manifest's folder. An endorsement that is a directory means
- * every regular file directly in it. Threat: a manifest is input like any other; its rows can name
+ * every regular file directly in it. Threats: a manifest is input like any other; its rows can name
  * FIFOs, devices or huge files — every file is still read through the role limits when verified
- * (batch/worker.ts), and recognition reads at most the first bytes of each evidence file.
+ * (batch/worker.ts), and recognition reads at most the first bytes of each evidence file. And its
+ * rows can name files anywhere: where the caller confines paths (the loopback console's `--root`
+ * folders), `confine` is applied to every path a row names, after directories are expanded, so a
+ * manifest inside a root cannot read a file outside it.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,6 +37,13 @@ interface RawRow {
   at?: unknown;
   policy?: unknown;
 }
+
+/**
+ * Maps an absolute path to the path to use, or throws InputError when it may not be used (the
+ * loopback console's `confinePath` to its roots). Identity where every path is the user's choice
+ * (the CLI, Electron's dialogs).
+ */
+export type Confine = (absolutePath: string) => string;
 
 /** True when `file` is read as a CSV manifest (by its extension; anything else is JSON). */
 const isCsv = (file: string) => /\.csv$/i.test(file);
@@ -72,21 +82,29 @@ function rowsOf(file: string): RawRow[] {
  * evidence file, an unknown column, a time that is not RFC 3339, a policy that is not JSON, more than
  * {@link MAX_MANIFEST_ROWS} rows. The evidence kind is recognised from the file's first bytes.
  */
-export async function readManifest(file: string): Promise<BatchTask[]> {
+export async function readManifest(file: string, confine: Confine = (p) => p): Promise<BatchTask[]> {
   const rows = rowsOf(file);
   if (rows.length > MAX_MANIFEST_ROWS) throw new InputError(file, 'batch manifest', `${rows.length} rows; at most ${MAX_MANIFEST_ROWS}`);
   const base = path.dirname(path.resolve(file));
-  const at = (p: string) => path.resolve(base, p);
   const tasks: BatchTask[] = [];
   const rels = new Set<string>();
   for (const [i, row] of rows.entries()) {
     const where = (field: string) => `row ${i + 1}: ${field}`;
     const fail = (field: string, detail: string) => new InputError(file, where(field), detail);
+    /** `p` resolved against the manifest's folder and confined; a refusal names the row and field. */
+    const inside = (field: string, p: string) => {
+      try {
+        return confine(path.resolve(base, p));
+      } catch (e) {
+        if (e instanceof InputError) throw fail(field, `${e.file}: ${e.detail}`);
+        throw e;
+      }
+    };
     if (row === null || typeof row !== 'object' || Array.isArray(row)) throw fail('row', 'expected an object with "evidence"');
     const unknown = Object.keys(row).filter((k) => !KEYS.includes(k));
     if (unknown.length) throw fail(unknown[0]!, `unknown field (fields: ${KEYS.join(', ')})`);
     if (typeof row.evidence !== 'string' || row.evidence === '') throw fail('evidence', 'a path is required');
-    const evidence = at(row.evidence);
+    const evidence = inside('evidence', row.evidence);
     let bytes: Uint8Array;
     try {
       bytes = await head(evidence);
@@ -96,10 +114,10 @@ export async function readManifest(file: string): Promise<BatchTask[]> {
     if (bytes.length === 0) throw fail('evidence', `${row.evidence}: empty, or not a regular file`);
     const ends = row.endorsements ?? [];
     if (!Array.isArray(ends) || ends.some((e) => typeof e !== 'string')) throw fail('endorsements', 'expected a list of paths');
-    const endorsements = (ends as string[]).flatMap((p) => endorsementPaths(at(p), 'endorsement'));
+    const endorsements = (ends as string[]).flatMap((p) => endorsementPaths(inside('endorsements', p), 'endorsement').map((f) => inside('endorsements', f)));
     if (row.at !== undefined && !Instant.safeParse(row.at).success) throw fail('at', `not an RFC 3339 date-time with an offset: ${JSON.stringify(row.at)}`);
     let policy: BatchTask['policy'];
-    if (typeof row.policy === 'string') policy = { name: path.basename(row.policy), value: readJson(at(row.policy), 'policy') };
+    if (typeof row.policy === 'string') policy = { name: path.basename(row.policy), value: readJson(inside('policy', row.policy), 'policy') };
     else if (row.policy !== undefined && row.policy !== null) {
       if (typeof row.policy !== 'object' || Array.isArray(row.policy)) throw fail('policy', 'expected a policy file path or a policy object');
       policy = { name: 'inline', value: row.policy };
@@ -120,10 +138,11 @@ export async function readManifest(file: string): Promise<BatchTask[]> {
 }
 
 /**
- * The tasks of a batch `source`: the rows of a manifest when it is a file ({@link readManifest}),
- * else every evidence file under the folder with the endorsements beside it (`collectTasks`).
+ * The tasks of a batch `source`: the rows of a manifest when it is a file ({@link readManifest}, with
+ * `confine` on every path it names), else every evidence file under the folder with the endorsements
+ * beside it (`collectTasks`, which lists regular files only: symbolic links are not followed).
  */
-export async function batchTasks(source: string): Promise<{ tasks: BatchTask[]; manifest: boolean }> {
+export async function batchTasks(source: string, confine?: Confine): Promise<{ tasks: BatchTask[]; manifest: boolean }> {
   const manifest = (await stat(source).catch(() => null))?.isFile() ?? false;
-  return { tasks: manifest ? await readManifest(source) : await collectTasks(source), manifest };
+  return { tasks: manifest ? await readManifest(source, confine) : await collectTasks(source), manifest };
 }

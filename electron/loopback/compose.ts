@@ -9,7 +9,7 @@ import { createDispatcher } from '../ipc/dispatch.ts';
 import { createHandlers } from '../ipc/handlers.ts';
 import { auditActor } from '../io/actor.ts';
 import { startLoopbackHost, type LoopbackHost } from './host.ts';
-import { confineDispatch, resolveRoots } from './roots.ts';
+import { confineDispatch, confinePath, resolveRoots } from './roots.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -22,7 +22,8 @@ export async function startConsoleHost(options: { rendererDir: string; port?: nu
   const roots = resolveRoots(options.roots ?? [process.cwd()]);
   const actor = auditActor(options.actorLabel);
   const core = await loadCore();
-  const batch = new BatchJobs({ workerUrl: new URL('../batch/worker.ts', import.meta.url), threads: options.threads });
+  // A manifest's rows name files too: they stay inside the roots, as the manifest's own path does.
+  const batch = new BatchJobs({ workerUrl: new URL('../batch/worker.ts', import.meta.url), threads: options.threads, confine: (p) => confinePath(p, roots) });
   const handlers = createHandlers({ core, batch, version: pkg.version, shell: 'loopback', actor });
   const host = await startLoopbackHost({ rendererDir: options.rendererDir, dispatch: confineDispatch(createDispatcher(handlers.handlers), roots), port: options.port });
   return { ...host, roots, close: () => host.close().finally(handlers.close) };

@@ -187,6 +187,31 @@ describe('the console host (real handlers) with --root', () => {
     expect(batch.error.field).toBe('path');
   });
 
+  // Threat: a batch manifest inside a root that names files outside it (by absolute path, by `..`, or
+  // through a link planted inside), as evidence, endorsements or policy, to read them past --root.
+  it.each([
+    ['evidence by absolute path', { evidence: join(outside, 'secret.txt') }, 'row 1: evidence'],
+    ['evidence by ..', { evidence: '../outside/secret.txt' }, 'row 1: evidence'],
+    ['an endorsement through a planted file link', { evidence: 'sub/key.bin', endorsements: ['file-link-out'] }, 'row 1: endorsements'],
+    ['endorsements as a folder link pointing out', { evidence: 'sub/key.bin', endorsements: ['link-out'] }, 'row 1: endorsements'],
+    ['a policy file outside', { evidence: 'sub/key.bin', policy: join(outside, 'secret.txt') }, 'row 1: policy'],
+  ])('refuses a batch manifest naming %s, before reading it', async (_what, row, field) => {
+    const manifest = join(root, 'manifest.json');
+    writeFileSync(manifest, JSON.stringify([row]));
+    const r = await call('batch:start', { folder: manifest, testAnchors: [], policy: null, referenceTime: '2025-01-01T00:00:00Z' });
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatchObject({ file: manifest, field });
+    expect(r.error.message).toContain('is outside the folders this console may use');
+  });
+
+  it('runs a manifest whose rows stay inside the roots', async () => {
+    const manifest = join(root, 'manifest-inside.json');
+    writeFileSync(manifest, JSON.stringify([{ evidence: 'sub/key.bin', endorsements: ['link-in'] }]));
+    const r = await call('batch:start', { folder: manifest, testAnchors: [], policy: null, referenceTime: '2025-01-01T00:00:00Z' });
+    expect(r.ok).toBe(true);
+    expect(r.value.total).toBe(1);
+  });
+
   it('still reaches the handler for a path inside (an existing non-vault file: refused by the vault, not by the roots)', async () => {
     const r = await call('vault:open', { path: join(root, 'sub', 'key.bin') });
     expect(r.ok).toBe(false);

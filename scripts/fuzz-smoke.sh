@@ -2,7 +2,7 @@
 # A short libFuzzer run of every fuzz target (wasm/fuzz, list: wasm/fuzz/targets.sh), part of
 # `npm test` when the nightly toolchain and cargo-fuzz are installed; otherwise it says SKIPPED and
 # exits 0 (the committed regression corpus is replayed on stable by wasm/tests/fuzz_regressions.rs
-# either way). Each target starts from the seeds of wasm/fuzz/seeds.sh and runs FUZZ_SMOKE_SECONDS
+# either way). Each target runs through scripts/fuzz.sh (its seeds, its limits) for FUZZ_SMOKE_SECONDS
 # (default 10) seconds; a crash, timeout (10 s per input) or OOM (2 GiB) fails the step and leaves
 # the input in wasm/fuzz/artifacts/TARGET/. Long campaigns: `npm run fuzz -- TARGET SECONDS`.
 set -euo pipefail
@@ -14,10 +14,10 @@ if ! cargo +nightly --version >/dev/null 2>&1 || ! cargo +nightly fuzz --version
 fi
 cargo +nightly fuzz build -s none -O >/dev/null 2>&1 || cargo +nightly fuzz build -s none -O
 mapfile -t targets < <(bash targets.sh)
-bash seeds.sh "${targets[@]}" >/dev/null 2>&1
 for t in "${targets[@]}"; do
   log=$(mktemp)
-  if ! cargo +nightly fuzz run "$t" -s none -O "corpus/$t" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 >"$log" 2>&1; then
+  # The campaign script itself (seeds, libFuzzer limits), for a short time.
+  if ! bash ../../scripts/fuzz.sh "$t" "$seconds" -print_final_stats=1 >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "fuzz smoke: $t FAILED (input saved under wasm/fuzz/artifacts/$t/)" >&2
     rm -f "$log"

@@ -5,6 +5,7 @@
  */
 import type { Appraisal } from '../api';
 import type { ClaimDiff } from './claims';
+import { sha256Hex } from './report';
 
 type Check = Appraisal['checks'][number];
 
@@ -45,8 +46,7 @@ export function noiseLast(rows: readonly ClaimDiff[]): ClaimDiff[] {
 /** True for a claim path {@link noiseLast} puts last. */
 export const isNoise = (path: string): boolean => NOISE.test(path);
 
-/** The first `n` hex digits of the SHA-256 of `bytes` (Web Crypto), to tell two same-named files apart. */
+/** The first `n` hex digits of the SHA-256 of `bytes`, to tell two same-named files apart. */
 export async function shortSha256(bytes: Uint8Array, n = 12): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('').slice(0, n);
+  return (await sha256Hex(bytes)).slice(0, n);
 }

@@ -96,7 +96,9 @@ describe('custodian batch MANIFEST (fixtures)', () => {
     // The folder holds no CA chain: the embedded AMD ASK does not chain to the TEST root, so not affirming; but debug is allowed.
     expect(out.rows.map((x) => [x.path, x.at, x.policy])).toEqual([['report.bin', T0.toISOString(), 'the batch policy']]);
     expect(out.rows[0]!.failing).not.toContain('policy.debug');
-    expect(out.rows[0]!.endorsements).toEqual(['vcek.der', 'vcek.pem']);
+    // vcek.der and vcek.pem hold one certificate: paired by identity, it is used once (never merged twice).
+    expect(out.rows[0]!.endorsements).toEqual(['vcek.der']);
+    expect(out.rows[0]!.pairing).toEqual([{ level: 'info', text: expect.stringMatching(/^vcek\.der: VCEK \(Milan, .*\), for the VCEK for CHIP_ID /) }]);
   });
 
   // Threat: a manifest is input like any other file; it can be malformed or point anywhere.

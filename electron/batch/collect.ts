@@ -1,6 +1,6 @@
 /**
- * Finds the work of a batch: every evidence file under a folder (recursively), each with the
- * endorsements found beside it in the same directory. Files are recognised by content.
+ * Finds the work of a batch: every evidence file under a folder (recursively), and the files that may
+ * endorse them (paired by identity in the worker). Files are recognised by content.
  */
 import { constants } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { FileKind } from '../ipc/contract.ts';
 import { classify } from '../evidence/classify.ts';
-import { endorses, isEvidence } from '../evidence/select.ts';
+import { isEvidence } from '../evidence/select.ts';
 
 /**
  * One unit of batch work. Paths are absolute; `rel` is relative to the batch folder (or manifest).
@@ -19,6 +19,8 @@ export interface BatchTask {
   rel: string;
   kind: FileKind;
   endorsements: string[];
+  /** Pair endorsements by identity from the job's pool (folder batches) instead of using `endorsements`. */
+  pair?: boolean;
   /** RFC 3339 reference time of this row (manifest rows only). */
   at?: string;
   /** This row's policy document (manifest rows only), and how rows name it ("default", a file name, "inline"). */
@@ -69,10 +71,12 @@ async function directories(root: string): Promise<Map<string, string[]>> {
 }
 
 /**
- * The tasks for `folder`, sorted by path. Throws {@link InputError} (file = the folder) when it
- * cannot be read.
+ * The work of `folder`: one task per evidence file (sorted by path), each to be paired by identity
+ * (`pair: true`, see electron/evidence/pairing.ts) with endorsements from `pool`: every other
+ * recognised file under the folder, wherever it lies. Throws {@link InputError} (file = the folder)
+ * when it cannot be read.
  */
-export async function collectTasks(folder: string): Promise<BatchTask[]> {
+export async function collectTasks(folder: string): Promise<{ tasks: BatchTask[]; pool: string[] }> {
   const root = path.resolve(folder);
   let dirs: Map<string, string[]>;
   try {
@@ -82,14 +86,15 @@ export async function collectTasks(folder: string): Promise<BatchTask[]> {
     throw new InputError(folder, 'folder', code === 'ENOENT' ? 'no such folder' : `cannot read (${code})`);
   }
   const tasks: BatchTask[] = [];
+  const pool: string[] = [];
   for (const files of dirs.values()) {
     const kinds = await Promise.all(files.map(async (f) => classify(await head(f))));
     files.forEach((file, i) => {
       const kind = kinds[i]!;
-      if (!isEvidence(kind, kinds)) return;
-      const endorsements = files.filter((_, j) => j !== i && endorses(kind, kinds[j]!));
-      tasks.push({ path: file, rel: path.relative(root, file), kind, endorsements });
+      if (isEvidence(kind, kinds)) tasks.push({ path: file, rel: path.relative(root, file), kind, endorsements: [], pair: true });
+      // An HCL report is SEV-SNP evidence alone but a TD quote's companion: it may be both.
+      if ((!isEvidence(kind, kinds) || kind === 'azure-hcl-report') && kind !== 'unknown') pool.push(file);
     });
   }
-  return tasks.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return { tasks: tasks.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)), pool: pool.sort() };
 }

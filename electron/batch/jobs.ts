@@ -61,8 +61,8 @@ export class BatchJobs {
    * when it cannot be read.
    */
   async start(request: Request<'batch:start'>): Promise<Response<'batch:start'>> {
-    const { tasks } = await batchTasks(request.folder, this.options.confine);
-    return this.startTasks(tasks, { testAnchors: request.testAnchors, policy: request.policy, referenceTime: request.referenceTime });
+    const { tasks, pool } = await batchTasks(request.folder, this.options.confine);
+    return this.startTasks(tasks, { testAnchors: request.testAnchors, policy: request.policy, referenceTime: request.referenceTime, pool });
   }
 
   /** Starts verifying `tasks` with the job's `settings` (rows may override time and policy). */
@@ -140,7 +140,7 @@ export class BatchJobs {
         if (job.finishedAt !== null) return;
         const seen = new Set(job.rows.map((r) => r.path));
         for (const t of tasks) {
-          if (!seen.has(t.rel)) job.rows.push({ path: t.rel, platform: null, verdict: 'error', failing: ['worker'], warnings: 0, detail: `not verified: a batch worker failed: ${e.message}`, endorsements: [], at: t.at ?? settings.referenceTime, policy: rowPolicyName(t, settings.policy) });
+          if (!seen.has(t.rel)) job.rows.push({ path: t.rel, platform: null, verdict: 'error', failing: ['worker'], warnings: 0, detail: `not verified: a batch worker failed: ${e.message}`, endorsements: [], pairing: [], at: t.at ?? settings.referenceTime, policy: rowPolicyName(t, settings.policy) });
         }
         finish();
       });

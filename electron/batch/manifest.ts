@@ -139,10 +139,12 @@ export async function readManifest(file: string, confine: Confine = (p) => p): P
 
 /**
  * The tasks of a batch `source`: the rows of a manifest when it is a file ({@link readManifest}, with
- * `confine` on every path it names), else every evidence file under the folder with the endorsements
- * beside it (`collectTasks`, which lists regular files only: symbolic links are not followed).
+ * `confine` on every path it names), else every evidence file under the folder and the pool of files
+ * its endorsements are paired from by identity (`collectTasks`, which lists regular files only:
+ * symbolic links are not followed).
  */
-export async function batchTasks(source: string, confine?: Confine): Promise<{ tasks: BatchTask[]; manifest: boolean }> {
+export async function batchTasks(source: string, confine?: Confine): Promise<{ tasks: BatchTask[]; manifest: boolean; pool: string[] }> {
   const manifest = (await stat(source).catch(() => null))?.isFile() ?? false;
-  return { tasks: manifest ? await readManifest(source, confine) : await collectTasks(source), manifest };
+  if (manifest) return { tasks: await readManifest(source, confine), manifest, pool: [] };
+  return { ...(await collectTasks(source)), manifest };
 }

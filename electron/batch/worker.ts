@@ -12,6 +12,8 @@ import { rowPolicyName, type BatchTask } from './collect.ts';
 import type { Request } from '../ipc/contract.ts';
 import { appraiseFiles, evidenceType } from '../evidence/inspect.ts';
 import { readLimited } from '../io/limits.ts';
+import { pair, type EndorsementPool, type Pairing } from '../evidence/pairing.ts';
+import { buildPool, identityOf } from '../evidence/pool.ts';
 
 /** Fixed for the whole job (sent as `workerData`). */
 export interface WorkerSettings {
@@ -20,6 +22,8 @@ export interface WorkerSettings {
   /** RFC 3339. */
   referenceTime: string;
   wasmPath?: string;
+  /** Candidate endorsement files (absolute paths) that `pair` tasks are paired from by identity. */
+  pool?: string[];
 }
 
 /** A chunk of tasks to verify. */
@@ -43,18 +47,51 @@ function read(file: string): Promise<Uint8Array> {
   return bytes;
 }
 
+/** The job's pool, identified on first use (once per worker; identities are cached by content). */
+let pool: EndorsementPool | undefined;
+/** The pool's root: notes name files relative to the common folder of the pool and the evidence. */
+const folderOf = (task: BatchTask) => task.path.slice(0, task.path.length - task.rel.length);
+
+/** Chooses `task`'s endorsements from the pool by identity, trying alternatives with full appraisals. */
+function pairTask(task: BatchTask, evidence: NamedBytes, appraise: (files: NamedBytes[]) => ReturnType<typeof appraiseFiles>): Pairing {
+  pool ??= buildPool(core, settings.pool ?? []).pool;
+  const identity = identityOf(core, evidence.bytes, task.rel);
+  if (!identity) return { files: [], notes: [] };
+  const at = Math.floor(new Date(task.at ?? settings.referenceTime).getTime() / 1000);
+  const trial = (files: string[]) => {
+    try {
+      const { appraisal } = appraise(files.map((p) => ({ name: path.basename(p), bytes: readLimited(p, 'endorsement') })));
+      return { fails: appraisal.checks.filter((c) => c.status === 'fail').length, warns: appraisal.checks.filter((c) => c.status === 'warn').length };
+    } catch {
+      return { fails: Infinity, warns: Infinity };
+    }
+  };
+  return pair(task.path, identity, pool, at, trial, (f) => path.relative(folderOf(task), f));
+}
+
 async function verifyTask(task: BatchTask): Promise<BatchRow> {
-  const endorsements = task.endorsements.map((p) => path.basename(p));
+  let endorsements = task.endorsements.map((p) => path.basename(p));
+  let pairing: Pairing['notes'] = [];
   const referenceTime = task.at ?? settings.referenceTime;
   const used = { at: referenceTime, policy: rowPolicyName(task, settings.policy) };
   try {
-    const files = await Promise.all(task.endorsements.map(async (p) => ({ name: path.basename(p), bytes: await read(p) })));
-    const { appraisal } = appraiseFiles(core, {
-      files: [{ name: task.rel, bytes: readLimited(task.path, 'evidence') }, ...files],
-      testAnchors: settings.testAnchors,
-      policy: (task.policy ? task.policy.value : settings.policy) as Request<'evidence:inspect'>['policy'],
-      referenceTime,
-    });
+    const evidence = { name: task.rel, bytes: readLimited(task.path, 'evidence') };
+    const appraise = (files: NamedBytes[]) =>
+      appraiseFiles(core, {
+        files: [evidence, ...files],
+        testAnchors: settings.testAnchors,
+        policy: (task.policy ? task.policy.value : settings.policy) as Request<'evidence:inspect'>['policy'],
+        referenceTime,
+      });
+    let paths = task.endorsements;
+    if (task.pair) {
+      const paired = pairTask(task, evidence, appraise);
+      paths = paired.files;
+      pairing = paired.notes;
+      endorsements = paths.map((p) => path.relative(folderOf(task), p));
+    }
+    const files = await Promise.all(paths.map(async (p) => ({ name: path.basename(p), bytes: await read(p) })));
+    const { appraisal } = appraise(files);
     const failing = appraisal.checks.filter((c) => c.status === 'fail');
     return {
       path: task.rel,
@@ -64,12 +101,13 @@ async function verifyTask(task: BatchTask): Promise<BatchRow> {
       warnings: appraisal.checks.filter((c) => c.status === 'warn').length,
       detail: failing[0]?.detail ?? appraisal.checks.find((c) => c.status === 'warn')?.detail ?? '',
       endorsements,
+      pairing,
       ...used,
     };
   } catch (e) {
     const field = e instanceof InputError ? e.field : 'verify';
     const message = e instanceof InputError ? `${e.file}: ${e.detail}` : (e as Error).message;
-    return { path: task.rel, platform: evidenceType(task.kind) ?? null, verdict: 'error', failing: [field], warnings: 0, detail: message, endorsements, ...used };
+    return { path: task.rel, platform: evidenceType(task.kind) ?? null, verdict: 'error', failing: [field], warnings: 0, detail: message, endorsements, pairing, ...used };
   }
 }
 

@@ -62,11 +62,11 @@ export async function batchCmd(argv: string[]): Promise<number> {
   const at = values.at === undefined ? new Date() : parseRfc3339(values.at);
   const policy = values.policy === undefined ? undefined : readJson(values.policy, 'policy');
   const testAnchors = (values['test-anchor'] ?? []).flatMap((p) => readEndorsementPath(p, 'test anchor'));
-  const { tasks, manifest: isManifest } = await batchTasks(source);
+  const { tasks, manifest: isManifest, pool } = await batchTasks(source);
   // Checked here once, so a missing or broken core fails the command rather than every row.
   await loadCore();
   const jobs = new BatchJobs({ workerUrl: workerUrl(), threads });
-  const { jobId, total } = jobs.startTasks(tasks, { testAnchors, policy, referenceTime: at.toISOString() });
+  const { jobId, total } = jobs.startTasks(tasks, { testAnchors, policy, referenceTime: at.toISOString(), pool });
   const progress = process.stderr.isTTY && !values.json && !values.csv;
   let timer: NodeJS.Timeout | undefined;
   if (progress) timer = setInterval(() => process.stderr.write(`\r${jobs.poll({ jobId, from: total }).done}/${total} verified`), 250);

@@ -65,6 +65,37 @@ export interface VerifyRequest {
   moreEvidence?: NamedBytes[];
 }
 
+/**
+ * A key an endorsement offers to pairing by identity (wasm/src/identity.rs lists the key forms, e.g.
+ * `amd-vcek:Milan:{hwID hex}:{tcb}`, `intel-tcbinfo:TDX:{FMSPC}`, `nvidia-rim:firmware:{version}`).
+ * `digest` is the lower-case hex SHA-256 of the item offering it (the same certificate in DER and PEM
+ * has one digest); `issued` is Unix seconds (TCB Info / QE Identity issueDate, CRL thisUpdate).
+ */
+export interface Offer {
+  key: string;
+  digest: string;
+  what: string;
+  issued?: number;
+}
+
+/**
+ * An endorsement evidence needs: any of `keys` meets it; `nearest`: only the nearest candidates
+ * count; `variants`: the product line of each key when the evidence does not state it.
+ */
+export interface Want {
+  keys: string[];
+  what: string;
+  nearest?: boolean;
+  variants?: string[];
+}
+
+/** A file's pairing identity (the core's `custodian_identify`). */
+export interface Identity {
+  what: string;
+  offers: Offer[];
+  wants: Want[];
+}
+
 /** A vendor root embedded in the core (`wasm/src/pins.rs`). */
 export interface PinnedRoot {
   vendor: string;

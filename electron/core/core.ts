@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Appraisal, NamedBytes, PinnedRoot, VerifyRequest } from './appraisal.ts';
+import type { Appraisal, Identity, NamedBytes, PinnedRoot, VerifyRequest } from './appraisal.ts';
 import { CoreTrap, InputError } from './errors.ts';
 
 interface Exports {
@@ -16,6 +16,7 @@ interface Exports {
   custodian_free(ptr: number, len: number): void;
   custodian_verify(ptr: number, len: number): bigint;
   custodian_c14n(ptr: number, len: number): bigint;
+  custodian_identify(ptr: number, len: number): bigint;
   custodian_pinned_roots(): bigint;
   custodian_set_cache(enabled: number): void;
   custodian_cache_stats(): bigint;
@@ -103,6 +104,19 @@ export class Core {
     return Buffer.from(response.base64, 'base64');
   }
 
+  /**
+   * What `file` offers to, or wants from, pairing by identity (wasm/src/identity.rs): the keys read
+   * by the verifiers' own parsers. Throws {@link InputError} (naming the file and field) for a file
+   * no parser recognises.
+   */
+  identify(file: NamedBytes): Identity {
+    const response = JSON.parse(this.call(new TextEncoder().encode(JSON.stringify(b64(file))), undefined, 'custodian_identify')) as
+      | { ok: true; identity: Identity }
+      | { ok: false; error: { file: string; field: string; message: string } };
+    if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
+    return response.identity;
+  }
+
   /** The vendor roots embedded in the core (the pins every chain is checked against). */
   pinnedRoots(): PinnedRoot[] {
     return JSON.parse(this.takeText(this.exports.custodian_pinned_roots())) as PinnedRoot[];
@@ -123,7 +137,7 @@ export class Core {
   }
 
   /** Runs `custodian_verify` (or `entry`) on raw request bytes; exposed for the wrapper's own tests. */
-  call(request: Uint8Array, overridePtr?: number, entry: 'custodian_verify' | 'custodian_c14n' = 'custodian_verify'): string {
+  call(request: Uint8Array, overridePtr?: number, entry: 'custodian_verify' | 'custodian_c14n' | 'custodian_identify' = 'custodian_verify'): string {
     const x = this.exports;
     try {
       const ptr = x.custodian_alloc(request.length);

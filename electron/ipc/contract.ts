@@ -115,6 +115,12 @@ const BatchRow = z.strictObject({
   detail: z.string(),
   /** Names of the endorsement files given with the evidence (found beside it, or listed in the manifest row). */
   endorsements: z.array(z.string()),
+  /**
+   * How the endorsements were paired by identity (folder batches): `info` names each file used and the
+   * want it met; `warning` names files that fit one want alike (the one used and why) — see
+   * electron/evidence/pairing.ts. Empty when the endorsements were given (manifest rows).
+   */
+  pairing: z.array(z.strictObject({ level: z.enum(['info', 'warning']), text: z.string() })),
   /** The reference time this row was appraised at (RFC 3339): the manifest row's, else the batch's. */
   at: z.string(),
   /** The policy applied: "default", "the batch policy", or the manifest row's ("inline" or a file name). */

@@ -69,7 +69,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
     expect(await panel().getByRole('grid', { name: 'Batch results' }).locator('[data-verdict]:not([data-verdict="contraindicated"])').count()).toBe(0);
     const csv = await downloadText(c.page, 'Export CSV');
     const lines = csv.text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('path,platform,verdict,failing,warnings,detail,endorsements,at,policy');
+    expect(lines[0]).toBe('path,platform,verdict,failing,warnings,detail,endorsements,at,policy,pairing');
     // Every row says what it ran with: the batch's time and the default policy.
     expect(lines.slice(1).every((l) => l.endsWith(',2025-12-01T00:00:00Z,default'))).toBe(true);
     expect(lines.length - 1).toBe(n);

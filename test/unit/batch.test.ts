@@ -1,4 +1,4 @@
-/** Batch collection and jobs in Node: endorsements found beside evidence, counts, cancel. */
+/** Batch collection and jobs in Node: endorsements paired by identity from the whole folder, counts, cancel. */
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,11 +23,13 @@ function folder(): string {
 }
 
 describe('collectTasks', () => {
-  it('finds every evidence file recursively, each with the endorsements in its own directory', async () => {
-    const tasks = await collectTasks(folder());
+  it('finds every evidence file recursively, to be paired from a pool of every other recognised file', async () => {
+    const root = folder();
+    const { tasks, pool } = await collectTasks(root);
     expect(tasks.map((t) => t.rel)).toEqual(['debug/nested/again.bin', 'debug/report.bin', 'valid/nested/again.bin', 'valid/report.bin']);
-    expect(tasks.find((t) => t.rel === 'valid/report.bin')!.endorsements.map((p) => p.split('/').at(-1))).toEqual(['chain.pem', 'vcek.der']);
-    expect(tasks.find((t) => t.rel === 'valid/nested/again.bin')!.endorsements).toEqual([]);
+    expect(tasks.every((t) => t.pair && t.endorsements.length === 0)).toBe(true);
+    // notes.txt is no endorsement; the evidence is not in the pool.
+    expect(pool.map((p) => p.slice(root.length + 1))).toEqual(['debug/chain.pem', 'debug/vcek.der', 'valid/chain.pem', 'valid/vcek.der']);
   });
 
   it('names the folder when it cannot be read', async () => {
@@ -48,9 +50,10 @@ describe('BatchJobs', () => {
     }
     const byPath = Object.fromEntries(p.rows.map((r) => [r.path, r]));
     expect(byPath['debug/report.bin']).toMatchObject({ verdict: 'contraindicated', failing: ['policy.debug'], platform: 'sev-snp' });
-    // No CRL beside: a warning, not an affirmation; no VCEK beside the nested copies: contraindicated.
+    // No CRL anywhere: a warning, not an affirmation. The nested copies find their VCEK one folder up, by identity.
     expect(byPath['valid/report.bin']!.verdict).toBe('warning');
-    expect(byPath['valid/nested/again.bin']!.verdict).toBe('contraindicated');
+    expect(byPath['valid/nested/again.bin']).toMatchObject({ verdict: 'warning', endorsements: ['valid/vcek.der', 'valid/chain.pem'] });
+    expect(byPath['valid/nested/again.bin']!.pairing[0]!.text).toMatch(/^valid\/vcek\.der: VCEK \(Milan, .*\), for the VCEK for CHIP_ID/);
     expect(jobs.poll({ jobId, from: 3 }).rows).toHaveLength(1);
     expect(await jobs.cancel({ jobId })).toEqual({ cancelled: false });
   });
@@ -78,8 +81,9 @@ describe.skipIf(!existsSync(join(NV, 'manifest.json')))('batch with NVIDIA evide
     const ref = join(NV, 'gpu-hopper', 'h100-545.00-nonce4cff');
     for (const f of ['report.hex', 'cert-chain.pem', 'rim-driver-545.00.swidtag']) copyFileSync(join(ref, f), join(root, f));
     copyFileSync(join(NV, 'rims', 'vbios', '1010_0200_882_96005E0001_PROD.swidtag'), join(root, 'vbios.swidtag'));
-    const tasks = await collectTasks(root);
-    expect(tasks.map((t) => [t.rel, t.kind, t.endorsements.map((p) => p.split('/').at(-1))])).toEqual([['report.hex', 'nvidia-report', ['cert-chain.pem', 'rim-driver-545.00.swidtag', 'vbios.swidtag']]]);
+    const { tasks, pool } = await collectTasks(root);
+    expect(tasks.map((t) => [t.rel, t.kind])).toEqual([['report.hex', 'nvidia-report']]);
+    expect(pool.map((p) => p.split('/').at(-1))).toEqual(['cert-chain.pem', 'rim-driver-545.00.swidtag', 'vbios.swidtag']);
     const jobs = new BatchJobs({ workerUrl: new URL('../../electron/batch/worker.ts', import.meta.url), threads: 1 });
     const { jobId } = await jobs.start({ folder: root, testAnchors: [], policy: null, referenceTime: '2025-06-01T00:00:00Z' });
     let p = jobs.poll({ jobId, from: 0 });
@@ -89,5 +93,6 @@ describe.skipIf(!existsSync(join(NV, 'manifest.json')))('batch with NVIDIA evide
     }
     expect(p.rows).toHaveLength(1);
     expect(p.rows[0]).toMatchObject({ path: 'report.hex', platform: 'nvidia', verdict: 'contraindicated', failing: ['gpu0.measurements'] });
+    expect([...p.rows[0]!.endorsements].sort()).toEqual(['cert-chain.pem', 'rim-driver-545.00.swidtag', 'vbios.swidtag']);
   });
 });

@@ -7,12 +7,12 @@ import { parseSettings } from '../../renderer/src/lib/settings.ts';
 import { diffClaims, flattenClaims } from '../../renderer/src/lib/claims.ts';
 import type { BatchRow } from '../../electron/ipc/contract.ts';
 
-const row = (over: Partial<BatchRow>): BatchRow => ({ path: 'a.bin', platform: 'sev-snp', verdict: 'affirming', failing: [], warnings: 0, detail: '', endorsements: [], at: '2025-12-01T00:00:00.000Z', policy: 'default', ...over });
+const row = (over: Partial<BatchRow>): BatchRow => ({ path: 'a.bin', platform: 'sev-snp', verdict: 'affirming', failing: [], warnings: 0, detail: '', endorsements: [], at: '2025-12-01T00:00:00.000Z', policy: 'default', pairing: [], ...over });
 
 describe('batch CSV', () => {
   it('quotes commas, quotes and newlines (RFC 4180) and joins lists with ;', () => {
     const csv = rowsToCsv([row({ path: 'x,y.bin', detail: 'say "no"\nnow', failing: ['a', 'b'] })]);
-    expect(csv).toBe('path,platform,verdict,failing,warnings,detail,endorsements,at,policy\r\n"x,y.bin",sev-snp,affirming,a;b,0,"say ""no""\nnow",,2025-12-01T00:00:00.000Z,default\r\n');
+    expect(csv).toBe('path,platform,verdict,failing,warnings,detail,endorsements,at,policy,pairing\r\n"x,y.bin",sev-snp,affirming,a;b,0,"say ""no""\nnow",,2025-12-01T00:00:00.000Z,default,\r\n');
   });
 
   it('counts and filters by verdict and platform', () => {

@@ -68,16 +68,22 @@ pub fn require_type(hcl: &HclRuntime, want: u32, file: &str) -> Result<(), Input
     Err(InputError::new(file, "HCL report type", why))
 }
 
+/// The hash of the runtime data by the report's `hash_type` (1 SHA-256, 2 SHA-384, 3 SHA-512): the
+/// value REPORT_DATA must start with. `None` for an unknown hash type.
+pub fn runtime_digest(hcl: &HclRuntime) -> Option<Vec<u8>> {
+    match hcl.hash_type {
+        1 => Some(Sha256::digest(&hcl.runtime_data).to_vec()),
+        2 => Some(Sha384::digest(&hcl.runtime_data).to_vec()),
+        3 => Some(Sha512::digest(&hcl.runtime_data).to_vec()),
+        _ => None,
+    }
+}
+
 /// Check `binding.hcl_runtime_data`: REPORT_DATA starts with the hash (by `hash_type`) of the runtime data.
 pub fn check_binding(report_data: &[u8], hcl: &HclRuntime, list: &mut Checklist) {
-    let digest: Vec<u8> = match hcl.hash_type {
-        1 => Sha256::digest(&hcl.runtime_data).to_vec(),
-        2 => Sha384::digest(&hcl.runtime_data).to_vec(),
-        3 => Sha512::digest(&hcl.runtime_data).to_vec(),
-        other => {
-            list.fail("binding.hcl_runtime_data", format!("HCL hash type {other} is unknown (1 SHA-256, 2 SHA-384, 3 SHA-512)"));
-            return;
-        }
+    let Some(digest) = runtime_digest(hcl) else {
+        list.fail("binding.hcl_runtime_data", format!("HCL hash type {} is unknown (1 SHA-256, 2 SHA-384, 3 SHA-512)", hcl.hash_type));
+        return;
     };
     let n = digest.len();
     let actual = report_data.get(..n).unwrap_or(report_data);

@@ -18,9 +18,9 @@ export function filterRows(rows: readonly BatchRow[], verdict: string, platform:
 
 const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-/** RFC 4180 CSV with a header row; lists joined with `;`. */
+/** RFC 4180 CSV with a header row; lists joined with `;` (`pairing`: the pairing warnings). */
 export function rowsToCsv(rows: readonly BatchRow[]): string {
-  const header = ['path', 'platform', 'verdict', 'failing', 'warnings', 'detail', 'endorsements', 'at', 'policy'];
-  const lines = rows.map((r) => [r.path, r.platform ?? '', r.verdict, r.failing.join(';'), String(r.warnings), r.detail, r.endorsements.join(';'), r.at, r.policy].map(csvCell).join(','));
+  const header = ['path', 'platform', 'verdict', 'failing', 'warnings', 'detail', 'endorsements', 'at', 'policy', 'pairing'];
+  const lines = rows.map((r) => [r.path, r.platform ?? '', r.verdict, r.failing.join(';'), String(r.warnings), r.detail, r.endorsements.join(';'), r.at, r.policy, r.pairing.filter((n) => n.level === 'warning').map((n) => n.text).join(';')].map(csvCell).join(','));
   return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }

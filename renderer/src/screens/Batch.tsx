@@ -63,6 +63,13 @@ const ResultsTable = memo(function ResultsTable({ rows }: { rows: BatchRow[] }) 
                   <span className="muted">with</span> {r.endorsements.join(', ')}
                 </>
               )}
+              {r.pairing
+                .filter((n) => n.level === 'warning')
+                .map((n) => (
+                  <div key={n.text} className="pairing-warning">
+                    <span className="status verdict-warning">pairing</span> {n.text}
+                  </div>
+                ))}
             </Cell>
           </Row>
         )}

@@ -99,7 +99,7 @@ pub fn rim_ids(arch: Arch, o: &opaque::Opaque) -> (Option<String>, Option<String
 }
 
 /// The RIM version format: VBIOS/BIOS versions are five dot-separated hex pairs (`96.00.5E.00.01`).
-fn is_firmware_version(v: &str) -> bool {
+pub(crate) fn is_firmware_version(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
     parts.len() == 5 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
@@ -277,7 +277,7 @@ fn verify_rim(role: &Role, input: &NvidiaInput, links: &chain::Links, list: &mut
 
 /// The architecture (as stated by the evidence, else from the device chain) and the device kind
 /// (from the architecture, else a 31-block report is a switch).
-fn arch_and_kind(dev: &DeviceEvidence) -> (Option<Arch>, DeviceKind) {
+pub(crate) fn arch_and_kind(dev: &DeviceEvidence) -> (Option<Arch>, DeviceKind) {
     let arch = match dev.arch_text.as_deref() {
         Some(text) => Arch::parse(text),
         None => chain::hwmodel(&dev.chain).as_deref().and_then(Arch::from_hwmodel),

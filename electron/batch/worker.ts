@@ -12,7 +12,7 @@ import { rowPolicyName, type BatchTask } from './collect.ts';
 import type { Request } from '../ipc/contract.ts';
 import { appraiseFiles, evidenceType } from '../evidence/inspect.ts';
 import { readLimited } from '../io/limits.ts';
-import { pair, type EndorsementPool, type Pairing } from '../evidence/pairing.ts';
+import { checkIds, pair, type EndorsementPool, type Pairing } from '../evidence/pairing.ts';
 import { buildPool, identityOf } from '../evidence/pool.ts';
 
 /** Fixed for the whole job (sent as `workerData`). */
@@ -61,9 +61,9 @@ function pairTask(task: BatchTask, evidence: NamedBytes, appraise: (files: Named
   const trial = (files: string[]) => {
     try {
       const { appraisal } = appraise(files.map((p) => ({ name: path.basename(p), bytes: readLimited(p, 'endorsement') })));
-      return { fails: appraisal.checks.filter((c) => c.status === 'fail').length, warns: appraisal.checks.filter((c) => c.status === 'warn').length };
+      return checkIds(appraisal);
     } catch {
-      return { fails: Infinity, warns: Infinity };
+      return null;
     }
   };
   return pair(task.path, identity, pool, at, trial, (f) => path.relative(folderOf(task), f));

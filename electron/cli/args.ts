@@ -10,6 +10,7 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
                         [--type sev-snp|tdx|sgx|nvidia] [--policy FILE] [--test-anchor FILE]...
                         [--at RFC3339] [--json | --all] [--strict]
                         [--rim FILE]... [--ocsp FILE]... [--nonce HEX] [--more-evidence FILE]...
+                        [--endorsements DIR]...
                         [--ear OUT [--ear-key KEY.jwk] [--ear-profile ietf|veraison]]
 
   EVIDENCE        SEV-SNP report (binary, hex, with its extended-report certificate table, or an
@@ -22,6 +23,11 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --crl FILE      CRL (PEM or DER): AMD KDS, Intel Root CA / PCK CRL, or NVIDIA CRL; repeatable
   --collateral FILE  TDX/SGX: QuoteCollateralV3 JSON, raw Intel PCS TCB Info / QE Identity
                   bodies, CRLs, issuer chains (PEM), an Azure HCL report; repeatable
+  --endorsements DIR  choose the endorsements among every file under DIR (recursively) by
+                  identity: the VCEK/VLEK of the report's CHIP_ID and REPORTED_TCB, the TCB Info of
+                  the PCK certificate's FMSPC, the RIMs of the device's versions, CRLs by issuer;
+                  where several different files fit, the one that verifies is used and a note
+                  names them all (notes on stderr); repeatable, with any other option
   --type TYPE     force the evidence type (default: recognised by its bytes)
   --rim FILE      NVIDIA driver/VBIOS/switch BIOS RIM (signed SWID XML); repeatable
   --ocsp FILE     NVIDIA OCSP response (DER), fetched earlier on a connected machine; repeatable
@@ -47,9 +53,10 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   custodian batch DIR|MANIFEST [--json | --csv] [--at RFC3339] [--policy FILE] [--test-anchor FILE]...
                         [--threads N] [--strict]
                     verifies every evidence file under DIR (recursively; endorsements: the files
-                    beside each), or each row of MANIFEST, a .json ([{"evidence": PATH, "endorsements":
-                    [PATH...], "at": RFC3339, "policy": FILE or {...}}, ...]) or .csv file (columns
-                    evidence, endorsements (;-separated), at, policy); paths relative to the manifest;
+                    under DIR that fit it by identity, as --endorsements), or each row of MANIFEST,
+                    a .json ([{"evidence": PATH, "endorsements": [PATH...], "at": RFC3339, "policy":
+                    FILE or {...}}, ...]) or .csv file (columns evidence, endorsements (;-separated),
+                    at, policy); paths relative to the manifest;
                     --at and --policy apply where a row sets none. Output: one row per file with its
                     reason (--json: rows and counts; --csv: the console's CSV export)
 
@@ -103,6 +110,8 @@ export interface VerifyArgs {
   ocsp: string[];
   nonce?: string;
   moreEvidence: string[];
+  /** `--endorsements DIR`: folders (or files) to choose endorsements from by identity. */
+  endorsements: string[];
   /** `--ear OUT`: where to write the EAR. */
   ear?: string;
   /** `--ear-key KEY.jwk`: private EC JWK that signs it. */
@@ -145,6 +154,7 @@ export const VERIFY_OPTIONS = {
   ocsp: { type: 'string', multiple: true },
   nonce: { type: 'string' },
   'more-evidence': { type: 'string', multiple: true },
+  endorsements: { type: 'string', multiple: true },
   ear: { type: 'string' },
   'ear-key': { type: 'string' },
   'ear-profile': { type: 'string' },
@@ -184,6 +194,7 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
     ocsp: values.ocsp ?? [],
     nonce: values.nonce === undefined ? undefined : parseNonce(values.nonce),
     moreEvidence: values['more-evidence'] ?? [],
+    endorsements: values.endorsements ?? [],
     ear: values.ear,
     earKey: values['ear-key'],
     earProfile,

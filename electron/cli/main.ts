@@ -56,32 +56,40 @@ async function verify(argv: string[]): Promise<number> {
     }
   }
   checkInputs(files, args.type);
-  const of = (...roles: RoleFile['role'][]) => files.filter((f) => roles.includes(f.role)).map((f) => f.file);
   const core = await loadCore();
-  const evidence = readNamed(args.evidence, 'evidence');
-  const moreEvidence = args.moreEvidence.map((p) => readNamed(p, 'evidence'));
   const policy = withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce);
   // The signing key is read (and checked) before the appraisal, so a bad key fails fast with exit 2.
   // The EAR code (and its JCS library) loads only when an EAR is asked for: `verify` starts on built-ins.
   const ear = args.ear !== undefined || args.earKey !== undefined ? await import('../core/ear.ts') : undefined;
   const earKey = args.earKey === undefined ? undefined : ear!.parseEarKey(readNamed(args.earKey, 'JWK').bytes, args.earKey);
-  const appraisal = core.verify({
-    evidence: files[0]!.file,
-    endorsements: of('--chain', '--crl', '--collateral'),
-    testAnchors: args.testAnchors.flatMap((p) => readEndorsementPath(p, 'test anchor')),
-    policy,
-    referenceTime: args.at,
-    rims: of('--rim'),
-    ocsp: of('--ocsp'),
-    moreEvidence: of('--more-evidence'),
-    type: args.type,
-  });
+  const testAnchors = args.testAnchors.flatMap((p) => readEndorsementPath(p, 'test anchor'));
+  const appraise = (inputs: readonly RoleFile[]) => {
+    const of = (...roles: RoleFile['role'][]) => inputs.filter((f) => roles.includes(f.role)).map((f) => f.file);
+    return core.verify({
+      evidence: inputs[0]!.file,
+      endorsements: of('--chain', '--crl', '--collateral'),
+      testAnchors,
+      policy,
+      referenceTime: args.at,
+      rims: of('--rim'),
+      ocsp: of('--ocsp'),
+      moreEvidence: of('--more-evidence'),
+      type: args.type,
+    });
+  };
+  if (args.endorsements.length > 0) {
+    const paired = (await import('./pair.ts')).pairEndorsements(core, args.evidence, files[0]!.file, args.endorsements, args.at, (extra) => appraise([...files, ...extra]));
+    for (const n of paired.notes) note(`${n.level === 'warning' ? 'warning: ' : 'paired '}${n.text}`);
+    if (paired.files.length === 0) note(`--endorsements: nothing under ${args.endorsements.join(', ')} fits ${args.evidence}`);
+    files.push(...paired.files);
+  }
+  const appraisal = appraise(files);
   for (const n of unusedNotes(appraisal, files, args.nonce !== undefined)) note(n);
   if (args.ear !== undefined) {
     const claims = ear!.buildEar(appraisal, {
       profile: args.earProfile,
       policy,
-      evidence: [{ role: 'evidence', bytes: files[0]!.file.bytes }, ...of('--more-evidence').map((m) => ({ role: 'more-evidence' as const, bytes: m.bytes }))],
+      evidence: files.filter((f) => f.role === 'evidence' || f.role === '--more-evidence').map((f) => ({ role: f.role === 'evidence' ? ('evidence' as const) : ('more-evidence' as const), bytes: f.file.bytes })),
     });
     writeAtomic(args.ear, await ear!.earText(claims, earKey, args.earKey));
   }

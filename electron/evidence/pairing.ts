@@ -9,8 +9,11 @@
  *
  * When several different items fit one want (a genuine and a tampered RIM of one version, two
  * issues of a TCB Info, a full and a truncated device chain), each is tried in a full appraisal and
- * the one with the fewest failing (then warning) checks is used; the choice is reported as a
- * warning naming every file. Files are never merged: one item per want.
+ * the most authentic is used: fewest failing checks other than time-bound ones (a signature or chain
+ * that does not verify outweighs an expired certificate: at an old reference time a genuine RIM may
+ * have expired while a tampered copy fails only its signature), then fewest time-bound failures,
+ * skipped checks and warnings. The choice is reported as a warning naming every file. Files are never
+ * merged: one item per want.
  */
 import path from 'node:path';
 import type { Identity, Offer, Want } from '../core/appraisal.ts';
@@ -33,8 +36,17 @@ export interface Pairing {
   notes: PairingNote[];
 }
 
-/** An appraisal's failing and warning check counts with these endorsement files (paths); an input error counts as worst. */
-export type Trial = (files: string[]) => { fails: number; warns: number };
+/** The check ids an appraisal with these endorsement files (paths) gave each status; `null` when it could not be made (input error: worst). */
+export type Trial = (files: string[]) => { fail: string[]; warn: string[]; skip: string[] } | null;
+
+/** A trial's result from an appraisal: the check ids by status. */
+export function checkIds(appraisal: { checks: readonly { id: string; status: string }[] }): NonNullable<ReturnType<Trial>> {
+  const ids = (status: string) => appraisal.checks.filter((c) => c.status === status).map((c) => c.id);
+  return { fail: ids('fail'), warn: ids('warn'), skip: ids('skip') };
+}
+
+/** Checks that fail by the reference time alone (a certificate's validity, a CRL's or collateral's freshness window), not by forgery. */
+const TIME_BOUND = /(^|\.)(validity|freshness|window)$/;
 
 interface Entry {
   candidate: Candidate;
@@ -102,44 +114,72 @@ export function pair(evidencePath: string, identity: Identity, pool: Endorsement
       if (exclusive(o.key) && !slots.has(slotOf(o.key))) slots.set(slotOf(o.key), o.digest);
     }
   };
-  /** The product line of the first want met with variants (a v2 SEV-SNP report's VCEK decides it). */
+  /** The product line the first want with variants (a v2 SEV-SNP report's VEK) was met with; later wants keep to it. */
   let variant: string | undefined;
+  const decider = identity.wants.find((w) => w.variants !== undefined);
   // Newest issued at or before the reference time first, then nearest, then by path.
   const rank = (e: Entry) => [e.offer.issued === undefined ? 0 : e.offer.issued <= at ? -e.offer.issued : Number.MAX_SAFE_INTEGER, distance(evidencePath, e.candidate.path)];
   const before = (x: Entry, y: Entry) => {
     const [a, b] = [rank(x), rank(y)];
     return a[0]! - b[0]! || a[1]! - b[1]! || compareText(x.candidate.path, y.candidate.path);
   };
-  const seen = new Set<string>();
-  for (const want of identity.wants) {
-    const id = want.keys.join('|');
-    if (seen.has(id) || want.keys.some((k) => chosen.has(k))) continue;
-    seen.add(id);
+  /** The distinct items that fit `want` now (the same certificate in DER and in PEM is one), best ranked first. */
+  /** Whether `want` depends on the product the decider sets and that is not known (yet, or at all: without the VEK a v2 report's ASK and CRL would be a guess). */
+  const awaitsProduct = (want: Want) => want.variants !== undefined && want !== decider && variant === undefined;
+  const alternativesFor = (want: Want): Entry[] => {
+    if (awaitsProduct(want)) return [];
     const keys = want.keys.filter((_, i) => variant === undefined || want.variants?.[i] === undefined || want.variants[i] === variant);
     let entries = keys.flatMap((k) => pool.offering(k)).filter((e) => e.candidate.path !== evidencePath && !conflicts(e.candidate));
     if (want.nearest && entries.length > 0) {
       const near = Math.min(...entries.map((e) => distance(evidencePath, e.candidate.path)));
       entries = entries.filter((e) => distance(evidencePath, e.candidate.path) === near);
     }
-    if (entries.length === 0) continue;
-    // One entry per distinct item: the same certificate in DER and in PEM is one candidate.
     const items = new Map<string, Entry>();
     for (const e of [...entries].sort(before)) if (!items.has(e.offer.digest)) items.set(e.offer.digest, e);
-    const alternatives = [...items.values()];
-    const best = alternatives.length === 1 ? alternatives[0]! : choose(want, alternatives, files, trial, notes, label);
+    return [...items.values()];
+  };
+  const use = (want: Want, best: Entry) => {
     accept(best.candidate);
-    variant ??= want.variants?.[want.keys.indexOf(best.offer.key)];
+    if (want === decider) variant = want.variants![want.keys.indexOf(best.offer.key)];
     notes.push({ level: 'info', text: `${label(best.candidate.path)}: ${best.offer.what}, for ${want.what}` });
+  };
+  const met = (want: Want) => want.keys.some((k) => chosen.has(k));
+  // Wants with one fitting item first, so that the trials of an ambiguous want (a genuine and a
+  // tampered RIM) appraise with everything else already in place (the device chain); wants that
+  // await the product after its decider.
+  const seen = new Set<string>();
+  const later: Want[] = [];
+  for (const want of identity.wants) {
+    const id = want.keys.join('|');
+    if (seen.has(id) || met(want)) continue;
+    seen.add(id);
+    const alternatives = alternativesFor(want);
+    if (alternatives.length === 1) use(want, alternatives[0]!);
+    else if (alternatives.length > 1 || awaitsProduct(want)) later.push(want);
+  }
+  for (const want of later) {
+    if (met(want)) continue;
+    const alternatives = alternativesFor(want);
+    if (alternatives.length === 0) continue;
+    use(want, alternatives.length === 1 ? alternatives[0]! : choose(want, alternatives, files, trial, notes, label));
   }
   return { files, notes };
 }
 
-/** Tries each alternative (in rank order) and keeps the one with the fewest failing, then warning, checks; notes the ambiguity. */
+/** Tries each alternative (in rank order) and keeps the most authentic (see the module comment); notes the ambiguity. */
 function choose(want: Want, alternatives: Entry[], files: string[], trial: Trial, notes: PairingNote[], label: (file: string) => string): Entry {
-  const scored = alternatives.map((e) => ({ e, score: trial([...files, e.candidate.path]) }));
+  const scored = alternatives.map((e) => {
+    const r = trial([...files, e.candidate.path]);
+    const score = r ? [r.fail.filter((id) => !TIME_BOUND.test(id)).length, r.fail.filter((id) => TIME_BOUND.test(id)).length, r.skip.length, r.warn.length] : [Infinity];
+    return { e, r, score };
+  });
+  const better = (a: number[], b: number[]) => {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? Infinity) !== (b[i] ?? Infinity)) return (a[i] ?? Infinity) < (b[i] ?? Infinity);
+    return false;
+  };
   let best = scored[0]!;
-  for (const s of scored) if (s.score.fails < best.score.fails || (s.score.fails === best.score.fails && s.score.warns < best.score.warns)) best = s;
-  const counts = (s: (typeof scored)[number]) => (Number.isFinite(s.score.fails) ? `${s.score.fails} failing, ${s.score.warns} warning` : 'unreadable with it');
+  for (const s of scored) if (better(s.score, best.score)) best = s;
+  const counts = ({ r }: (typeof scored)[number]) => (r ? `${r.fail.length} failing${r.fail.length ? `: ${r.fail.join(', ')}` : ''}; ${r.warn.length} warning` : 'unreadable with it');
   const others = scored.filter((s) => s !== best).map((s) => `${label(s.e.candidate.path)} (${counts(s)})`);
   notes.push({
     level: 'warning',

@@ -70,8 +70,8 @@ describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
     const csv = await downloadText(c.page, 'Export CSV');
     const lines = csv.text.trimEnd().split('\r\n');
     expect(lines[0]).toBe('path,platform,verdict,failing,warnings,detail,endorsements,at,policy,pairing');
-    // Every row says what it ran with: the batch's time and the default policy.
-    expect(lines.slice(1).every((l) => l.endsWith(',2025-12-01T00:00:00Z,default'))).toBe(true);
+    // Every row says what it ran with: the batch's time and the default policy (then its pairing warnings: none here).
+    expect(lines.slice(1).every((l) => l.endsWith(',2025-12-01T00:00:00Z,default,'))).toBe(true);
     expect(lines.length - 1).toBe(n);
     expect(lines.slice(1).every((l) => l.split(',')[2] === 'contraindicated')).toBe(true);
     const json = JSON.parse((await downloadText(c.page, 'Export JSON')).text) as { path: string; failing: string[] }[];
@@ -123,8 +123,10 @@ describe.skipIf(!HAVE_CHROMIUM)('Batch', () => {
     const verdict = panel().getByRole('button', { name: /Verdict/ }).first();
     await verdict.click();
     await c.page.getByRole('option', { name: 'all' }).click();
+    // Paired by identity: the Milan CRL in snp/crl/ is the one its chain's issuer wants, so revocation is checked.
     const routex = panel().getByRole('grid', { name: 'Batch results' }).getByRole('row', { name: 'milan/routex-v3/report.bin' });
-    expect(await routex.getAttribute('data-verdict')).toBe('warning');
+    expect(await routex.getAttribute('data-verdict')).toBe('affirming');
+    expect(await routex.textContent()).toContain('crl/milan_vcek_crl.der');
     const debug = panel().getByRole('grid', { name: 'Batch results' }).getByRole('row', { name: 'milan/gsg-v2-debug/report.bin' });
     expect(await debug.getAttribute('data-verdict')).toBe('contraindicated');
     await c.screenshot('batch-real-snp');

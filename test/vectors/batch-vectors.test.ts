@@ -107,3 +107,47 @@ describe.skipIf(ROWS.length === 0)('custodian batch over ../shared/vectors throu
     }
   });
 });
+
+/** A file the vectors' PROVENANCE names as negative: tampered, truncated, mismatched or wrongly signed. */
+const NEGATIVE = /TAMPERED|negative|mismatch|missing-|root-only|invalid-signature|badsig|wrong-/i;
+
+describe.skipIf(ROWS.length === 0)('custodian batch ../shared/vectors, pairing by identity alone', () => {
+  // Threat: a folder holding a genuine and a planted look-alike (a tampered RIM, a truncated chain) must
+  // not lend the look-alike to evidence the genuine one fits, nor merge the two.
+  const run = () => {
+    const r = spawnSync(join(ROOT, 'bin', 'custodian'), ['batch', VECTORS, '--json', '--at', '2025-09-01T00:00:00Z'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(r.stderr).toBe('');
+    return (JSON.parse(r.stdout) as { rows: BatchRow[] }).rows;
+  };
+  const rows = run();
+  const row = (path: string) => rows.find((r) => r.path === path)!;
+
+  it('uses a negative file only where no genuine one fits, and says so whenever several fit', () => {
+    const ambiguous = rows.flatMap((r) => r.pairing.filter((n) => n.level === 'warning').map((n) => ({ row: r.path, text: n.text })));
+    expect(ambiguous.length).toBeGreaterThan(0);
+    const bad = ambiguous.filter(({ text }) => {
+      const m = /: used (\S+) \(.*?\); not used: (.*)$/.exec(text)!;
+      const others = m[2]!.split(/\), /).map((s) => s.split(' (')[0]!);
+      return NEGATIVE.test(m[1]!) && others.some((o) => !NEGATIVE.test(o));
+    });
+    expect(bad).toEqual([]);
+    // Rows that do use a negative file: exactly the ones whose only candidate is negative.
+    expect(rows.filter((r) => r.endorsements.some((e) => NEGATIVE.test(e))).map((r) => [r.path, r.endorsements.filter((e) => NEGATIVE.test(e))])).toEqual([
+      ['nvidia/gpu-hopper/h100-535.86.09/report.hex', ['nvidia/gpu-hopper/h100-535.86.09/rim-driver-535.86.09-TAMPERED-mismatch.xml']],
+      ['nvidia/gpu-hopper/h100-570.124.03/report.hex', ['nvidia/gpu-hopper/h100-570.124.03/rim-driver-570.124.03-EXPIRED-TAMPERED.xml']],
+    ]);
+  });
+
+  it('pairs across folders by identity: RIMs from rims/, the TD quote with its collateral and HCL report, the right chain of two', () => {
+    const ls10 = 'nvidia/switch-ls10/ls10-96.10.55.00.01';
+    expect(row(`${ls10}/report.hex`).endorsements.sort()).toEqual([`${ls10}/cert-chain.pem`, `${ls10}/rim-NV_SWITCH_BIOS_5612_0002_890_9610550001.xml`]);
+    expect(row('nvidia/gpu-hopper/h100-545.00-nonce4cff/report.hex').endorsements.filter((e) => e.endsWith('.pem'))).toEqual(['nvidia/gpu-hopper/h100-545.00-nonce4cff/cert-chain.pem']);
+    expect(row('nvidia/gpu-hopper/h100-570.124.03/report.hex').endorsements).toContain('nvidia/rims/vbios/1010_0205_862_96005E0004_PROD.swidtag');
+    expect(row('tdx/quotes/tdx_v4_00806f05_azure_vtpm.bin').endorsements.sort()).toEqual(['tdx/collateral/assembled_2025-06_00806F050000.json', 'tdx/quotes/azure_hcl_report_for_tdx_v4_00806f05.bin']);
+    expect(row('snp/milan/routex-v3/report.bin').endorsements).toEqual(['snp/milan/routex-v3/vcek.der', 'snp/milan/routex-v3/vcek_chain.pem', 'snp/crl/milan_vcek_crl.der']);
+    // A v2 report names no product: its VCEK decides it, so the Milan ASK and CRL follow without a guess.
+    expect(row('snp/milan/trustee-v2-provisional/report.bin').pairing.filter((n) => n.level === 'warning')).toEqual([]);
+    // Each TD quote gets one TCB Info: the FMSPC of its own PCK certificate.
+    for (const r of rows.filter((x) => x.path.startsWith('tdx/quotes/tdx_'))) expect(r.endorsements.filter((e) => /tcbinfo|assembled|dcapqvl/i.test(e))).toHaveLength(1);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * Batch: verify every evidence file under a folder (endorsements found beside each), or the rows of
+ * Batch: verify every evidence file under a folder (each paired by identity with the endorsements anywhere under it), or the rows of
  * a batch manifest (evidence, endorsements, as-of time and policy per row), in worker threads of the
  * main process; this screen only polls for progress and new rows. Results are
  * filterable by verdict and platform and export as CSV or JSON.
@@ -136,7 +136,7 @@ export function Batch({ shell }: { shell: Shell }) {
       <div className="columns">
         <section className="picker" aria-label="Batch folder">
           <TextField className="field" value={folder} onChange={setFolder}>
-            <Label>Folder of evidence (searched recursively; endorsements beside each file), or a batch manifest (.json or .csv: evidence, endorsements, at, policy per row)</Label>
+            <Label>Folder of evidence (searched recursively; each file paired by identity with the endorsements under it), or a batch manifest (.json or .csv: evidence, endorsements, at, policy per row)</Label>
             <Input className="input mono" placeholder="/path/to/captures" />
           </TextField>
           {shell === 'electron' && (

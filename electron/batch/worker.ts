@@ -56,7 +56,7 @@ const folderOf = (task: BatchTask) => task.path.slice(0, task.path.length - task
 function pairTask(task: BatchTask, evidence: NamedBytes, appraise: (files: NamedBytes[]) => ReturnType<typeof appraiseFiles>): Pairing {
   pool ??= buildPool(core, settings.pool ?? []).pool;
   const identity = identityOf(core, evidence.bytes, task.rel);
-  if (!identity) return { files: [], notes: [] };
+  if (!identity) return { files: [], notes: [], rejected: [] };
   const at = Math.floor(new Date(task.at ?? settings.referenceTime).getTime() / 1000);
   const trial = (files: string[]) => {
     try {

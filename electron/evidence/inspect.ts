@@ -23,6 +23,8 @@ import { buildEar, earText, parseEarKey } from '../core/ear.ts';
 import { readNamed } from '../io/files.ts';
 import { checkSlots } from '../io/limits.ts';
 import { openEnvelope } from './envelopes.ts';
+import { settleAmbiguity } from './settle.ts';
+import type { PairingNote } from './pairing.ts';
 
 type Inspection = Response<'evidence:inspect'>;
 
@@ -71,7 +73,8 @@ function nvidiaViews(files: NamedBytes[], kinds: FileKind[], appraisal: Appraisa
  * and whatever the core throws for unparsable input.
  */
 export function inspect(core: Core, request: Request<'evidence:inspect'> & { files: NamedFile[] }): Inspection {
-  const { files, kinds, slots, evidence, kind, appraisal } = appraiseFiles(core, request);
+  const settled = settle(core, request);
+  const { files, kinds, slots, evidence, kind, appraisal } = appraiseFiles(core, settled.request);
   const bytes = evidenceBytes(evidence.bytes);
   const layout = layoutFor(kind, bytes, evidence.name);
   const deviceFiles = files.flatMap((f, i) => (isNvidia(kinds[i]!) && (slots[i] === 'evidence' || slots[i] === 'moreEvidence') ? [i] : []));
@@ -80,7 +83,11 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
   const views = isNvidia(kind) ? nv.views : [{ id: 'evidence', label: evidence.name, bytes, layout, values: cpuClaims, note: '' }, ...nv.views];
   const used = files.filter((_, i) => slots[i] !== null);
   return {
-    files: files.map((f, i) => ({ name: f.name, kind: kinds[i]!, role: slots[i] === 'evidence' || slots[i] === 'moreEvidence' ? 'evidence' : slots[i] === null ? 'ignored' : 'endorsement' })),
+    files: [
+      ...files.map((f, i) => ({ name: f.name, kind: kinds[i]!, role: slots[i] === 'evidence' || slots[i] === 'moreEvidence' ? ('evidence' as const) : slots[i] === null ? ('ignored' as const) : ('endorsement' as const) })),
+      ...settled.rejected.map((f) => ({ name: f.name, kind: classify(f.bytes), role: 'ignored' as const })),
+    ],
+    pairing: settled.notes,
     evidence: { name: evidence.name, kind, bytes, layout },
     views,
     devices: nvidiaDevices(appraisal).map(([key, d]) => ({
@@ -96,6 +103,17 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
     appraisal,
     certificates: describeCertificates([...used, ...nv.chains], request.testAnchors, new Date(request.referenceTime), core.pinnedRoots()),
   };
+}
+
+/**
+ * The Inspector's request with the rivals that lost an ambiguous pairing taken out
+ * ({@link settleAmbiguity}), those files, and the warnings naming them. Used by every handler that
+ * appraises the Inspector's files, so the exports appraise exactly what the screen shows.
+ */
+function settle<R extends Parameters<typeof appraiseFiles>[1]>(core: Core, request: R): { request: R; rejected: NamedBytes[]; notes: PairingNote[] } {
+  const at = Math.floor(new Date(request.referenceTime).getTime() / 1000);
+  const s = settleAmbiguity(core, request.files, at, (files) => appraiseFiles(core, { ...request, files }).appraisal);
+  return { request: { ...request, files: s.files }, rejected: s.rejected.map((i) => request.files[i]!), notes: s.notes };
 }
 
 /**
@@ -132,7 +150,7 @@ export function appraiseFiles(core: Core, request: Pick<Request<'evidence:inspec
  * `keyPath` (read here, in main) when given. InputError naming the key file for an unusable key.
  */
 export async function earOf(core: Core, request: Request<'evidence:ear'>): Promise<{ text: string; signed: boolean }> {
-  const { evidence, appraisal, moreEvidence } = appraiseFiles(core, request);
+  const { evidence, appraisal, moreEvidence } = appraiseFiles(core, settle(core, request).request);
   const claims = buildEar(appraisal, {
     profile: request.profile,
     policy: request.policy ?? undefined,

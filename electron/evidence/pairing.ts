@@ -30,10 +30,11 @@ export interface PairingNote {
   text: string;
 }
 
-/** The endorsement files chosen for one piece of evidence (absolute paths, in the order chosen) and why. */
+/** The endorsement files chosen for one piece of evidence (absolute paths, in the order chosen) and why; `rejected`: the alternatives tried and not used. */
 export interface Pairing {
   files: string[];
   notes: PairingNote[];
+  rejected: string[];
 }
 
 /** The check ids an appraisal with these endorsement files (paths) gave each status; `null` when it could not be made (input error: worst). */
@@ -102,6 +103,7 @@ const compareText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 export function pair(evidencePath: string, identity: Identity, pool: EndorsementPool, at: number, trial: Trial, label: (file: string) => string = (f) => f): Pairing {
   const files: string[] = [];
   const notes: PairingNote[] = [];
+  const rejected: string[] = [];
   /** Key → digest of the item already chosen for it, and the same for each exclusive slot. */
   const chosen = new Map<string, string>();
   const slots = new Map<string, string>();
@@ -161,9 +163,14 @@ export function pair(evidencePath: string, identity: Identity, pool: Endorsement
     if (met(want)) continue;
     const alternatives = alternativesFor(want);
     if (alternatives.length === 0) continue;
-    use(want, alternatives.length === 1 ? alternatives[0]! : choose(want, alternatives, files, trial, notes, label));
+    if (alternatives.length === 1) use(want, alternatives[0]!);
+    else {
+      const best = choose(want, alternatives, files, trial, notes, label);
+      rejected.push(...alternatives.filter((e) => e !== best).map((e) => e.candidate.path));
+      use(want, best);
+    }
   }
-  return { files, notes };
+  return { files, notes, rejected };
 }
 
 /** Tries each alternative (in rank order) and keeps the most authentic (see the module comment); notes the ambiguity. */

@@ -103,6 +103,9 @@ const NvidiaDevice = z.strictObject({
 export const IpcError = z.strictObject({ file: z.string(), field: z.string(), message: z.string() });
 export type IpcError = z.infer<typeof IpcError>;
 
+/** One line of a pairing's account (electron/evidence/pairing.ts `PairingNote`). */
+const PairingNote = z.strictObject({ level: z.enum(['info', 'warning']), text: z.string() });
+
 const BatchRow = z.strictObject({
   /** Path of the evidence file relative to the batch folder. */
   path: z.string(),
@@ -113,14 +116,14 @@ const BatchRow = z.strictObject({
   warnings: z.number().int().nonnegative(),
   /** The error message when `verdict` is `error`, else the first failing check's detail, else the first warning's, else ''. */
   detail: z.string(),
-  /** Names of the endorsement files given with the evidence (found beside it, or listed in the manifest row). */
+  /** The endorsement files the row used, relative to the batch folder (paired by identity, or listed in the manifest row). */
   endorsements: z.array(z.string()),
   /**
    * How the endorsements were paired by identity (folder batches): `info` names each file used and the
    * want it met; `warning` names files that fit one want alike (the one used and why) — see
    * electron/evidence/pairing.ts. Empty when the endorsements were given (manifest rows).
    */
-  pairing: z.array(z.strictObject({ level: z.enum(['info', 'warning']), text: z.string() })),
+  pairing: z.array(PairingNote),
   /** The reference time this row was appraised at (RFC 3339): the manifest row's, else the batch's. */
   at: z.string(),
   /** The policy applied: "default", "the batch policy", or the manifest row's ("inline" or a file name). */
@@ -156,6 +159,8 @@ export const CONTRACT = {
     request: z.strictObject(InspectInputs),
     response: z.strictObject({
       files: z.array(z.strictObject({ name: z.string(), kind: FileKind, role: z.enum(['evidence', 'endorsement', 'ignored']) })),
+      /** Where several different files fit one want, which was used and which set aside (electron/evidence/settle.ts). */
+      pairing: z.array(PairingNote),
       evidence: z.strictObject({
         name: z.string(),
         kind: FileKind,

@@ -161,6 +161,20 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_NV)('Inspector with NVIDIA evidence (rea
     expect(await c.page.getByRole('region', { name: /gpu0 device chain/ }).count()).toBe(1);
   });
 
+  it('a switch report dropped with a genuine and two tampered RIMs of its version: the genuine one is appraised, the others set aside and named (threat: a planted look-alike)', async () => {
+    const ls10 = (p: string) => nv(`switch-ls10/ls10-96.10.55.00.01/${p}`);
+    const rim = 'rim-NV_SWITCH_BIOS_5612_0002_890_9610550001';
+    await open([ls10('report.hex'), ls10('cert-chain.pem'), ls10(`${rim}-TAMPERED-sig.xml`), ls10(`${rim}.xml`), ls10(`${rim}-TAMPERED-mismatch.xml`)], '2025-09-01T00:00:00Z');
+    const note = (await panel().getByRole('note').filter({ hasText: 'different files fit' }).textContent()) ?? '';
+    expect(note).toContain(`3 different files fit the firmware RIM for report.hex (96.10.55.00.01): used ${rim}.xml (1 failing: switch0.rim.bios.chain.validity`);
+    expect(note).toContain(`${rim}-TAMPERED-sig.xml (1 failing: switch0.rim.bios.signature`);
+    expect(note).toContain(`${rim}-TAMPERED-mismatch.xml (1 failing: switch0.rim.bios.signature`);
+    // The appraisal is the one with the genuine RIM alone: its signature verifies.
+    await c.page.getByRole('tab', { name: 'Checks' }).click();
+    expect(await panel().getByRole('row').filter({ hasText: 'switch0.rim.bios.signature' }).first().textContent()).toMatch(/pass/i);
+    await c.screenshot('inspector-nvidia-ambiguous-rims');
+  });
+
   it('a truncated report is refused with the file and the field named', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'custodian-nv-e2e-'));
     const cut = join(dir, 'cut.hex');

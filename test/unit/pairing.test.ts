@@ -91,7 +91,7 @@ describe('pair', () => {
     const pool = new EndorsementPool([file('/k/milan-ask.pem', offer('ask:Milan', 'm')), file('/k/genoa-ask.pem', offer('ask:Genoa', 'g'))]);
     const variants = ['Milan', 'Genoa'];
     const p = pair('/r/report.bin', evidence({ keys: ['vcek:Milan:1', 'vcek:Genoa:1'], what: 'the VCEK', variants }, { keys: ['ask:Milan', 'ask:Genoa'], what: 'the ASK', variants }), pool, T, noTrial);
-    expect(p).toEqual({ files: [], notes: [] });
+    expect(p).toEqual({ files: [], notes: [], rejected: [] });
   });
 
   it('an ambiguous want is tried after the unambiguous ones, so its trials include them (the device chain before the RIM)', () => {

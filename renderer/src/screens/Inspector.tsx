@@ -93,6 +93,11 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
       {result && a && (
         <>
           <VerdictBanner appraisal={a} evidenceName={result.evidence.name} onJump={(id) => (setTab('checks'), setJump((j) => ({ id, seq: (j?.seq ?? 0) + 1 })))} />
+          {result.pairing.map((n) => (
+            <p key={n.text} className="pairing-warning" role="note">
+              <span className="status verdict-warning">pairing</span> {n.text}
+            </p>
+          ))}
           <div className="toolbar" role="toolbar" aria-label="Export">
             <Button className="button" onPress={() => void record().then((r) => saveText(exportName(r.evidenceName, a, 'json'), 'application/json', appraisalJson(r, a)))}>
               Export JSON

@@ -161,6 +161,25 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_NV)('Inspector with NVIDIA evidence (rea
     expect(await c.page.getByRole('region', { name: /gpu0 device chain/ }).count()).toBe(1);
   });
 
+  it('GPU evidence shows an expected-nonce field: the nonce the report answers passes, another fails (threat: a replayed report)', async () => {
+    await open([nv(`${REF}/report.hex`), nv(`${REF}/cert-chain.pem`)]);
+    await c.page.getByRole('tab', { name: 'Checks' }).click();
+    // The report's own request nonce (SPDM request bytes 4..35), read from the file, not typed in.
+    const nonce = readFileSync(nv(`${REF}/report.hex`), 'utf8').replace(/\s+/g, '').slice(8, 72);
+    const nonceCheck = () => panel().getByRole('grid').getByRole('row').filter({ has: c.page.getByText('gpu0.nonce', { exact: true }) }).first();
+    expect(await nonceCheck().textContent()).toMatch(/^WARN/);
+    const field = panel().getByLabel('Expected GPU nonce (64 hex digits)');
+    await field.fill(nonce);
+    await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
+    await expect.poll(async () => nonceCheck().textContent()).toMatch(/^PASS/);
+    await field.fill('00'.repeat(32));
+    await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
+    await expect.poll(async () => nonceCheck().textContent()).toMatch(/^FAIL/);
+    await c.screenshot('inspector-nvidia-nonce');
+    await field.fill('');
+    await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
+  });
+
   it('a switch report dropped with a genuine and two tampered RIMs of its version: the genuine one is appraised, the others set aside and named (threat: a planted look-alike)', async () => {
     const ls10 = (p: string) => nv(`switch-ls10/ls10-96.10.55.00.01/${p}`);
     const rim = 'rim-NV_SWITCH_BIOS_5612_0002_890_9610550001';

@@ -61,6 +61,15 @@ describe('settings', () => {
     expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '[1]' })).toBe('policy: must be a JSON object');
     expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '{' })).toMatch(/^policy: not JSON/);
   });
+
+  it('an expected GPU nonce sets nvidia.nonce over the policy JSON, keeping its other options; a bad one is named', () => {
+    const n = 'AB'.repeat(32);
+    expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '', nonce: n })).toEqual({ referenceTime: '2025-12-01T00:00:00Z', policy: { nvidia: { nonce: n.toLowerCase() } } });
+    const withPolicy = parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '{"nvidia":{"nonce":"00","require_rims":true},"snp":{}}', nonce: ` ${n} ` });
+    expect(withPolicy).toEqual({ referenceTime: '2025-12-01T00:00:00Z', policy: { nvidia: { nonce: n.toLowerCase(), require_rims: true }, snp: {} } });
+    expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '', nonce: 'abc' })).toBe('expected nonce: "abc" is not 32 bytes of hex (64 hex digits)');
+    expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '', nonce: '' })).toEqual({ referenceTime: '2025-12-01T00:00:00Z', policy: null });
+  });
 });
 
 describe('claims diff', () => {

@@ -1,5 +1,6 @@
 /**
- * "As of" reference time and policy (preset picker + JSON editor). Applying re-runs the appraisal.
+ * "As of" reference time and policy (preset picker + JSON editor), and, for GPU evidence, the nonce it
+ * must answer. Applying re-runs the appraisal.
  */
 import { useState } from 'react';
 import { Button, FieldError, Input, Label, Text, TextArea, TextField } from 'react-aria-components';
@@ -7,7 +8,8 @@ import { Choice } from './Choice';
 import { parseSettings, POLICY_PRESETS, type Settings } from '../lib/settings';
 
 
-export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run appraisal' }: { value: Settings; onApply(next: Settings): void; applyLabel?: string }) {
+/** `gpu`: the evidence has NVIDIA devices, so the expected-nonce field is shown. */
+export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run appraisal', gpu = false }: { value: Settings; onApply(next: Settings): void; applyLabel?: string; gpu?: boolean }) {
   const [draft, setDraft] = useState(value);
   const preset = Object.entries(POLICY_PRESETS).find(([, text]) => text === draft.policyText)?.[0] ?? 'Custom';
   const parsed = parseSettings(draft);
@@ -44,6 +46,15 @@ export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run apprais
         <Label>Policy JSON (empty = default)</Label>
         <TextArea className="input mono" rows={4} />
       </TextField>
+      {(gpu || (draft.nonce ?? '') !== '') && (
+        <TextField className="field" value={draft.nonce ?? ''} onChange={(nonce) => setDraft({ ...draft, nonce })} isInvalid={typeof parsed === 'string' && parsed.startsWith('expected nonce')}>
+          <Label>Expected GPU nonce (64 hex digits)</Label>
+          <Input className="input mono" />
+          <Text slot="description" className="muted">
+            The nonce the GPU evidence must answer (policy nvidia.nonce). Empty: its freshness is not established (a warning).
+          </Text>
+        </TextField>
+      )}
       {typeof parsed === 'string' && (
         <p role="alert" className="error">
           {parsed}

@@ -4,6 +4,8 @@
 export interface Settings {
   referenceTime: string;
   policyText: string;
+  /** The 32-byte nonce (64 hex digits) NVIDIA evidence must answer; '' or absent: none. Sets policy `nvidia.nonce` over the JSON's. */
+  nonce?: string;
 }
 
 /** Policy presets: name → JSON text. */
@@ -20,11 +22,16 @@ export function parseSettings(s: Settings): { referenceTime: string; policy: Rec
   if (Number.isNaN(at.getTime()) || !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(s.referenceTime.trim())) {
     return `reference time: "${s.referenceTime}" is not an RFC 3339 instant such as 2025-12-01T00:00:00Z`;
   }
-  if (s.policyText.trim() === '') return { referenceTime: at.toISOString().replace('.000Z', 'Z'), policy: null };
+  const nonce = (s.nonce ?? '').trim();
+  if (nonce !== '' && !/^[0-9a-fA-F]{64}$/.test(nonce)) return `expected nonce: "${nonce}" is not 32 bytes of hex (64 hex digits)`;
+  const withNonce = (policy: Record<string, unknown> | null) =>
+    nonce === '' ? policy : { ...policy, nvidia: { ...((policy?.nvidia as Record<string, unknown> | undefined) ?? {}), nonce: nonce.toLowerCase() } };
+  const referenceTime = at.toISOString().replace('.000Z', 'Z');
+  if (s.policyText.trim() === '') return { referenceTime, policy: withNonce(null) };
   try {
     const policy = JSON.parse(s.policyText) as unknown;
     if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) return 'policy: must be a JSON object';
-    return { referenceTime: at.toISOString().replace('.000Z', 'Z'), policy: policy as Record<string, unknown> };
+    return { referenceTime, policy: withNonce(policy as Record<string, unknown>) };
   } catch (e) {
     return `policy: not JSON: ${(e as Error).message}`;
   }

@@ -6,6 +6,7 @@
 import type { Appraisal } from '../core/appraisal.ts';
 import { anchorLines, fetchLines, openingLines, problemLines, restLines, type Ctx } from './render.ts';
 import { groupHex, wrap } from './text.ts';
+import { deviceSummary } from '../evidence/summary.ts';
 
 type Claims = Record<string, unknown>;
 
@@ -13,10 +14,8 @@ const MORE = '--json prints every claim, incl. x-nvidia-mismatch-measurement-rec
 
 /** One device: "  GPU-0  affirming  GH100 A01 GSP BROM" then its ueid, driver, firmware and measurement result, wrapped. */
 function deviceLines(key: string, d: Claims, c: Ctx): string[] {
-  const fw = d['x-nvidia-gpu-vbios-version'] ?? d['x-nvidia-switch-bios-version'] ?? '?';
-  const drv = d['x-nvidia-gpu-driver-version'] === undefined ? '' : `  driver ${d['x-nvidia-gpu-driver-version']}`;
-  const model = d.hwmodel ?? 'model unknown';
-  const text = `${key.padEnd(9)} ${String(d['ear.status']).padEnd(15)} ${model}  ueid ${d.ueid ?? '?'}${drv}  firmware ${fw}  measres ${d.measres}`;
+  const [model, ...rest] = deviceSummary(d);
+  const text = `${key.padEnd(9)} ${String(d['ear.status']).padEnd(15)} ${model![1]}  ${rest.map(([k, v]) => `${k} ${v}`).join('  ')}`;
   return wrap(text, c.width, 12, 2).map((l, i) => (i === 0 ? `  ${l}` : l));
 }
 

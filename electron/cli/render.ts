@@ -11,6 +11,7 @@
 import type { Appraisal, Check, CheckStatus } from '../core/appraisal.ts';
 import { rimUrl } from '../evidence/endorsement-urls.ts';
 import { renderComposite, renderNvidia } from './render-nvidia.ts';
+import { intelSummary, snpSummary } from '../evidence/summary.ts';
 import { field, groupHex, painter, wrap, type Style } from './text.ts';
 
 export const MARK: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skip: 'SKIP' };
@@ -131,55 +132,7 @@ export function nvidiaDeviceClaims(a: Appraisal): Record<string, unknown>[] {
   return [...devices, ...subs];
 }
 
-function tcb(v: unknown): string {
-  if (!v || typeof v !== 'object') return String(v);
-  const t = v as Record<string, unknown>;
-  const fmc = t.fmc === undefined ? '' : `fmc=${t.fmc} `;
-  return `${fmc}bl=${t.boot_loader} tee=${t.tee} snp=${t.snp} ucode=${t.microcode} (${t.raw})`;
-}
-
-/**
- * A little-endian 64-bit field given as its bytes in hex (as claims carry them) in the notation the
- * checks use for it: `0x` and the 16-digit value (TD_ATTRIBUTES 0x0000000010000000, XFAM …).
- */
-export function le64(hex: unknown): string {
-  if (typeof hex !== 'string' || !/^[0-9a-f]{16}$/i.test(hex)) return String(hex);
-  return `0x${hex.match(/../g)!.reverse().join('')}`;
-}
-
 const TITLE: Record<Appraisal['platform'], string> = { 'sev-snp': 'SEV-SNP', tdx: 'Intel TDX', sgx: 'Intel SGX', nvidia: 'NVIDIA', composite: 'Composite' };
-
-function snpSummary(c: Record<string, unknown>): { head: [string, string][]; claims: [string, string][] } {
-  const policy = (c.policy ?? {}) as Record<string, unknown>;
-  return {
-    head: [['Product:', String(c.product_detail ?? 'unknown')], ['Signing key:', String(c.signing_key)]],
-    claims: [
-      ['measurement', String(c.measurement)],
-      ['report_data', String(c.report_data)],
-      ['host_data', String(c.host_data)],
-      ['chip_id', String(c.chip_id)],
-      ['policy', `${policy.raw} (debug=${policy.debug}, migrate_ma=${policy.migrate_ma}, smt=${policy.smt})`],
-      ['vmpl', `${c.vmpl}    guest_svn ${c.guest_svn}    firmware ${c.current_version}`],
-      ['reported_tcb', tcb(c.reported_tcb)],
-      ['current_tcb', tcb(c.current_tcb)],
-      ['committed_tcb', tcb(c.committed_tcb)],
-    ],
-  };
-}
-
-function intelSummary(c: Record<string, unknown>): { head: [string, string][]; claims: [string, string][] } {
-  const advisories = Array.isArray(c.advisory_ids) && c.advisory_ids.length > 0 ? (c.advisory_ids as string[]).join(', ') : 'none';
-  const head: [string, string][] = [
-    ['TCB status:', `${c.tcb_status ?? 'unknown'}    advisories: ${advisories}    tcbDate: ${c.tcb_date ?? '-'}`],
-    ['Platform:', `FMSPC ${c.fmspc ?? '-'}    ${c.body_type} quote v${c.quote_version}    collateral expires ${c.collateral_expiry ?? '-'}`],
-  ];
-  const td = ['mr_td', 'rtmr0', 'rtmr1', 'rtmr2', 'rtmr3', 'mr_seam', 'tee_tcb_svn', 'tee_tcb_svn2', 'td_attributes', 'xfam', 'mr_config_id', 'mr_owner', 'report_data'];
-  const sgx = ['mr_enclave', 'mr_signer', 'isv_prod_id', 'isv_svn', 'attributes', 'report_data'];
-  // TD_ATTRIBUTES and XFAM as the checks write them (a 64-bit value), not as their bytes.
-  const value = (k: string) => (k === 'td_attributes' || k === 'xfam' ? le64(c[k]) : String(c[k]));
-  const names = (c.tee_type === 'SGX' ? sgx : td).filter((k) => c[k] !== undefined);
-  return { head, claims: names.map((k) => [k, value(k)]) };
-}
 
 /** The trust anchor: name and kind, a TEST warning, and its SPKI SHA-256 grouped in fours. */
 export function anchorLines(label: string, t: Appraisal['trust_anchor'], c: Ctx): string[] {

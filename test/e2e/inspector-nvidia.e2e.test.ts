@@ -58,6 +58,11 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_NV)('Inspector with NVIDIA evidence (rea
   it.each(variants.map((v) => [v.variant ?? 'reference RIMs', v] as const))('%s: verdict and measurement table as the manifest states', async (_, v) => {
     const files = [nv(`${v.vector}/${v.report}`), nv(`${v.vector}/cert-chain.pem`), ...v.rims_used!.map(nv)];
     await open(files);
+    // One summary card per device, as the CLI's Devices block: model, driver, VBIOS, measurement result.
+    const card = (await c.page.getByRole('region', { name: /^Summary: GPU-0: GH100/ }).textContent()) ?? '';
+    expect(card).toMatch(/driver545\.00/);
+    expect(card).toMatch(/firmware96\.00\.5E\.00\.01/);
+    expect(card).toMatch(v.measurements!.mismatched_rim_indices.length ? /measresfail$/ : /measressuccess$/);
     const expected = core.verify({ evidence: file(files[0]!), endorsements: [file(files[1]!)], rims: v.rims_used!.map((r) => file(nv(r))), referenceTime: new Date(T_GPU) });
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe(expected.verdict);
     const mismatched = v.measurements!.mismatched_rim_indices.map(([i]) => i);

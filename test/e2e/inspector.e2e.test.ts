@@ -232,6 +232,12 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [v('report.bin'), v('vcek_chain.pem'), v('vcek.der')]);
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('warning');
     expect(await c.page.getByRole('grid', { name: 'Checks' }).locator('[data-status="fail"]').count()).toBe(0);
+    // The summary card: what the report is and the values a policy judges, from the core's claims.
+    const claims = core.verify({ evidence: file(v('report.bin')), endorsements: [file(v('vcek_chain.pem')), file(v('vcek.der'))], referenceTime: T0 }).claims;
+    const card = c.page.getByRole('region', { name: 'Summary: SEV-SNP report' });
+    const text = (await card.textContent()) ?? '';
+    for (const expected of ['Signing keyVCEK', `measurement${claims.measurement}`, 'policy0x30000 (debug=false', 'reported_tcbbl=4 tee=0 snp=24 ucode=219']) expect(text).toContain(expected);
+    await c.screenshot('inspector-real-snp-summary');
     await c.page.getByRole('tab', { name: 'Certificate chain' }).click();
     expect(await c.page.getByRole('region', { name: /Root \(ARK\) — pinned AMD root/ }).count()).toBe(1);
     const ark = c.page.getByRole('grid', { name: 'Certificates supplied' }).locator('[data-pin="pinned"]');
@@ -246,6 +252,9 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [q, join(VECTORS, 'tdx', 'collateral', 'dcapqvl_2025-06_B0C06F.json')]);
     await verdictOf(c.page).waitFor();
     const claims = core.verify({ evidence: file(q), endorsements: [file(join(VECTORS, 'tdx', 'collateral', 'dcapqvl_2025-06_B0C06F.json'))], referenceTime: new Date('2025-06-15T00:00:00Z') }).claims;
+    const card = (await c.page.getByRole('region', { name: 'Summary: TDX quote' }).textContent()) ?? '';
+    const advisories = (claims.advisory_ids as string[]).length ? (claims.advisory_ids as string[]).join(', ') : 'none';
+    for (const expected of [`TCB status${claims.tcb_status}    advisories: ${advisories}`, `FMSPC ${claims.fmspc}`, `mr_td${claims.mr_td}`, `rtmr3${claims.rtmr3}`, `mr_seam${claims.mr_seam}`]) expect(card).toContain(expected);
     await c.page.getByRole('tab', { name: 'Fields and bytes' }).click();
     for (const [label, id] of [['RTMR1', 'rtmr1'], ['MRTD', 'mr_td']] as const) {
       await c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row', { name: label, exact: true }).click();

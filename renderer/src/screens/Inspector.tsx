@@ -19,6 +19,7 @@ import { EvidencePicker } from '../components/EvidencePicker';
 import { FieldsTable } from '../components/FieldsTable';
 import { HexView } from '../components/HexView';
 import { VerdictBanner } from '../components/VerdictBanner';
+import { SummaryCards } from '../components/SummaryCards';
 import { saveText } from '../lib/files';
 import { runEar, runInspect } from '../lib/inspect';
 import { PathField } from '../components/PathField';
@@ -93,6 +94,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
       {result && a && (
         <>
           <VerdictBanner appraisal={a} evidenceName={result.evidence.name} onJump={(id) => (setTab('checks'), setJump((j) => ({ id, seq: (j?.seq ?? 0) + 1 })))} />
+          <SummaryCards appraisal={a} />
           {result.pairing.map((n) => (
             <p key={n.text} className="pairing-warning" role="note">
               <span className="status verdict-warning">pairing</span> {n.text}

@@ -67,6 +67,34 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
     await c.screenshot('inspector-hex');
   });
 
+  it('bit fields show their breakdown, the hex view has an ASCII column, a byte picked far down scrolls its field into view; usable at 900 px', async () => {
+    await c.page.getByRole('tab', { name: 'Fields and bytes' }).click();
+    const fields = c.page.getByRole('grid', { name: 'Decoded fields' });
+    const policy = await fields.getByRole('row', { name: /^POLICY/ }).locator('code.value').allTextContents();
+    expect(policy[0]).toMatch(/^raw 0x/);
+    expect(policy).toContain('debug false');
+    expect(policy).toContain('smt true');
+    // ASCII: one character per byte, printable bytes as themselves, the selected field's highlighted too.
+    const bytes = readFileSync(fx('valid', 'report.bin'));
+    const firstRow = await c.page.locator('.hex-row').first().locator('.hex-ascii').textContent();
+    expect(firstRow).toBe([...bytes.subarray(0, 16)].map((b) => (b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : '.')).join(''));
+    await fields.getByRole('row', { name: /^MEASUREMENT/ }).click();
+    expect(await c.page.locator('.hex-ascii .sel').count()).toBe(48);
+    await c.page.setViewportSize({ width: 900, height: 800 });
+    // SIGNATURE.S is near the end: picking one of its bytes (0x2e8 + 10) brings its row into view.
+    await c.page.locator('.hex-byte[data-offset="754"]').scrollIntoViewIfNeeded();
+    await c.page.locator('.hex-byte[data-offset="754"]').click();
+    const signature = fields.getByRole('row', { name: 'SIGNATURE.S', exact: true });
+    await expect.poll(() => signature.getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => signature.evaluate((e) => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; })).toBe(true);
+    // At 900 px the table and the hex view stack: neither overlaps the other.
+    const table = (await fields.boundingBox())!;
+    const hex = (await c.page.getByRole('group', { name: /Evidence bytes/ }).boundingBox())!;
+    expect(hex.y >= table.y + table.height || hex.x >= table.x + table.width).toBe(true);
+    await c.screenshot('inspector-hex-900');
+    await c.page.setViewportSize({ width: 1400, height: 900 });
+  });
+
   it('shows the certificate chain with the anchor, validity at the reference time and VCEK extensions', async () => {
     await c.page.getByRole('tab', { name: 'Certificate chain' }).click();
     const leaf = c.page.getByRole('region', { name: /Report signing key/ });

@@ -1,5 +1,5 @@
 /**
- * Hex view of the evidence bytes. The selected field's bytes are highlighted; clicking a byte (or
+ * Hex view of the evidence bytes, with an ASCII column. The selected field's bytes are highlighted; clicking a byte (or
  * moving the cursor with the arrow keys while the view has focus) selects the field that holds it.
  */
 import { useMemo, useState, type KeyboardEvent } from 'react';
@@ -9,6 +9,8 @@ const PER_ROW = 16;
 /** Bytes shown at most (quotes with large certification data are cut, with a note). */
 const MAX_BYTES = 64 * 1024;
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+/** The byte as an ASCII character: printable 0x20–0x7e as itself, anything else as `.`. */
+const ascii = (n: number) => (n >= 0x20 && n <= 0x7e ? String.fromCharCode(n) : '.');
 
 /** The field containing byte `offset`, if any. */
 export function fieldAt(layout: readonly LayoutField[], offset: number): LayoutField | undefined {
@@ -26,6 +28,7 @@ export function HexView({ bytes, layout, selected, onSelect }: HexViewProps) {
   const [cursor, setCursor] = useState(0);
   const field = layout.find((f) => f.id === selected);
   const shown = Math.min(bytes.length, MAX_BYTES);
+  const inField = (o: number) => field !== undefined && o >= field.offset && o < field.offset + field.length;
   const rows = useMemo(() => Array.from({ length: Math.ceil(shown / PER_ROW) }, (_, r) => r * PER_ROW), [shown]);
 
   const moveTo = (offset: number) => {
@@ -51,13 +54,19 @@ export function HexView({ bytes, layout, selected, onSelect }: HexViewProps) {
             <span className="hex-offset">{start.toString(16).padStart(6, '0')}</span>
             {Array.from({ length: Math.min(PER_ROW, shown - start) }, (_, i) => {
               const o = start + i;
-              const inField = field !== undefined && o >= field.offset && o < field.offset + field.length;
               return (
-                <span key={o} data-offset={o} className={`hex-byte${inField ? ' sel' : ''}${o === cursor ? ' cursor' : ''}`} onClick={() => moveTo(o)}>
+                <span key={o} data-offset={o} className={`hex-byte${inField(o) ? ' sel' : ''}${o === cursor ? ' cursor' : ''}`} onClick={() => moveTo(o)}>
                   {hex2(bytes[o]!)}
                 </span>
               );
             })}
+            <span className="hex-ascii" aria-hidden="true">
+              {Array.from({ length: Math.min(PER_ROW, shown - start) }, (_, i) => (
+                <span key={i} className={inField(start + i) ? 'sel' : undefined} onClick={() => moveTo(start + i)}>
+                  {ascii(bytes[start + i]!)}
+                </span>
+              ))}
+            </span>
           </div>
         ))}
       </pre>

@@ -5,6 +5,7 @@
  * `custodian_alloc`, `custodian_verify(ptr, len)` returns `(out_ptr << 32) | out_len` pointing at the
  * response JSON, and both buffers are released with `custodian_free`.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Appraisal, Identity, NamedBytes, PinnedRoot, VerifyRequest } from './appraisal.ts';
@@ -37,10 +38,21 @@ export const DEFAULT_WASM_PATH = fileURLToPath(new URL('../../out/wasm/custodian
 const b64 = (b: NamedBytes) => ({ name: b.name, base64: Buffer.from(b.bytes).toString('base64') });
 
 /** The loaded core. Create with {@link loadCore}. */
+/**
+ * The core's build id: "sha256:" and the first 16 hex digits of the SHA-256 of the wasm module's bytes.
+ * The module exports no version of its own, and its bytes are exactly what verified, so two
+ * appraisals with the same build id ran the same core.
+ */
+export const buildIdOf = (wasm: Uint8Array): string => `sha256:${createHash('sha256').update(wasm).digest('hex').slice(0, 16)}`;
+
 export class Core {
   private exports: Exports;
 
-  private constructor(private readonly module: WebAssembly.Module) {
+  private constructor(
+    private readonly module: WebAssembly.Module,
+    /** {@link buildIdOf} the module this core runs. */
+    readonly buildId: string,
+  ) {
     this.exports = Core.instantiate(module);
   }
 
@@ -56,7 +68,7 @@ export class Core {
     } catch {
       throw new Error(`the wasm core is not built (${wasmPath} missing): run \`npm run build:wasm\``);
     }
-    return new Core(await WebAssembly.compile(new Uint8Array(bytes)));
+    return new Core(await WebAssembly.compile(new Uint8Array(bytes)), buildIdOf(bytes));
   }
 
   /**

@@ -147,6 +147,8 @@ export const CONTRACT = {
     request: z.strictObject({}),
     response: z.strictObject({
       version: z.string(),
+      /** The wasm core's build id (electron/core/core.ts buildIdOf), for records. */
+      coreBuild: z.string(),
       pinnedRoots: z.array(
         z.strictObject({ vendor: z.string(), name: z.string(), platforms: z.array(EvidenceType), spki_sha256: z.string() }),
       ),

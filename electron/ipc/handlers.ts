@@ -51,7 +51,7 @@ export function createHandlers({ core, batch, version, shell, chooseFolder, choo
   const vault = lazyVaultRoom(core, actor);
   const handlers: Handlers = {
     ...vault.handlers,
-    'app:info': async () => ({ version, pinnedRoots: core.pinnedRoots(), shell }),
+    'app:info': async () => ({ version, coreBuild: core.buildId, pinnedRoots: core.pinnedRoots(), shell }),
     'evidence:inspect': async (request) => inspect(core, request),
     'evidence:ear': (request) => earOf(core, request),
     'dialog:chooseFolder': async ({ title }) => ({ path: chooseFolder ? await chooseFolder(title) : null }),

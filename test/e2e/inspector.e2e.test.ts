@@ -138,13 +138,15 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
       { name: 'crl-empty.der', role: 'crl (endorsement)', sha256: sha(fx('pki', 'crl-empty.der')) },
     ]);
     expect(a.inputs.anchors).toEqual([{ name: 'ark.pem', sha256: sha(fx('pki', 'ark.pem')) }]);
-    expect(a.inputs.version).toMatch(/^\d+\.\d+\.\d+/);
+    // The version and the build id of the core that appraised (the SHA-256 of the wasm module's bytes).
+    expect(a.inputs.version).toBe(`${JSON.parse(readFileSync(join(FIXTURES, '..', '..', 'package.json'), 'utf8')).version} (core ${core.buildId})`);
     const html = await downloadText(c.page, 'Export printable report');
     expect(html.name).toBe('report-appraisal-20251201T000000Z.html');
     expect(html.text).toContain(`<code>${sha(fx('valid', 'report.bin'))}</code>`);
     expect(html.text).toContain('<td id="verdict"><strong>AFFIRMING</strong>');
     for (const check of a.checks) expect(html.text).toContain(`<code>${check.id}</code>`);
     expect(html.text).toContain('TEST anchor (not a vendor root)');
+    expect(html.text).toContain(`(core ${core.buildId})`);
     expect(html.text).not.toMatch(/<script/i);
   });
 

@@ -36,7 +36,8 @@ describe('contract', () => {
 describe('dispatcher', () => {
   it('answers app:info with the core\'s pinned roots', async () => {
     const r = await dispatch('app:info', {});
-    expect(r.ok && r.value).toMatchObject({ version: '9.9.9', shell: 'loopback' });
+    expect(r.ok && r.value).toMatchObject({ version: '9.9.9', shell: 'loopback', coreBuild: core.buildId });
+    expect(core.buildId).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(r.ok && r.value.pinnedRoots).toEqual(core.pinnedRoots());
   });
 

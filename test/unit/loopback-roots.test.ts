@@ -148,7 +148,7 @@ describe('loopback host: malformed percent-encoding', () => {
     const renderer = join(base, 'renderer');
     mkdirSync(renderer);
     writeFileSync(join(renderer, 'index.html'), '<html></html>');
-    host = await startLoopbackHost({ rendererDir: renderer, dispatch: (async () => ({ ok: true, value: { version: '1', pinnedRoots: [], shell: 'loopback' } })) as Dispatch });
+    host = await startLoopbackHost({ rendererDir: renderer, dispatch: (async () => ({ ok: true, value: { version: '1', coreBuild: 'sha256:0', pinnedRoots: [], shell: 'loopback' } })) as Dispatch });
   });
   afterAll(() => host?.close());
 

@@ -26,7 +26,7 @@ import { PathField } from '../components/PathField';
 import { defaultSettings } from '../lib/settings';
 import { appraisalHtml, appraisalJson, exportName, recordOf } from '../lib/report';
 import { parseSettings } from '../lib/settings';
-import { appVersion } from '../api';
+import { appVersion, call } from '../api';
 
 const base = (name: string) => name.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
 
@@ -70,10 +70,11 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
 
   const a = result?.appraisal;
   /** The inputs of the shown appraisal with their hashes, its policy and the version, for exports. */
-  const record = () => {
+  const record = async () => {
     const parsed = parseSettings(settings);
     const roles = new Map((result?.files ?? []).map((f) => [f.name, f.role === 'evidence' ? 'evidence' : `${f.kind} (${f.role})`]));
-    return recordOf(result!.evidence.name, files, roles, anchors, typeof parsed === 'string' ? null : parsed.policy, appVersion());
+    const { coreBuild } = await call('app:info', {});
+    return recordOf(result!.evidence.name, files, roles, anchors, typeof parsed === 'string' ? null : parsed.policy, `${appVersion()} (core ${coreBuild})`);
   };
   const views = result?.views ?? [];
   const view = views.find((v) => v.id === viewId) ?? views[0];

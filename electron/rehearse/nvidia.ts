@@ -3,7 +3,7 @@
  * Trustee guest's NVIDIA attester reports them, signed by fresh TEST PKIs (nvidia-pki.ts), accepted
  * by the core only with the TEST anchors given explicitly, and then recorded as TEST.
  *
- * Per GPU, the bytes the core reads (wasm/src/nvidia/spdm.rs, opaque.rs; README "NVIDIA"):
+ * Per GPU, the bytes the core reads (wasm/src/nvidia/spdm.rs, opaque.rs; docs/verify.md "NVIDIA GPUs and NVSwitches"):
  * - an SPDM 1.1 GET_MEASUREMENTS request (`11 E0 01 FF`, the 32-byte nonce, slot 0) followed by the
  *   MEASUREMENTS response: 64 DMTF blocks (SHA-384 digests), a random responder nonce, opaque-data
  *   TLVs (driver and VBIOS versions, chip SKU, project, project SKU, NVDEC0 enabled, FWID) and an

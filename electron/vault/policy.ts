@@ -3,7 +3,7 @@
  * editing it in the file makes the key unusable rather than releasable.
  *
  * ```json
- * { "appraisal_policy": {"snp": {"minimum_guest_svn": 1}},   // the core's policy JSON (README "Policy")
+ * { "appraisal_policy": {"snp": {"minimum_guest_svn": 1}},   // the core's policy JSON (docs/verify.md "SEV-SNP policy", "TDX and SGX policy")
  *   "tee": ["sev-snp"],          // accepted CPU evidence: any of "sev-snp", "tdx"
  *   "gpu": false,                // also require NVIDIA GPU evidence (composite.ts)
  *   "gpus": 2,                   // with gpu: at least this many GPUs (default 1; omitted when not given)
@@ -39,7 +39,7 @@ const FIELDS = ['appraisal_policy', 'tee', 'gpu', 'gpus', 'approvals', 'allow_te
 
 /**
  * The reference values an appraisal policy pins, per platform section: options that tie the evidence
- * to one workload rather than "some VM on some machine" (README "Policy").
+ * to one workload rather than "some VM on some machine" (docs/vault-and-ceremony.md "Release policy").
  */
 const REFERENCE_VALUES: Record<TeeKind, { section: string; options: string[] }> = {
   'sev-snp': { section: 'snp', options: ['measurements', 'host_data', 'trusted_id_key_hashes', 'trusted_author_key_hashes', 'image_id', 'family_id'] },

@@ -73,7 +73,10 @@ Key vault and release ceremony (global options before the command: --vault FILE,
   custodian --vault FILE ceremony open --key KEY_ID [--participant NAME]... [--ttl SECONDS]
   custodian --vault FILE ceremony challenge CID --out FILE [--hash sha256|sha384|sha512] [--ttl SECONDS]
   custodian --vault FILE ceremony evidence CID EVIDENCE [--chain FILE]... [--crl FILE]... [--collateral FILE]... [--test-anchor FILE]...
-                        [--tee-pubkey JWK_FILE (default: tee-pubkey.jwk beside EVIDENCE)] [--at RFC3339]
+                        [--rim FILE]... [--ocsp FILE]... [--additional-evidence FILE]
+                        [--tee-pubkey JWK_FILE (default: tee-pubkey.jwk beside EVIDENCE)]
+  custodian --vault FILE ceremony evidence CID --attestation TRUSTEE_ATTESTATION_JSON [endorsement options]
+                    the evidence is appraised as of the vault machine's clock (no --at)
   custodian --vault FILE ceremony approve CID --custodian NAME [--passphrase-file FILE | --passphrase-fd N]
                         [--request-hash HEX]
   custodian --vault FILE ceremony release CID --out BUNDLE --receipt RECEIPT

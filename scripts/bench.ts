@@ -144,9 +144,11 @@ class Skip extends Error {}
 function reason(r: ReturnType<typeof spawnSync>, what: string): string {
   if (r.error) return `${what}: ${r.error.message}`;
   if (r.signal) return `${what}: killed by ${r.signal}`;
-  const lines = `${r.stderr ?? ''}\n${r.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
-  const i = lines.findIndex((l) => /error|denied|refused|not found|cannot|unable/i.test(l));
-  const picked = i >= 0 ? lines.slice(i, i + 4) : lines.slice(-3);
+  const lines = `${r.stderr ?? ''}\n${r.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter((l) => l && !/^go: (downloading|finding|extracting) /.test(l));
+  // cargo's and go's own headline ("error: …", "go: …") first, then any line that says why.
+  let i = lines.findIndex((l) => /^(error\b|go: )/i.test(l));
+  if (i < 0) i = lines.findIndex((l) => /error|denied|refused|not found|cannot|unable|timed? ?out/i.test(l));
+  const picked = i >= 0 ? lines.slice(i, i + 3) : lines.slice(-3);
   return `${what}: exit ${r.status}${picked.length ? `: ${picked.join(' ')}` : ''}`.slice(0, 500);
 }
 

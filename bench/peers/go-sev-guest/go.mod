@@ -1,6 +1,6 @@
 module custodian/bench/peers/go-sev-guest
 
-go 1.26.8
+go 1.22
 
 require github.com/google/go-sev-guest v0.15.0
 

@@ -7,6 +7,11 @@
  *   and VBIOS RIMs — chain, report signature, two XMLDSig/C14N 1.1 RIMs and 33 golden values).
  * Each is measured cold (the verified-link cache off: every signature verified) and warm (cache on,
  * endorsements seen before — the steady state of a fleet of one product/platform).
+ * Then two peers on the same evidence, endorsements and reference time, as in-process loops for the
+ * same BENCH_SECONDS, each against Custodian's four figures: Google's go-sev-guest (verify+validate
+ * of the SNP case; bench/peers/go-sev-guest) and Phala's dcap-qvl (verify of the TDX case;
+ * bench/peers/dcap-qvl). Each is built on first use (Go module proxy, crates.io); a peer that cannot
+ * be built or run is skipped with its reason, and never fails the bench.
  * Then the CLI's whole-process wall time (bin/custodian verify of the SNP case, and --help) against
  * `node -e 0`, paired (the three commands alternate), median of BENCH_CLI_RUNS (default 9) ratios.
  * Then the RIM XML path alone (wasm/examples/xml_bench.rs): ms per MB for flat, deep and
@@ -100,6 +105,9 @@ const results: Record<string, unknown> = {
   platforms: [] as unknown[],
 };
 
+/** Custodian's four figures per case, for the peers. */
+const figures: { wasmCold: number; wasmWarm: number; nativeCold: number; nativeWarm: number }[] = [];
+
 for (const c of CASES) {
   const req = { evidence: named(c.evidence), endorsements: c.endorsements.map(named), rims: (c.rims ?? []).map(named), policy: c.policy, referenceTime: c.at };
   const verdict = core.verify(req).verdict;
@@ -115,6 +123,7 @@ for (const c of CASES) {
   console.log(`  wasm (Node ${process.version}):     ${fmt(wasmCold.perSecond)}           ${fmt(wasmWarm.perSecond)}        ${(wasmWarm.perSecond / wasmCold.perSecond).toFixed(2)}x`);
   console.log(`  native:                  ${fmt(nativeCold.per_second)}           ${fmt(nativeWarm.per_second)}        ${(nativeWarm.per_second / nativeCold.per_second).toFixed(2)}x`);
   console.log(`  native/wasm:             ${(nativeCold.per_second / wasmCold.perSecond).toFixed(2).padStart(6)}x           ${(nativeWarm.per_second / wasmWarm.perSecond).toFixed(2).padStart(6)}x`);
+  figures.push({ wasmCold: wasmCold.perSecond, wasmWarm: wasmWarm.perSecond, nativeCold: nativeCold.per_second, nativeWarm: nativeWarm.per_second });
   (results.platforms as unknown[]).push({
     name: c.name,
     verdict,
@@ -122,6 +131,127 @@ for (const c of CASES) {
     native: { cold_per_second: nativeCold.per_second, warm_per_second: nativeWarm.per_second },
   });
 }
+
+// ---- peers: go-sev-guest (SNP) and dcap-qvl (TDX), in-process loops on the same cases ---------------
+// Each driver (bench/peers/*) is built here when its toolchain is present and prints one JSON line
+// {per_second, iterations, ok, error?}; ok is the peer's own verdict on the case. Ratios are
+// Custodian's figure divided by the peer's (above 1: Custodian is faster). Anything that stops a peer
+// (no toolchain, a refused module or crate fetch, a build or run error) skips it with the reason.
+interface PeerRun { per_second: number; iterations: number; ok: boolean; error?: string; status?: string }
+class Skip extends Error {}
+
+/** A command's failure as one line: from its first line that says error (else its last lines). */
+function reason(r: ReturnType<typeof spawnSync>, what: string): string {
+  if (r.error) return `${what}: ${r.error.message}`;
+  if (r.signal) return `${what}: killed by ${r.signal}`;
+  const lines = `${r.stderr ?? ''}\n${r.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter((l) => l && !/^go: (downloading|finding|extracting) /.test(l));
+  // cargo's and go's own headline ("error: …", "go: …") first, then any line that says why.
+  let i = lines.findIndex((l) => /^(error\b|go: )/i.test(l));
+  if (i < 0) i = lines.findIndex((l) => /error|denied|refused|not found|cannot|unable|timed? ?out/i.test(l));
+  const picked = i >= 0 ? lines.slice(i, i + 3) : lines.slice(-3);
+  return `${what}: exit ${r.status}${picked.length ? `: ${picked.join(' ')}` : ''}`.slice(0, 500);
+}
+
+/** The first of `candidates` that runs `args` with exit 0, with the environment it needs. */
+function findTool(candidates: [string, NodeJS.ProcessEnv][], args: string[]): [string, NodeJS.ProcessEnv] | null {
+  for (const [cmd, env] of candidates) {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+    if (!r.error && r.status === 0) return [cmd, env];
+  }
+  return null;
+}
+
+/** Builds (when needed) and runs one peer; throws Skip with the reason when it cannot. */
+function runPeer(build: () => string, args: string[]): PeerRun {
+  const bin = build();
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: (SECONDS + 120) * 1000, maxBuffer: 1 << 26 });
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  let run: PeerRun | null = null;
+  try { run = JSON.parse(last) as PeerRun; } catch { /* reported below */ }
+  if (r.status !== 0 || r.error || run === null || typeof run.per_second !== 'number') {
+    throw new Skip(run?.error ? `run: exit ${r.status}: ${run.error}` : reason(r, 'run'));
+  }
+  return run;
+}
+
+const BUILD_TIMEOUT = 30 * 60_000; // the first dcap-qvl build compiles ring and its dependencies
+const peerDir = (name: string) => join(ROOT, 'bench', 'peers', name);
+
+function buildGoSevGuest(): string {
+  const go = findTool([['go', {}], ['/usr/local/go/bin/go', {}]], ['version']);
+  if (!go) throw new Skip('no Go toolchain (neither go on PATH nor /usr/local/go/bin/go runs)');
+  const out = join(peerDir('go-sev-guest'), 'go-sev-guest-bench');
+  // go.mod and go.sum are committed: -mod=readonly (the default) fetches exactly those from the proxy.
+  const r = spawnSync(go[0], ['build', '-buildvcs=false', '-o', out, '.'], { cwd: peerDir('go-sev-guest'), encoding: 'utf8', env: { ...process.env, ...go[1] }, timeout: BUILD_TIMEOUT });
+  if (r.status !== 0 || r.error) throw new Skip(reason(r, 'go build'));
+  return out;
+}
+
+function buildDcapQvl(): string {
+  // rustup's cargo when present, else Debian's (as scripts/cargo.sh and scripts/interop.sh do).
+  const cargo = findTool([['cargo', {}], ['/usr/bin/cargo', { RUSTC: '/usr/bin/rustc' }]], ['--version']);
+  if (!cargo) throw new Skip('no Rust toolchain (neither cargo on PATH nor /usr/bin/cargo runs)');
+  const dir = peerDir('dcap-qvl');
+  const r = spawnSync(cargo[0], ['build', '--release', '--locked', '--quiet', '--manifest-path', join(dir, 'Cargo.toml'), '--target-dir', join(dir, 'target')], { encoding: 'utf8', env: { ...process.env, ...cargo[1] }, timeout: BUILD_TIMEOUT });
+  if (r.status !== 0 || r.error) throw new Skip(reason(r, 'cargo build'));
+  return join(dir, 'target', 'release', 'custodian-peer-dcap-qvl');
+}
+
+const tdx = CASES[1]!;
+const peers: { key: string; name: string; what: string; caseIndex: number; build: () => string; args: string[] }[] = [
+  {
+    key: 'go_sev_guest',
+    name: 'go-sev-guest',
+    what: 'verify+validate',
+    caseIndex: 0,
+    build: buildGoSevGuest,
+    // report, the chain PEM (VCEK, ASK, ARK) and the CRL: the SNP case's own files.
+    args: [String(SECONDS), CASES[0]!.at.toISOString(), CASES[0]!.evidence, ...CASES[0]!.endorsements],
+  },
+  {
+    key: 'dcap_qvl',
+    name: 'dcap-qvl',
+    what: 'verify',
+    caseIndex: 1,
+    build: buildDcapQvl,
+    // the quote and dcap-qvl's own QuoteCollateralV3 JSON: the TDX case's own files.
+    args: [String(SECONDS), String(tdx.at.getTime() / 1000), tdx.evidence, ...tdx.endorsements],
+  },
+];
+const peerResults: Record<string, unknown> = {};
+console.log(`\nPeers (in-process loops, ${SECONDS} s each; ratio = Custodian's verifications/s ÷ the peer's)`);
+for (const p of peers) {
+  try {
+    const run = runPeer(p.build, p.args);
+    const f = figures[p.caseIndex]!;
+    const ratios = { wasm_cold: f.wasmCold / run.per_second, wasm_warm: f.wasmWarm / run.per_second, native_cold: f.nativeCold / run.per_second, native_warm: f.nativeWarm / run.per_second };
+    const x = (r: number) => `${r.toFixed(2)}x`;
+    const head = `  ${p.name} ${p.what} (${CASES[p.caseIndex]!.name.split(' ')[0]}): ${run.per_second.toFixed(1)}/s`;
+    if (run.ok) {
+      console.log(`${head} — Custodian wasm cold ${x(ratios.wasm_cold)}, warm ${x(ratios.wasm_warm)}; native cold ${x(ratios.native_cold)}, warm ${x(ratios.native_warm)}`);
+      console.log(`    ${p.name}'s verdict on the case: ok${run.status ? ` (TCB status ${run.status})` : ''}`);
+    } else {
+      console.log(`${head} — not a valid comparison: ${p.name} fails the case, so no ratios`);
+      console.log(`    ${p.name}'s verdict on the case: FAILED — ${run.error ?? 'no reason given'}`);
+    }
+    peerResults[p.key] = {
+      what: p.what,
+      case: CASES[p.caseIndex]!.name,
+      per_second: run.per_second,
+      iterations: run.iterations,
+      ok: run.ok,
+      ...(run.status ? { status: run.status } : {}),
+      ...(run.error ? { error: run.error } : {}),
+      valid_comparison: run.ok,
+      ...(run.ok ? { ratio_custodian_to_peer: ratios } : {}),
+    };
+  } catch (e) {
+    const why = e instanceof Skip ? e.message : `unexpected: ${e instanceof Error ? e.message : String(e)}`;
+    console.log(`  peer ${p.name}: skipped — ${why}`);
+    peerResults[p.key] = { skipped: why };
+  }
+}
+results.peers = peerResults;
 
 // ---- the CLI as a whole process, against `node -e 0` --------------------------------------------
 const CLI_RUNS = Math.max(5, Number(process.env.BENCH_CLI_RUNS ?? 9));

@@ -53,7 +53,7 @@ export function StrengthMeter({ strength, label }: { strength: Strength; label: 
         {({ percentage, valueText }) => (
           <>
             <Label>{label}</Label> <strong>{valueText}</strong>{' '}
-            <span className="muted">(about 10^{Math.floor(strength.guessesLog10)} guesses)</span>
+            <span className="muted">(about 10<sup>{Math.floor(strength.guessesLog10)}</sup> guesses)</span>
             <div className="progress-track">
               <div className={`progress-fill strength-${tone}`} style={{ width: `${Math.max(percentage, 4)}%` }} />
             </div>

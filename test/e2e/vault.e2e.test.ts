@@ -525,6 +525,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Vault wizard: threshold M and passphrase streng
     expect(await next.isDisabled()).toBe(true);
     expect(await p.getByTestId('passphrase-advice').textContent()).toMatch(/commonly used password/);
     expect(await p.getByTestId('passphrase-strength').textContent()).toMatch(/must be good or strong/);
+    expect(await seriousViolations(c)).toEqual([]);
     await c.screenshot('wizard-weak-passphrase');
 
     await typePassphrase(p, 'alice', passphraseOf('alice'), /^(good|strong)$/);

@@ -191,6 +191,23 @@ export const VAULT_CONTRACT = {
     }),
     response: z.strictObject({ vault: VaultSummary }),
   },
+  /**
+   * zxcvbn's estimate of a custodian passphrase while it is typed in the wizard, the same one
+   * `vault:create` enforces (electron/vault/passphrase-strength.ts). `userInputs`: words an attacker
+   * tries first (the custodian's name, the other names, the vault file's name). Pure: needs no open
+   * vault, stores and logs nothing. `score` 0..4; `guessesLog10`: log10 of the estimated guesses;
+   * `acceptable`: score ≥ MIN_PASSPHRASE_SCORE (3), as enrolment requires.
+   */
+  'vault:assess-passphrase': {
+    request: z.strictObject({ passphrase: Passphrase, userInputs: z.array(z.string().min(1).max(255)).max(256) }),
+    response: z.strictObject({
+      score: z.number().int().min(0).max(4),
+      guessesLog10: z.number(),
+      warning: z.string(),
+      suggestions: z.array(z.string()),
+      acceptable: z.boolean(),
+    }),
+  },
   'vault:close': { request: Empty, response: z.strictObject({ closed: z.boolean() }) },
   /** Every model key of the open vault (metadata and fingerprints only). */
   'key:list': { request: Empty, response: z.strictObject({ keys: z.array(KeyView), altered: z.array(z.strictObject({ id: z.string(), name: z.string(), reason: z.string() })) }) },

@@ -19,6 +19,7 @@ import { initVault, unlockCustodian, vaultInfo, type TrustedRoster } from '../va
 import { SCHEMA_VERSION, type Db } from '../vault/db.ts';
 import { generateAesKey, listKeys, parseKeyFile, storeKey, type KeyRecord } from '../vault/keys.ts';
 import { openVault } from '../vault/open.ts';
+import { assessPassphrase, MIN_PASSPHRASE_SCORE } from '../vault/passphrase-strength.ts';
 import { checkAppraisalPolicy, parseReleasePolicy, pinnedReferenceValues } from '../vault/policy.ts';
 import type { Channel, Response } from './contract.ts';
 import type { VAULT_CONTRACT } from './contract-vault.ts';
@@ -109,6 +110,10 @@ export function createVaultHandlers({ core, actor }: VaultDeps): { handlers: Pic
     'vault:create': async ({ path, threshold, custodians }) => {
       await initVault(path, custodians, { threshold, actor });
       return use(path);
+    },
+    'vault:assess-passphrase': async ({ passphrase, userInputs }) => {
+      const a = assessPassphrase(passphrase, userInputs);
+      return { ...a, acceptable: a.score >= MIN_PASSPHRASE_SCORE };
     },
     'vault:close': async () => {
       const was = open !== null;

@@ -460,3 +460,116 @@ describe.skipIf(!HAVE_CHROMIUM)('Vault, ceremony and audit screens', () => {
     expect(c.errors).toEqual([]);
   });
 });
+
+/**
+ * The wizard's setup step and passphrase step on their own (issue 15 item 6): the threshold M shown,
+ * checked, reviewed and sent is one number, clamped to the custodians named (1 of 1 included); each
+ * custodian sees zxcvbn's estimate of their passphrase as they type it (main's, the one creation
+ * enforces), and cannot go on with a weak one.
+ */
+describe.skipIf(!HAVE_CHROMIUM)('Vault wizard: threshold M and passphrase strength', () => {
+  let c: Console;
+  const bodies: string[] = [];
+  const wiz = tmp('e2e-wizard');
+  beforeAll(async () => {
+    c = await openConsole({ viewport: { width: 1280, height: 800 } });
+    c.page.on('response', (r) => void (r.url().includes('/ipc/') && r.text().then((t) => bodies.push(t), () => undefined)));
+    await c.page.getByRole('tab', { name: 'Vault', exact: true }).click();
+  });
+  afterAll(async () => c?.close());
+
+  const threshold = (p: Page) => p.getByLabel('Approvals needed to release a key (threshold M)');
+  const split = async (p: Page) => /split (\S+) of (\S+) \(Shamir\)/.exec((await p.getByText(/Each model key is split/).textContent()) ?? '')?.slice(1, 3).join(' of ');
+  const setup = async (p: Page, file: string, custodians: string) => {
+    await p.getByLabel('New vault file').fill(join(wiz, file));
+    await p.getByLabel('Custodians (names, separated by spaces or commas)').fill(custodians);
+  };
+  const meter = (p: Page, name: string) => p.getByRole('meter', { name: `Strength of ${name}'s passphrase` });
+  /** Types `passphrase` twice for `name` and waits until main's estimate for exactly that text is shown. */
+  const typePassphrase = async (p: Page, name: string, passphrase: string, score: RegExp) => {
+    await p.getByLabel(`Passphrase for ${name}`, { exact: true }).fill(passphrase);
+    await p.getByLabel(`Repeat the passphrase for ${name}`).fill(passphrase);
+    await expect.poll(() => meter(p, name).getAttribute('aria-valuetext'), { timeout: 10_000 }).toMatch(score);
+  };
+
+  it('reducing the custodians below M clamps M; the field, the explanation and the review agree', async () => {
+    const p = c.page;
+    await setup(p, 'clamped.db', 'alice bob carol');
+    await threshold(p).fill('3');
+    await threshold(p).blur();
+    expect(await split(p)).toBe('3 of 3');
+    await p.getByLabel('Custodians (names, separated by spaces or commas)').fill('alice bob');
+    expect(await threshold(p).inputValue()).toBe('2');
+    expect(await split(p)).toBe('2 of 2');
+    expect(await p.getByText(/threshold M must be/).count()).toBe(0);
+    await p.getByRole('button', { name: 'Next: custodians\' passphrases' }).click();
+    for (const [i, name] of ['alice', 'bob'].entries()) {
+      await typePassphrase(p, name, passphraseOf(name), /^(good|strong)$/);
+      await p.getByRole('button', { name: i === 0 ? 'Next: bob' : 'Next: review' }).click();
+    }
+    expect(await p.getByTestId('review-quorum').textContent()).toBe('2 of 2');
+    await c.screenshot('wizard-clamped-review');
+    // Back at the setup, naming the third custodian again brings back the M that was chosen.
+    await p.getByRole('button', { name: 'Start over' }).click();
+    await p.getByLabel('Custodians (names, separated by spaces or commas)').fill('alice bob carol');
+    expect(await threshold(p).inputValue()).toBe('3');
+    expect(await split(p)).toBe('3 of 3');
+  });
+
+  it('a weak passphrase shows a weak score and keeps Next disabled; a strong one enables it; a late answer never overrides', async () => {
+    const p = c.page;
+    await setup(p, 'strength.db', 'alice bob');
+    await p.getByRole('button', { name: 'Next: custodians\' passphrases' }).click();
+    const next = p.getByRole('button', { name: 'Next: bob' });
+    await typePassphrase(p, 'alice', 'password1234', /^(very weak|weak)$/);
+    expect(await next.isDisabled()).toBe(true);
+    expect(await p.getByTestId('passphrase-advice').textContent()).toMatch(/commonly used password/);
+    expect(await p.getByTestId('passphrase-strength').textContent()).toMatch(/must be good or strong/);
+    expect(await seriousViolations(c)).toEqual([]);
+    await c.screenshot('wizard-weak-passphrase');
+
+    await typePassphrase(p, 'alice', passphraseOf('alice'), /^(good|strong)$/);
+    expect(await next.isEnabled()).toBe(true);
+    expect(await p.getByTestId('passphrase-strength').textContent()).not.toMatch(/must be good or strong/);
+    await c.screenshot('wizard-strong-passphrase');
+
+    // A strong text's answer still on its way when the text turns weak is dropped: the weak one stays.
+    const asked = p.waitForRequest((r) => r.url().includes('assess-passphrase'));
+    await p.getByLabel('Passphrase for alice', { exact: true }).fill(`${passphraseOf('alice')} again`);
+    await asked;
+    await p.getByLabel('Passphrase for alice', { exact: true }).fill('alice2024!');
+    await expect.poll(() => meter(p, 'alice').getAttribute('aria-valuetext'), { timeout: 10_000 }).toMatch(/^(very weak|weak|fair)$/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await meter(p, 'alice').getAttribute('aria-valuetext')).toMatch(/^(very weak|weak|fair)$/);
+    expect(await next.isDisabled()).toBe(true);
+    await p.getByRole('button', { name: 'Start over' }).click();
+  });
+
+  it('creates a 1-of-1 vault end to end: the field shows 1, the review says 1 of 1', async () => {
+    const p = c.page;
+    await setup(p, 'solo.db', 'alice');
+    expect(await threshold(p).inputValue()).toBe('1');
+    expect(await split(p)).toBe('1 of 1');
+    expect(await p.getByText(/threshold M must be/).count()).toBe(0);
+    await c.screenshot('wizard-solo-setup');
+    await p.getByRole('button', { name: 'Next: custodians\' passphrases' }).click();
+    await typePassphrase(p, 'alice', passphraseOf('alice'), /^(good|strong)$/);
+    await p.getByRole('button', { name: 'Next: review' }).click();
+    expect(await p.getByTestId('review-quorum').textContent()).toBe('1 of 1');
+    expect(await p.getByText('One custodian alone can release every key of this vault.').count()).toBe(1);
+    expect(await seriousViolations(c)).toEqual([]);
+    await c.screenshot('wizard-solo-review');
+    await p.getByRole('button', { name: 'Create vault' }).click();
+    await p.getByRole('heading', { name: /^Vault v_[0-9a-f]{16}$/ }).waitFor({ timeout: 60_000 });
+    expect(await p.getByTestId('quorum').textContent()).toBe('1 of 1 custodians');
+    expect(existsSync(join(wiz, 'solo.db'))).toBe(true);
+  });
+
+  it('never sent a passphrase back to the page, and made no request off the host', () => {
+    const all = bodies.join('\n');
+    expect(bodies.some((b) => b.includes('"acceptable"'))).toBe(true);
+    for (const secret of [passphraseOf('alice'), passphraseOf('bob'), 'password1234', 'alice2024!']) expect(all).not.toContain(secret);
+    expect(c.escaped).toEqual([]);
+    expect(c.errors).toEqual([]);
+  });
+});

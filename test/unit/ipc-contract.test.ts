@@ -96,6 +96,27 @@ describe('dialog:chooseFolder', () => {
   });
 });
 
+describe('vault:assess-passphrase', () => {
+  it('answers zxcvbn\'s estimate and whether enrolment would accept it, with no vault open', async () => {
+    const weak = await dispatch('vault:assess-passphrase', { passphrase: 'password1234', userInputs: ['alice', 'bob'] });
+    expect(weak.ok && weak.value).toMatchObject({ score: 1, acceptable: false, warning: expect.stringMatching(/commonly used password/) });
+    const own = await dispatch('vault:assess-passphrase', { passphrase: 'alice2024', userInputs: ['alice'] });
+    expect(own.ok && own.value.acceptable).toBe(false);
+    const strong = await dispatch('vault:assess-passphrase', { passphrase: 'correct horse battery alice', userInputs: ['alice', 'bob'] });
+    expect(strong.ok && strong.value).toMatchObject({ acceptable: true, score: expect.any(Number) });
+    expect(strong.ok && strong.value.score).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses an unbounded passphrase, too many inputs or an extra field without echoing the passphrase', async () => {
+    const long = `secret-${'x'.repeat(1100)}`;
+    for (const payload of [{ passphrase: long, userInputs: [] }, { passphrase: 'secret-phrase', userInputs: Array(257).fill('a') }, { passphrase: 'secret-phrase', userInputs: [], path: '/etc/passwd' }, { passphrase: '', userInputs: [] }]) {
+      const r = await dispatch('vault:assess-passphrase', payload);
+      expect(r).toMatchObject({ ok: false, error: { file: 'vault:assess-passphrase', field: 'request' } });
+      expect(JSON.stringify(r)).not.toContain('secret');
+    }
+  });
+});
+
 describe('client and codec', () => {
   it('round-trips bytes, Buffers and nested values through the loopback encoding', () => {
     const value = { a: new Uint8Array([0, 1, 255]), b: [Buffer.from('hi')], c: { d: 'x', e: null } };

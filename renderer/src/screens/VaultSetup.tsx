@@ -7,6 +7,7 @@ import { Button, Heading, Input, Label, NumberField, TextField } from 'react-ari
 import { call, type Shell } from '../api';
 import { StepError } from '../components/StepError';
 import { PassphraseField } from '../components/PassphraseField';
+import { StrengthMeter, usePassphraseStrength } from '../components/PassphraseStrength';
 import { PathField } from '../components/PathField';
 import type { VaultSummary } from '../lib/vault';
 
@@ -86,7 +87,8 @@ export function VaultSetup({ shell, onOpened }: { shell: Shell; onOpened(v: Vaul
 function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSummary): void }) {
   const [path, setPath] = useState('');
   const [namesText, setNamesText] = useState('');
-  const [threshold, setThreshold] = useState(2);
+  /** The M the user chose (NaN while the field is empty); the one used is clamped to the names given. */
+  const [wanted, setWanted] = useState(2);
   /** 0: setup; 1..N: custodian N's passphrase; N+1: review. */
   const [step, setStep] = useState(0);
   const [passphrases, setPassphrases] = useState<string[]>([]);
@@ -95,15 +97,22 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
   const [error, setError] = useState<unknown>(null);
 
   const names = namesText.split(/[\s,]+/).filter(Boolean);
+  const threshold = names.length > 0 ? Math.max(1, Math.min(wanted, names.length)) : wanted;
   const setupProblem =
     path.trim() === '' ? 'Give the path of the new vault file.'
     : names.length === 0 ? 'Name at least one custodian.'
     : names.find((n) => !NAME.test(n)) ? `"${names.find((n) => !NAME.test(n))}": a name is 1–64 characters of A-Z a-z 0-9 . _ -`
     : new Set(names).size !== names.length ? 'Each custodian is named once.'
-    : threshold < 1 || threshold > names.length ? `The threshold M must be between 1 and ${names.length}.`
+    : Number.isNaN(threshold) ? `Give the threshold M, from 1 to ${names.length}.`
     : null;
   const current = names[step - 1];
+  const fileName = path.trim().split(/[\\/]/).pop() ?? '';
+  const { strength, current: assessed, error: strengthError } = usePassphraseStrength(
+    current === undefined ? '' : typed.first,
+    current === undefined ? [] : [current, ...names.filter((n) => n !== current), ...(fileName ? [fileName] : [])],
+  );
   const passProblem = typed.first.length < 8 ? 'At least 8 characters.' : typed.first !== typed.again ? 'The two entries differ.' : null;
+  const passOk = passProblem === null && assessed && strength?.acceptable === true;
 
   const reset = () => {
     setPassphrases([]);
@@ -136,7 +145,7 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
             <Label>Custodians (names, separated by spaces or commas)</Label>
             <Input className="input" placeholder="alice bob carol" />
           </TextField>
-          <NumberField className="field" value={threshold} onChange={setThreshold} minValue={1} maxValue={names.length > 0 ? names.length : undefined}>
+          <NumberField className="field" value={threshold} onChange={setWanted} minValue={1} maxValue={names.length > 0 ? names.length : undefined}>
             <Label>Approvals needed to release a key (threshold M)</Label>
             <Input className="input" />
           </NumberField>
@@ -155,7 +164,7 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
           aria-label={`Passphrase of ${current}`}
           onSubmit={(e) => {
             e.preventDefault();
-            if (passProblem) return;
+            if (!passOk) return;
             setPassphrases([...passphrases.slice(0, step - 1), typed.first]);
             setTyped({ first: '', again: '' });
             setStep(step + 1);
@@ -168,13 +177,15 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
             — hand the keyboard to {current}; nobody else looks at the screen.
           </p>
           <PassphraseField label={`Passphrase for ${current}`} value={typed.first} onChange={(first) => setTyped({ ...typed, first })} autoFocus />
+          {strength && <StrengthMeter strength={strength} label={`Strength of ${current}'s passphrase`} />}
+          <StepError error={strengthError} testId="strength-error" />
           <PassphraseField label={`Repeat the passphrase for ${current}`} value={typed.again} onChange={(again) => setTyped({ ...typed, again })} />
           {typed.first !== '' && passProblem && <p className="muted">{passProblem}</p>}
           <div className="toolbar">
             <Button className="button" onPress={reset}>
               Start over
             </Button>
-            <Button type="submit" className="button primary" isDisabled={passProblem !== null}>
+            <Button type="submit" className="button primary" isDisabled={!passOk}>
               {step < names.length ? `Next: ${names[step]}` : 'Next: review'}
             </Button>
           </div>
@@ -183,8 +194,17 @@ function CreateWizard({ shell, onOpened }: { shell: Shell; onOpened(v: VaultSumm
       {step === names.length + 1 && step > 1 && (
         <>
           <p>
-            Create <code>{path}</code> with {names.length} custodians ({names.join(', ')}); releasing a key needs {threshold} of them.
+            Create <code>{path}</code> with {names.length === 1 ? '1 custodian' : `${names.length} custodians`} ({names.join(', ')}); releasing a key needs approvals from{' '}
+            <strong data-testid="review-quorum">
+              {threshold} of {names.length}
+            </strong>
+            .
           </p>
+          {threshold === 1 && (
+            <p className="note badge-warn">
+              {names.length === 1 ? 'One custodian' : 'Any one custodian'} alone can release every key of this vault.
+            </p>
+          )}
           <StepError error={error} testId="create-error" />
           <div className="toolbar">
             <Button className="button" onPress={reset} isDisabled={busy}>

@@ -218,9 +218,11 @@ export function unexplainedState(db: Db): string[] {
     if (!entries.some((e) => e.event === 'key.stored' && e.payload.key_id === k.id && e.payload.record_sha256 === h)) out.push(`key ${k.id}: no key.stored entry with its record hash`);
   }
   for (const c of db.prepare('SELECT id, state FROM ceremonies').all() as { id: string; state: string }[]) {
-    const last = entries.filter((e) => e.payload.ceremony === c.id && typeof e.payload.state === 'string').at(-1);
+    // ceremony.opened records the state 'open' by its event; later steps name the state they leave.
+    const stateOf = (e: (typeof entries)[number]) => (e.event === 'ceremony.opened' ? 'open' : e.payload.state);
+    const last = entries.filter((e) => e.payload.ceremony === c.id && typeof stateOf(e) === 'string').at(-1);
     if (!last) out.push(`ceremony ${c.id}: no entry records it`);
-    else if (last.payload.state !== c.state) out.push(`ceremony ${c.id} is ${c.state} in the file, but its last entry (${last.seq}, ${last.event}) says ${String(last.payload.state)}`);
+    else if (stateOf(last) !== c.state) out.push(`ceremony ${c.id} is ${c.state} in the file, but its last entry (${last.seq}, ${last.event}) says ${String(stateOf(last))}`);
   }
   for (const a of db.prepare('SELECT ceremony_id, custodian, signature FROM approvals').all() as { ceremony_id: string; custodian: string; signature: string }[]) {
     if (!entries.some((e) => e.event === 'ceremony.approved' && e.payload.ceremony === a.ceremony_id && e.payload.custodian === a.custodian && e.payload.signature_sha256 === sha256Hex(a.signature))) {

@@ -199,6 +199,13 @@ describe('state tables against the log', () => {
     expect(unexplainedState(v.db)).toEqual([]);
   });
 
+  it('a ceremony just opened is explained by its ceremony.opened entry (the state a SIGKILL right after opening leaves), and a state edited past it is not', async () => {
+    const cid = await openCeremony(v.ctx, v.key.id);
+    expect(unexplainedState(v.db)).toEqual([]);
+    raw.prepare("UPDATE ceremonies SET state = 'challenged' WHERE id = ?").run(cid);
+    expect(unexplainedState(v.db)).toEqual([expect.stringMatching(new RegExp(`ceremony ${cid} is challenged in the file, but its last entry .*ceremony\\.opened.* says open`))]);
+  });
+
   it('reports state written into the file without a step: a ceremony state, a custodian row, a key row, an approval row', () => {
     const [c1, c2] = (raw.prepare('SELECT id FROM ceremonies ORDER BY opened_at, id').all() as { id: string }[]).map((r) => r.id);
     raw.prepare("UPDATE ceremonies SET state = 'approved' WHERE id = ?").run(c1);

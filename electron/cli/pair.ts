@@ -52,9 +52,16 @@ export function pairEndorsements(core: Core, evidencePath: string, evidence: Nam
   const { pool } = buildPool(core, candidates(roots));
   const identity = identityOf(core, evidence.bytes, evidence.name);
   if (!identity) return { files: [], notes: [] };
+  // Each file is read once: the trials and the final appraisal use the same bytes.
+  const read = new Map<string, RoleFile>();
   const asRoleFile = (p: string): RoleFile => {
-    const bytes = readLimited(p, 'endorsement');
-    return { role: roleOf(bytes), file: { name: path.relative(process.cwd(), p) || p, bytes } };
+    let f = read.get(p);
+    if (!f) {
+      const bytes = readLimited(p, 'endorsement');
+      f = { role: roleOf(bytes), file: { name: path.relative(process.cwd(), p) || p, bytes } };
+      read.set(p, f);
+    }
+    return f;
   };
   const trial = (paths: string[]) => {
     try {

@@ -4,6 +4,7 @@
  */
 import { useState } from 'react';
 import { Button, FieldError, Input, Label, Text, TextArea, TextField } from 'react-aria-components';
+import { AsOfPicker } from './AsOfPicker';
 import { Choice } from './Choice';
 import { parseSettings, POLICY_PRESETS, type Settings } from '../lib/settings';
 
@@ -30,17 +31,20 @@ export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run apprais
         </Text>
         <FieldError />
       </TextField>
-      <Button
-        className="button"
-        onPress={() => {
-          // The present instant, applied at once (the field otherwise keeps the time the page opened with).
-          const next = { ...draft, referenceTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
-          setDraft(next);
-          if (typeof parseSettings(next) !== 'string') onApply(next);
-        }}
-      >
-        As of now
-      </Button>
+      <div className="toolbar">
+        <AsOfPicker value={draft.referenceTime} onChange={(referenceTime) => setDraft({ ...draft, referenceTime })} />
+        <Button
+          className="button"
+          onPress={() => {
+            // The present instant, applied at once (the field otherwise keeps the time the page opened with).
+            const next = { ...draft, referenceTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+            setDraft(next);
+            if (typeof parseSettings(next) !== 'string') onApply(next);
+          }}
+        >
+          As of now
+        </Button>
+      </div>
       <Choice label="Policy" value={preset} options={[...Object.keys(POLICY_PRESETS), 'Custom']} disabled={['Custom']} onChange={(name) => setDraft({ ...draft, policyText: POLICY_PRESETS[name] ?? '' })} />
       <TextField className="field policy-editor" value={draft.policyText} onChange={(policyText) => setDraft({ ...draft, policyText })}>
         <Label>Policy JSON (empty = default)</Label>

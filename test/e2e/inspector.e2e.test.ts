@@ -148,7 +148,13 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
     expect(html.name).toBe('report-appraisal-20251201T000000Z.html');
     expect(html.text).toContain(`<code>${sha(fx('valid', 'report.bin'))}</code>`);
     expect(html.text).toContain('<td id="verdict"><strong>AFFIRMING</strong>');
-    for (const check of a.checks) expect(html.text).toContain(`<code>${check.id}</code>`);
+    const ids = [...html.text.replaceAll('<wbr>', '').matchAll(/<tr class="(\w+)"><td>\w+<\/td><td><code class="id">([^<]+)<\/code>/g)].map((m) => [m[1], m[2]]);
+    // Every check, problems first.
+    expect(ids.map(([, id]) => id).sort()).toEqual(a.checks.map((c: { id: string }) => c.id).sort());
+    const rank = { fail: 0, warn: 1, skip: 2, pass: 3 } as Record<string, number>;
+    const ranks = ids.map(([status]) => rank[status!]!);
+    expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+    expect(ranks[0]).toBe(2); // affirming: no failure or warning, the skips lead
     expect(html.text).toContain('TEST anchor (not a vendor root)');
     expect(html.text).toContain(`(core ${core.buildId})`);
     expect(html.text).not.toMatch(/<script/i);

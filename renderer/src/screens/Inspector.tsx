@@ -130,7 +130,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
             <Button className="button" onPress={() => void record().then((r) => saveText(exportName(r.evidenceName, a, 'json'), 'application/json', appraisalJson(r, a)))}>
               Export JSON
             </Button>
-            <Button className="button" onPress={() => void record().then((r) => saveText(exportName(r.evidenceName, a, 'html'), 'text/html', appraisalHtml(r, a, new Date())))}>
+            <Button className="button" onPress={() => void record().then((r) => saveText(exportName(r.evidenceName, a, 'html'), 'text/html', appraisalHtml(r, a, new Date(), devices)))}>
               Export printable report
             </Button>
             <Button

@@ -113,7 +113,7 @@ describe.skipIf(!HAVE)('Trustee Azure vTPM envelopes (az-snp-vtpm, az-tdx-vtpm)'
     const policy = { vtpm: { nonce: CHALLENGE } };
 
     it(`${platform}: a PCR value edited in pcrs fails vtpm.quote.pcr_digest and is no claim (threat: a guest reports PCRs its vTPM did not quote)`, () => {
-      const a = viaEnvelopeBytes(mutated(path, (d) => { d.tpm_quote.pcrs[4] = `00${d.tpm_quote.pcrs[4].slice(2)}`; }), more, at, policy);
+      const a = viaEnvelopeBytes(mutated(path, (d) => { d.tpm_quote.pcrs[4] = flipHex(d.tpm_quote.pcrs[4]!, 0); }), more, at, policy);
       expect(status(a, 'vtpm.quote.pcr_digest')).toBe('fail');
       expect(status(a, 'vtpm.quote.signature')).toBe('pass');
       expect(a.claims.tpm).toBeUndefined();

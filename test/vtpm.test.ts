@@ -6,9 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createPrivateKey, createSign, generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, failing, file, inputError, status, verify } from './helpers.ts';
+import { FIXTURES, ROOT, failing, file, inputError, status, verify } from './helpers.ts';
 import { openEnvelope } from '../electron/evidence/envelopes.ts';
 import { classify } from '../electron/evidence/classify.ts';
 import { planAppraisal } from '../electron/evidence/select.ts';
@@ -118,5 +120,23 @@ describe('Azure vTPM quote on synthetic az-snp-vtpm evidence (TEST PKI)', () => 
     // Beside a plain SEV-SNP report (no HCL runtime data, so no AK) the core fails the signature check.
     const a = verify({ evidence: file(join(FIXTURES, 'valid', 'report.bin')), endorsements: [file(join(FIXTURES, 'valid', 'vcek.der')), pki('cert_chain.pem'), pki('crl-empty.der'), quote], testAnchors: [pki('ark.pem')] });
     expect(a.checks.find((c) => c.id === 'vtpm.quote.signature')!.detail).toMatch(/no Azure HCL report/);
+  });
+
+  it('the CLI opens the envelope, verifies the quote, and --vtpm-nonce sets the expected nonce (a wrong one exits 1)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custodian-vtpm-'));
+    const env = join(dir, 'az-snp-vtpm.json');
+    writeFileSync(env, evidence().bytes);
+    const run = (...extra: string[]) => spawnSync(join(ROOT, 'bin', 'custodian'), ['verify', env, '--chain', join(FIXTURES, 'pki', 'cert_chain.pem'), '--crl', join(FIXTURES, 'pki', 'crl-empty.der'), '--test-anchor', join(FIXTURES, 'pki', 'ark.pem'), '--at', '2025-12-01T00:00:00Z', '--json', ...extra], { cwd: ROOT, encoding: 'utf8' });
+    const ok = run('--vtpm-nonce', NONCE.toString('hex'));
+    expect(ok.status, ok.stderr).toBe(0);
+    const a = JSON.parse(ok.stdout) as Appraisal;
+    expect([a.verdict, status(a, 'vtpm.quote.signature'), status(a, 'vtpm.quote.nonce')]).toEqual(['affirming', 'pass', 'pass']);
+    expect(ok.stderr).not.toMatch(/was not used/);
+    const wrong = run('--vtpm-nonce', '00');
+    expect(wrong.status).toBe(1);
+    expect(status(JSON.parse(wrong.stdout) as Appraisal, 'vtpm.quote.nonce')).toBe('fail');
+    const bad = run('--vtpm-nonce', 'abc');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--vtpm-nonce: "abc" is not 1 to 64 bytes of hex/);
   });
 });

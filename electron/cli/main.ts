@@ -88,6 +88,7 @@ async function verify(argv: string[]): Promise<number> {
   }
   const appraisal = appraise(files);
   for (const n of unusedNotes(appraisal, files, args.nonce !== undefined)) note(n);
+  if (args.vtpmNonce !== undefined && !appraisal.checks.some((c) => c.id === 'vtpm.quote.nonce')) note('--vtpm-nonce was not used: no Azure vTPM quote came with the evidence (it is the nonce a vTPM quote\'s extraData must be)');
   if (args.ear !== undefined) {
     const claims = ear!.buildEar(appraisal, {
       profile: args.earProfile,

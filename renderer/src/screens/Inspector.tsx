@@ -84,7 +84,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
     <div className="screen">
       <div className="columns">
         <EvidencePicker title="Inspect" files={files} anchors={anchors} recognised={result?.files} onChange={(f, t) => (setFiles(f), setAnchors(t), setSelected(null), setViewId(null), setDeviceKey(null))} />
-        <AppraisalSettings value={settings} onApply={setSettings} gpu={(result?.devices.length ?? 0) > 0} />
+        <AppraisalSettings value={settings} onApply={setSettings} gpu={(result?.devices.length ?? 0) > 0} vtpm={result?.appraisal.checks.some((c) => c.id.startsWith('vtpm.quote.')) ?? false} />
       </div>
       {busy && (
         <p className="busy" role="status">

@@ -268,7 +268,7 @@ fn check_signature(q: &VtpmQuote, hcl: &HclRuntime, list: &mut Checklist) {
         id,
         ok,
         format!("RSASSA-PKCS1-v1_5/SHA-256 signature over the TPMS_ATTEST ({} bytes) verifies with HCLAkPub ({}-bit RSA) from the HCL runtime data, which binding.hcl_runtime_data ties to the hardware report", q.message.len(), k * 8),
-        format!("RSASSA-PKCS1-v1_5/SHA-256 signature over the TPMS_ATTEST does NOT verify with HCLAkPub from the HCL runtime data: the quote was altered or signed by another key (not this VM's vTPM)"),
+        "RSASSA-PKCS1-v1_5/SHA-256 signature over the TPMS_ATTEST does NOT verify with HCLAkPub from the HCL runtime data: the quote was altered or signed by another key (not this VM's vTPM)",
     );
 }
 
@@ -294,7 +294,7 @@ fn check_pcr_digest(q: &VtpmQuote, list: &mut Checklist) -> Option<Vec<usize>> {
         h.update(p);
     }
     let digest = h.finalize();
-    let ok = digest.as_slice() == q.attest.pcr_digest.as_slice();
+    let ok = digest[..] == q.attest.pcr_digest[..];
     list.expect(
         id,
         ok,

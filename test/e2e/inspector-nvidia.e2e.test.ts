@@ -180,7 +180,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_NV)('Inspector with NVIDIA evidence (rea
     await field.fill(nonce);
     await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
     await expect.poll(async () => nonceCheck().textContent()).toMatch(/^PASS/);
-    await expect.poll(() => panel().getByRole('region', { name: 'Inputs' }).textContent()).toContain('expected nonce set');
+    await expect.poll(() => panel().getByRole('region', { name: 'Inputs' }).textContent()).toContain('expected GPU nonce set');
     await openInputs(panel());
     await field.fill('00'.repeat(32));
     await panel().getByRole('button', { name: 'Re-run appraisal' }).click();

@@ -9,8 +9,8 @@ import { Choice } from './Choice';
 import { parseSettings, POLICY_PRESETS, type Settings } from '../lib/settings';
 
 
-/** `gpu`: the evidence has NVIDIA devices, so the expected-nonce field is shown. */
-export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run appraisal', gpu = false }: { value: Settings; onApply(next: Settings): void; applyLabel?: string; gpu?: boolean }) {
+/** `gpu`: the evidence has NVIDIA devices, so the expected-nonce field is shown; `vtpm`: it has an Azure vTPM quote, so its expected-nonce field is. */
+export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run appraisal', gpu = false, vtpm = false }: { value: Settings; onApply(next: Settings): void; applyLabel?: string; gpu?: boolean; vtpm?: boolean }) {
   const [draft, setDraft] = useState(value);
   const preset = Object.entries(POLICY_PRESETS).find(([, text]) => text === draft.policyText)?.[0] ?? 'Custom';
   const parsed = parseSettings(draft);
@@ -56,6 +56,15 @@ export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run apprais
           <Input className="input mono" />
           <Text slot="description" className="muted">
             The nonce the GPU evidence must answer (policy nvidia.nonce). Empty: its freshness is not established (a warning).
+          </Text>
+        </TextField>
+      )}
+      {(vtpm || (draft.vtpmNonce ?? '') !== '') && (
+        <TextField className="field" value={draft.vtpmNonce ?? ''} onChange={(vtpmNonce) => setDraft({ ...draft, vtpmNonce })} isInvalid={typeof parsed === 'string' && parsed.startsWith('expected vTPM nonce')}>
+          <Label>Expected vTPM nonce (hex)</Label>
+          <Input className="input mono" />
+          <Text slot="description" className="muted">
+            The extraData the Azure vTPM quote must carry (policy vtpm.nonce). Empty: not checked (vtpm.quote.nonce is skipped).
           </Text>
         </TextField>
       )}

@@ -37,7 +37,8 @@ function InputsLine({ files, anchors, settings, onOpen }: { files: NamedFile[]; 
       <span className="inputs-text">
         {files.map((f) => f.name).join(', ')}
         {testAnchors} · as of <code>{settings.referenceTime}</code> · {policy}
-        {settings.nonce ? ' · expected nonce set' : ''}
+        {settings.nonce ? ' · expected GPU nonce set' : ''}
+        {settings.vtpmNonce ? ' · expected vTPM nonce set' : ''}
       </span>
       <Button className="button" onPress={onOpen} aria-expanded={false}>
         Change inputs and settings
@@ -106,7 +107,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
       {inputsOpen || files.length === 0 ? (
         <div className="columns">
           <EvidencePicker title="Inspect" files={files} anchors={anchors} recognised={result?.files} onChange={(f, t) => (setFiles(f), setAnchors(t), setSelected(null), setViewId(null), setDeviceKey(null), setInputsOpen(f.length === 0))} />
-          <AppraisalSettings value={settings} onApply={(s) => (setSettings(s), setInputsOpen(false))} gpu={(result?.devices.length ?? 0) > 0} />
+          <AppraisalSettings value={settings} onApply={(s) => (setSettings(s), setInputsOpen(false))} gpu={(result?.devices.length ?? 0) > 0} vtpm={result?.appraisal.checks.some((c) => c.id.startsWith('vtpm.quote.')) ?? false} />
         </div>
       ) : (
         <InputsLine files={files} anchors={anchors} settings={settings} onOpen={() => setInputsOpen(true)} />

@@ -133,14 +133,15 @@ pub fn cut(file: &str, field: &str, need: usize, at: usize, have: usize) -> Stri
     format!("{file}: {field}: needs {need} bytes at offset {at} but the file has {have}: cut off")
 }
 
-/// Describes `bytes` (binary, as the hex view shows them). `device` picks the NVIDIA opaque-data
-/// enum (`switch` for LS10 NVSwitches, else GPU). The form is recognised as the appraisal does:
-/// `HCLA` magic → Azure HCL report; `11 E0` → SPDM report; a DCAP header → quote; else SEV-SNP.
+/// Describes `bytes` (binary, as the hex view shows them). `device` (`gpu`, `switch`) says the bytes
+/// are an NVIDIA SPDM report and picks the opaque-data enum. Otherwise the form is recognised as the
+/// appraisal does: `HCLA` magic → Azure HCL report; `11 E0` → SPDM report (GPU); a DCAP header →
+/// quote; else SEV-SNP.
 pub fn describe(bytes: &[u8], file: &str, device: Option<&str>) -> Description {
     if bytes.starts_with(crate::azure_hcl::MAGIC) {
         return crate::azure_hcl::describe(bytes, file);
     }
-    if bytes.starts_with(&[0x11, 0xE0]) {
+    if bytes.starts_with(&[0x11, 0xE0]) || device.is_some() {
         let kind = if device == Some("switch") { crate::nvidia::DeviceKind::Switch } else { crate::nvidia::DeviceKind::Gpu };
         return crate::nvidia::fields::describe(bytes, file, kind);
     }

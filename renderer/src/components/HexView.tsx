@@ -1,9 +1,11 @@
 /**
- * Hex view of the evidence bytes, with an ASCII column. The selected field's bytes are highlighted; clicking a byte (or
- * moving the cursor with the arrow keys while the view has focus) selects the field that holds it.
+ * Hex view of the evidence bytes, with an ASCII column. The selected field's bytes are highlighted, the
+ * bytes of fields a failing check judged are underlined; clicking a byte (or moving the cursor with the
+ * arrow keys while the view has focus) selects the innermost field of the core's map that holds it.
  */
 import { useMemo, useState, type KeyboardEvent } from 'react';
 import type { LayoutField } from '../api';
+import { fieldAt, flattenFields, type FieldMark } from '../lib/fields';
 
 const PER_ROW = 16;
 /** Bytes shown at most (quotes with large certification data are cut, with a note). */
@@ -12,23 +14,28 @@ const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 /** The byte as an ASCII character: printable 0x20–0x7e as itself, anything else as `.`. */
 const ascii = (n: number) => (n >= 0x20 && n <= 0x7e ? String.fromCharCode(n) : '.');
 
-/** The field containing byte `offset`, if any. */
-export function fieldAt(layout: readonly LayoutField[], offset: number): LayoutField | undefined {
-  return layout.find((f) => offset >= f.offset && offset < f.offset + f.length);
-}
+export { fieldAt };
 
 export interface HexViewProps {
   bytes: Uint8Array;
   layout: readonly LayoutField[];
   selected: string | null;
   onSelect(id: string | null): void;
+  /** Failing/warning checks by field id: failing fields' bytes are underlined. */
+  marks?: ReadonlyMap<string, FieldMark[]>;
 }
 
-export function HexView({ bytes, layout, selected, onSelect }: HexViewProps) {
+export function HexView({ bytes, layout, selected, onSelect, marks }: HexViewProps) {
   const [cursor, setCursor] = useState(0);
-  const field = layout.find((f) => f.id === selected);
+  const all = useMemo(() => flattenFields(layout).map((r) => r.field), [layout]);
+  const field = all.find((f) => f.id === selected);
   const shown = Math.min(bytes.length, MAX_BYTES);
   const inField = (o: number) => field !== undefined && o >= field.offset && o < field.offset + field.length;
+  const failing = useMemo(() => {
+    const bad = new Uint8Array(shown);
+    for (const f of all) if (marks?.get(f.id)?.some((m) => m.status === 'fail')) bad.fill(1, Math.min(f.offset, shown), Math.min(f.offset + f.length, shown));
+    return bad;
+  }, [all, marks, shown]);
   const rows = useMemo(() => Array.from({ length: Math.ceil(shown / PER_ROW) }, (_, r) => r * PER_ROW), [shown]);
 
   const moveTo = (offset: number) => {
@@ -55,7 +62,7 @@ export function HexView({ bytes, layout, selected, onSelect }: HexViewProps) {
             {Array.from({ length: Math.min(PER_ROW, shown - start) }, (_, i) => {
               const o = start + i;
               return (
-                <span key={o} data-offset={o} className={`hex-byte${inField(o) ? ' sel' : ''}${o === cursor ? ' cursor' : ''}`} onClick={() => moveTo(o)}>
+                <span key={o} data-offset={o} className={`hex-byte${inField(o) ? ' sel' : ''}${o === cursor ? ' cursor' : ''}${failing[o] ? ' bad' : ''}`} onClick={() => moveTo(o)}>
                   {hex2(bytes[o]!)}
                 </span>
               );

@@ -374,7 +374,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
     await grid.getByRole('row', { name: /^MEASUREMENT/ }).click();
     expect((await c.page.locator('.hex-byte.sel').allTextContents()).join('')).toBe(claims.measurement);
     expect(await c.page.locator('.hex-byte.sel').first().getAttribute('data-offset')).toBe(String(0x20 + 0x90));
-    await grid.getByRole('row', { name: /^Variable Data/ }).click();
+    await grid.getByRole("row", { name: /^Variable Data \(runtime/ }).click();
     const ascii = (await c.page.locator('.hex-ascii .sel').allTextContents()).join('');
     expect(ascii.startsWith('{"keys":[{"kid":"HCLAkPub"')).toBe(true);
     await c.screenshot('inspector-real-hcl-fields');

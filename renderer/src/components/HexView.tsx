@@ -3,7 +3,7 @@
  * bytes of fields a failing check judged are underlined; clicking a byte (or moving the cursor with the
  * arrow keys while the view has focus) selects the innermost field of the core's map that holds it.
  */
-import { useMemo, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { LayoutField } from '../api';
 import { fieldAt, flattenFields, type FieldMark } from '../lib/fields';
 
@@ -25,18 +25,61 @@ export interface HexViewProps {
   marks?: ReadonlyMap<string, FieldMark[]>;
 }
 
+/** Rows rendered in the first frame; the rest follow a frame later, so the tab opens at once. */
+const FIRST_ROWS = 64;
+
+/** One row of 16 bytes. Memoised on primitives: a selection change re-renders only the rows it touches. */
+const HexRow = memo(function HexRow({ bytes, start, count, selFrom, selTo, cursor, bad }: { bytes: Uint8Array; start: number; count: number; selFrom: number; selTo: number; cursor: number; bad: number }) {
+  const sel = (o: number) => o >= selFrom && o < selTo;
+  const cells = [];
+  const chars = [];
+  for (let i = 0; i < count; i++) {
+    const o = start + i;
+    const b = bytes[o]!;
+    cells.push(
+      <span key={o} data-offset={o} className={`hex-byte${sel(o) ? ' sel' : ''}${o === cursor ? ' cursor' : ''}${(bad >> i) & 1 ? ' bad' : ''}`}>
+        {hex2(b)}
+      </span>,
+    );
+    chars.push(
+      <span key={i} data-offset={o} className={sel(o) ? 'sel' : undefined}>
+        {ascii(b)}
+      </span>,
+    );
+  }
+  return (
+    <div className="hex-row">
+      <span className="hex-offset">{start.toString(16).padStart(6, '0')}</span>
+      {cells}
+      <span className="hex-ascii" aria-hidden="true">
+        {chars}
+      </span>
+    </div>
+  );
+});
+
 export function HexView({ bytes, layout, selected, onSelect, marks }: HexViewProps) {
   const [cursor, setCursor] = useState(0);
   const all = useMemo(() => flattenFields(layout).map((r) => r.field), [layout]);
   const field = all.find((f) => f.id === selected);
   const shown = Math.min(bytes.length, MAX_BYTES);
-  const inField = (o: number) => field !== undefined && o >= field.offset && o < field.offset + field.length;
-  const failing = useMemo(() => {
-    const bad = new Uint8Array(shown);
-    for (const f of all) if (marks?.get(f.id)?.some((m) => m.status === 'fail')) bad.fill(1, Math.min(f.offset, shown), Math.min(f.offset + f.length, shown));
-    return bad;
-  }, [all, marks, shown]);
-  const rows = useMemo(() => Array.from({ length: Math.ceil(shown / PER_ROW) }, (_, r) => r * PER_ROW), [shown]);
+  const rowCount = Math.ceil(shown / PER_ROW);
+  const [rendered, setRendered] = useState(Math.min(rowCount, FIRST_ROWS));
+  useEffect(() => {
+    setRendered(Math.min(rowCount, FIRST_ROWS));
+    if (rowCount <= FIRST_ROWS) return;
+    const id = requestAnimationFrame(() => setRendered(rowCount));
+    return () => cancelAnimationFrame(id);
+  }, [bytes, rowCount]);
+  /** Per row, a 16-bit mask of the bytes of fields a failing check judged. */
+  const badRows = useMemo(() => {
+    const rows = new Uint16Array(rowCount);
+    for (const f of all) {
+      if (!marks?.get(f.id)?.some((m) => m.status === 'fail')) continue;
+      for (let o = f.offset; o < Math.min(f.offset + f.length, shown); o++) rows[o >> 4]! |= 1 << (o & 15);
+    }
+    return rows;
+  }, [all, marks, shown, rowCount]);
 
   const moveTo = (offset: number) => {
     const o = Math.max(0, Math.min(shown - 1, offset));
@@ -49,33 +92,37 @@ export function HexView({ bytes, layout, selected, onSelect, marks }: HexViewPro
     e.preventDefault();
     moveTo(cursor + step);
   };
+  /** One click handler for every byte (hex or ASCII): the byte's offset is on the element. */
+  const onClick = (e: MouseEvent) => {
+    const at = (e.target as HTMLElement).closest('[data-offset]')?.getAttribute('data-offset');
+    if (at != null) moveTo(Number(at));
+  };
+  const selFrom = field?.offset ?? -1;
+  const selTo = field ? field.offset + field.length : -1;
 
   return (
     <div className="hex" role="group" aria-label="Evidence bytes (arrow keys move the cursor and select the field under it)" tabIndex={0} onKeyDown={onKey}>
       <p className="muted" aria-live="polite">
         {field ? `${field.label}: bytes 0x${field.offset.toString(16)}–0x${(field.offset + field.length - 1).toString(16)} (${field.length} bytes)` : 'Select a field or a byte.'}
       </p>
-      <pre className="hex-grid">
-        {rows.map((start) => (
-          <div key={start} className="hex-row">
-            <span className="hex-offset">{start.toString(16).padStart(6, '0')}</span>
-            {Array.from({ length: Math.min(PER_ROW, shown - start) }, (_, i) => {
-              const o = start + i;
-              return (
-                <span key={o} data-offset={o} className={`hex-byte${inField(o) ? ' sel' : ''}${o === cursor ? ' cursor' : ''}${failing[o] ? ' bad' : ''}`} onClick={() => moveTo(o)}>
-                  {hex2(bytes[o]!)}
-                </span>
-              );
-            })}
-            <span className="hex-ascii" aria-hidden="true">
-              {Array.from({ length: Math.min(PER_ROW, shown - start) }, (_, i) => (
-                <span key={i} className={inField(start + i) ? 'sel' : undefined} onClick={() => moveTo(start + i)}>
-                  {ascii(bytes[start + i]!)}
-                </span>
-              ))}
-            </span>
-          </div>
-        ))}
+      <pre className="hex-grid" onClick={onClick}>
+        {Array.from({ length: Math.min(rendered, rowCount) }, (_, r) => {
+          const start = r * PER_ROW;
+          const end = start + PER_ROW;
+          const touches = selFrom < end && selTo > start;
+          return (
+            <HexRow
+              key={start}
+              bytes={bytes}
+              start={start}
+              count={Math.min(PER_ROW, shown - start)}
+              selFrom={touches ? selFrom : -1}
+              selTo={touches ? selTo : -1}
+              cursor={cursor >= start && cursor < end ? cursor : -1}
+              bad={badRows[r]!}
+            />
+          );
+        })}
       </pre>
       {bytes.length > shown && <p className="muted">Showing the first {MAX_BYTES} of {bytes.length} bytes.</p>}
     </div>

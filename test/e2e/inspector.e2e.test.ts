@@ -104,12 +104,12 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
     // The breakdown is the core's (wasm/src/snp/fields.rs): the value, then one line per named bit.
     const policy = await fields.getByRole('row', { name: /^POLICY/ }).locator('code.value').allTextContents();
     expect(policy[0]).toBe('0x30000');
-    expect(policy).toContain('DEBUG (bit 19) 0');
-    expect(policy).toContain('SMT (bit 16) 1');
-    expect(policy).toContain('ABI_MAJOR (bits 15:8) 0');
+    expect(policy).toContain('DEBUG = 0 · bit 19');
+    expect(policy).toContain('SMT = 1 · bit 16');
+    expect(policy).toContain('ABI_MAJOR = 0 · bits 15:8');
     const tcb = await fields.getByRole('row', { name: /^REPORTED_TCB/ }).locator('code.value').allTextContents();
-    expect(tcb.slice(1).map((l) => l.replace(/ \d+$/, ''))).toEqual(['BOOT_LOADER (byte 0)', 'TEE (byte 1)', 'SNP (byte 6)', 'MICROCODE (byte 7)']);
-    expect((await fields.getByRole('row', { name: /^KEY_INFO/ }).locator('code.value').allTextContents())).toContain('SIGNING_KEY (bits 4:2) 0 (VCEK)');
+    expect(tcb.slice(1).map((l) => l.replace(/= \d+ /, ''))).toEqual(['BOOT_LOADER · byte 0', 'TEE · byte 1', 'SNP · byte 6', 'MICROCODE · byte 7']);
+    expect((await fields.getByRole('row', { name: /^KEY_INFO/ }).locator('code.value').allTextContents())).toContain('SIGNING_KEY = 0 (VCEK) · bits 4:2');
     // ASCII: one character per byte, printable bytes as themselves, the selected field's highlighted too.
     const bytes = readFileSync(fx('valid', 'report.bin'));
     const firstRow = await c.page.locator('.hex-row').first().locator('.hex-ascii').textContent();
@@ -268,7 +268,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector: the reason first (issue 15)', () => 
     const policy = c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row', { name: /^POLICY/ });
     await expect.poll(() => policy.getAttribute('class')).toContain('marked-fail');
     expect(await policy.locator('.field-mark').allTextContents()).toContain('✖ policy.debug');
-    expect(await policy.locator('code.value').allTextContents()).toContain('DEBUG (bit 19) 1');
+    expect(await policy.locator('code.value').allTextContents()).toContain('DEBUG = 1 · bit 19');
     const bad = await c.page.locator('.hex-byte.bad').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-offset'))));
     expect(bad).toEqual(expect.arrayContaining(Array.from({ length: 8 }, (_, i) => 0x08 + i)));
     // Fields no failing check judged are not marked: MEASUREMENT's bytes stay plain.
@@ -319,8 +319,8 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
     for (const expected of ['Signing keyVCEK', `measurement${claims.measurement}`, 'policy0x30000 (debug=false', 'reported_tcbbl=4 tee=0 snp=24 ucode=219']) expect(text).toContain(expected);
     await c.screenshot('inspector-real-snp-summary');
     await timeFieldsTab(c.page, 'snp-milan-routex-v3 (1184 B)');
-    expect((await valueLines(c.page, /^REPORTED_TCB/)).slice(1)).toEqual(['BOOT_LOADER (byte 0) 4', 'TEE (byte 1) 0', 'SNP (byte 6) 24', 'MICROCODE (byte 7) 219']);
-    expect(await valueLines(c.page, /^PLATFORM_INFO/)).toContain('SMT_EN (bit 0) 1');
+    expect((await valueLines(c.page, /^REPORTED_TCB/)).slice(1)).toEqual(['BOOT_LOADER = 4 · byte 0', 'TEE = 0 · byte 1', 'SNP = 24 · byte 6', 'MICROCODE = 219 · byte 7']);
+    expect(await valueLines(c.page, /^PLATFORM_INFO/)).toContain('SMT_EN = 1 · bit 0');
     await c.screenshot('inspector-real-snp-fields');
     await c.page.getByRole('tab', { name: 'Certificate chain' }).click();
     expect(await c.page.getByRole('region', { name: /Root \(ARK\) — pinned AMD root/ }).count()).toBe(1);
@@ -343,8 +343,8 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
     // The quote as a tree: header, body, signature data → QE certification data → QE report.
     const rows = await c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row').allTextContents();
     for (const label of ['Header', 'Report Body (TD 1.0)', 'Signature Data', 'QE Report Certification Data', 'QE Report', 'Certification Data']) expect(rows.some((r) => r.startsWith(label)), label).toBe(true);
-    expect(await valueLines(c.page, /^TDATTRIBUTES/)).toContain(`SEPT_VE_DISABLE (bit 28) ${(BigInt('0x' + Buffer.from(claims.td_attributes as string, 'hex').reverse().toString('hex')) >> 28n) & 1n}`);
-    expect(await valueLines(c.page, /^XFAM/)).toContain('X87 (bit 0) 1');
+    expect(await valueLines(c.page, /^TDATTRIBUTES/)).toContain(`SEPT_VE_DISABLE = ${(BigInt('0x' + Buffer.from(claims.td_attributes as string, 'hex').reverse().toString('hex')) >> 28n) & 1n} · bit 28`);
+    expect(await valueLines(c.page, /^XFAM/)).toContain('X87 = 1 · bit 0');
     await c.screenshot('inspector-real-tdx-fields');
     for (const [label, id] of [['RTMR1', 'rtmr1'], ['MRTD', 'mr_td']] as const) {
       await c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row', { name: label, exact: true }).click();

@@ -12,7 +12,7 @@ import { flattenFields, type FieldMark } from '../lib/fields';
 
 /** The value lines of a field: the core's value then one line per named part; else the raw bytes (leaves). */
 export function shownValue(field: LayoutField, bytes: Uint8Array): string[] {
-  const parts = (field.parts ?? []).map((p) => `${p.name} (${p.at}) ${p.value}`);
+  const parts = (field.parts ?? []).map((p) => `${p.name} = ${p.value} · ${p.at}`);
   if (field.value !== undefined) return [field.value, ...parts];
   if (field.children?.length) return [`${field.children.length} fields, ${field.length} bytes`];
   const raw = bytes.subarray(field.offset, Math.min(field.offset + field.length, field.offset + 32));
@@ -65,7 +65,7 @@ export function FieldsTable({ layout, bytes, marks, selected, onSelect }: Fields
                   ))}
                 </Cell>
                 <Cell>
-                  <code>
+                  <code className="offset">
                     0x{f.offset.toString(16)} +{f.length}
                   </code>
                 </Cell>

@@ -3,7 +3,7 @@
  * bytes of fields a failing check judged are underlined; clicking a byte (or moving the cursor with the
  * arrow keys while the view has focus) selects the innermost field of the core's map that holds it.
  */
-import { memo, useEffect, useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { LayoutField } from '../api';
 import { fieldAt, flattenFields, type FieldMark } from '../lib/fields';
 
@@ -97,6 +97,14 @@ export function HexView({ bytes, layout, selected, onSelect, marks }: HexViewPro
     const at = (e.target as HTMLElement).closest('[data-offset]')?.getAttribute('data-offset');
     if (at != null) moveTo(Number(at));
   };
+  const grid = useRef<HTMLPreElement>(null);
+  // A field chosen elsewhere (the table) brings its first byte into view in this pane.
+  useEffect(() => {
+    if (field === undefined || (cursor >= field.offset && cursor < field.offset + field.length)) return;
+    const row = grid.current?.querySelector(`[data-offset="${field.offset}"]`);
+    const box = grid.current?.parentElement;
+    if (row && box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
+  }, [field, rendered]); // not on cursor moves: the cursor is already in view
   const selFrom = field?.offset ?? -1;
   const selTo = field ? field.offset + field.length : -1;
 
@@ -105,7 +113,7 @@ export function HexView({ bytes, layout, selected, onSelect, marks }: HexViewPro
       <p className="muted" aria-live="polite">
         {field ? `${field.label}: bytes 0x${field.offset.toString(16)}–0x${(field.offset + field.length - 1).toString(16)} (${field.length} bytes)` : 'Select a field or a byte.'}
       </p>
-      <pre className="hex-grid" onClick={onClick}>
+      <pre ref={grid} className="hex-grid" onClick={onClick}>
         {Array.from({ length: Math.min(rendered, rowCount) }, (_, r) => {
           const start = r * PER_ROW;
           const end = start + PER_ROW;

@@ -11,6 +11,45 @@ export interface Check {
   id: string;
   status: CheckStatus;
   detail: string;
+  /** Ids of the evidence fields the check judged (wasm/src/fields.rs `judged`); absent when none. */
+  fields?: string[];
+}
+
+/** One named bit, bit range or component of a field (wasm/src/fields.rs `Part`). */
+export interface FieldPart {
+  /** The vendor's name, e.g. `DEBUG`, `BOOT_LOADER`. */
+  name: string;
+  /** Where in the field: `bit 19`, `bits 4:2`, `byte 6`. */
+  at: string;
+  value: string;
+}
+
+/**
+ * One field of the core's field map (wasm/src/fields.rs `Field`): offsets and lengths in bytes into
+ * the described bytes; children nested inside their parent, ordered, not overlapping.
+ */
+export interface FieldNode {
+  /** The core's claim name where the field decodes to one, else a layout name (unique in the tree). */
+  id: string;
+  /** The vendor's spelling, e.g. `MEASUREMENT`. */
+  label: string;
+  offset: number;
+  length: number;
+  /** The decoded value; absent for containers and opaque byte runs. */
+  value?: string;
+  meaning: string;
+  parts?: FieldPart[];
+  children?: FieldNode[];
+}
+
+/** The core's description of one piece of binary evidence (wasm/src/fields.rs `Description`). */
+export interface Description {
+  /** `sev-snp-report`, `dcap-quote`, `azure-hcl-report` or `spdm-report`. */
+  format: string;
+  length: number;
+  fields: FieldNode[];
+  /** Why the map stops early (`file: field: message`), or ''. */
+  note: string;
 }
 
 /** `kind`: `pinned` (embedded vendor root), `test` (caller-supplied TEST root) or `none`. */

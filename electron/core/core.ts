@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Appraisal, Identity, NamedBytes, PinnedRoot, VerifyRequest } from './appraisal.ts';
+import type { Appraisal, Description, Identity, NamedBytes, PinnedRoot, VerifyRequest } from './appraisal.ts';
 import { CoreTrap, InputError } from './errors.ts';
 
 interface Exports {
@@ -18,6 +18,7 @@ interface Exports {
   custodian_verify(ptr: number, len: number): bigint;
   custodian_c14n(ptr: number, len: number): bigint;
   custodian_identify(ptr: number, len: number): bigint;
+  custodian_describe(ptr: number, len: number): bigint;
   custodian_pinned_roots(): bigint;
   custodian_set_cache(enabled: number): void;
   custodian_cache_stats(): bigint;
@@ -129,6 +130,20 @@ export class Core {
     return response.identity;
   }
 
+  /**
+   * The core's field map of binary evidence (wasm/src/fields.rs): the fields its parsers read, with
+   * decoded values, named bits and nested structures. Never throws for odd bytes: a cut or hostile
+   * input gives the fields that fit and a `note`. `device` picks NVIDIA's opaque-data enum.
+   */
+  describe(file: NamedBytes, device?: 'gpu' | 'switch'): Description {
+    const request = JSON.stringify({ ...b64(file), ...(device ? { device } : {}) });
+    const response = JSON.parse(this.call(new TextEncoder().encode(request), undefined, 'custodian_describe')) as
+      | { ok: true; description: Description }
+      | { ok: false; error: { file: string; field: string; message: string } };
+    if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
+    return response.description;
+  }
+
   /** The vendor roots embedded in the core (the pins every chain is checked against). */
   pinnedRoots(): PinnedRoot[] {
     return JSON.parse(this.takeText(this.exports.custodian_pinned_roots())) as PinnedRoot[];
@@ -149,7 +164,7 @@ export class Core {
   }
 
   /** Runs `custodian_verify` (or `entry`) on raw request bytes; exposed for the wrapper's own tests. */
-  call(request: Uint8Array, overridePtr?: number, entry: 'custodian_verify' | 'custodian_c14n' | 'custodian_identify' = 'custodian_verify'): string {
+  call(request: Uint8Array, overridePtr?: number, entry: 'custodian_verify' | 'custodian_c14n' | 'custodian_identify' | 'custodian_describe' = 'custodian_verify'): string {
     const x = this.exports;
     try {
       const ptr = x.custodian_alloc(request.length);

@@ -1,23 +1,21 @@
 /**
  * The inspector's service: recognises the files the user opened, verifies the evidence among them
  * with the others in their request roles (endorsements, RIMs, OCSP responses, more NVIDIA evidence),
- * and returns the appraisal with the evidence's byte layouts (one view per report), the NVIDIA
- * measurement comparison and the certificates found.
+ * and returns the appraisal with the evidence's field maps (one view per report, each the core's own
+ * reading of the bytes: wasm/src/fields.rs), the NVIDIA measurement comparison and the certificates
+ * found.
  *
  * Composite evidence (an SEV-SNP report or a DCAP quote with NVIDIA serialized evidence) is appraised
  * as one: the CPU report's view comes first, then one view per GPU; a bare NVIDIA report beside a CPU
  * report is refused (it carries no device chain to verify it by).
  */
 import type { Core } from '../core/core.ts';
-import type { Appraisal, EvidenceType, NamedBytes } from '../core/appraisal.ts';
+import type { Appraisal, Description, EvidenceType, NamedBytes } from '../core/appraisal.ts';
 import type { FileKind, NamedFile, Request, Response } from '../ipc/contract.ts';
 import { describeCertificates } from './certificates.ts';
 import { classify, evidenceBytes } from './classify.ts';
-import { spdmLayout } from './layout-nvidia.ts';
-import { dcapLayout } from './layout-tdx.ts';
-import { snpLayout } from './layout-snp.ts';
 import { nvidiaParts } from './nvidia-evidence.ts';
-import { checkPrefix, deviceFieldValues, isSwitch, measurementRows, nvidiaDevices } from './nvidia-view.ts';
+import { checkPrefix, isSwitch, measurementRows, nvidiaDevices } from './nvidia-view.ts';
 import { planAppraisal, requestInputs } from './select.ts';
 import { buildEar, earText, parseEarKey } from '../core/ear.ts';
 import { readNamed } from '../io/files.ts';
@@ -28,12 +26,16 @@ import type { PairingNote } from './pairing.ts';
 
 type Inspection = Response<'evidence:inspect'>;
 
-/** The byte layout for evidence of `kind` (empty for kinds without one, e.g. an HCL report or NVIDIA JSON). */
-export function layoutFor(kind: FileKind, bytes: Uint8Array, name = 'evidence') {
-  if (kind === 'sev-snp-report') return snpLayout(bytes.length);
-  if (kind === 'tdx-quote' || kind === 'sgx-quote') return dcapLayout(bytes);
-  if (kind === 'nvidia-report') return spdmLayout(bytes, name).fields;
-  return [];
+/** Kinds of binary evidence the core describes field by field (wasm/src/fields.rs). */
+const DESCRIBED: readonly FileKind[] = ['sev-snp-report', 'tdx-quote', 'sgx-quote', 'azure-hcl-report', 'nvidia-report'];
+
+/**
+ * The core's field map of `bytes` (binary, as the hex view shows them) when they are of a described
+ * kind, else an empty map (NVIDIA serialized-evidence JSON is shown per device instead).
+ */
+export function describeEvidence(core: Core, kind: FileKind, bytes: Uint8Array, name = 'evidence', device?: 'gpu' | 'switch'): { fields: Description['fields']; note: string } {
+  if (!DESCRIBED.includes(kind)) return { fields: [], note: '' };
+  return core.describe({ name, bytes }, device);
 }
 
 /** The core's evidence type for a kind, forcing what the classifier saw. */
@@ -49,7 +51,7 @@ const isNvidia = (k: FileKind) => k === 'nvidia-report' || k === 'nvidia-evidenc
  * core's device by its `source` claim; the device chains of serialized evidence, as files, for the
  * certificate list.
  */
-function nvidiaViews(files: NamedBytes[], kinds: FileKind[], appraisal: Appraisal) {
+function nvidiaViews(core: Core, files: NamedBytes[], kinds: FileKind[], appraisal: Appraisal) {
   const devices = nvidiaDevices(appraisal);
   const views: Inspection['views'] = [];
   const chains: NamedBytes[] = [];
@@ -57,12 +59,11 @@ function nvidiaViews(files: NamedBytes[], kinds: FileKind[], appraisal: Appraisa
     const { parts, error } = nvidiaParts(file, kinds[i] === 'nvidia-evidence');
     for (const part of parts) {
       const [key, claims] = devices.find(([, d]) => d.source === part.source) ?? [part.source, {}];
-      const layout = spdmLayout(part.report, part.source, isSwitch(claims) ? 'switch' : 'gpu');
-      const note = layout.error ? `${layout.error.file}: ${layout.error.field}: ${layout.error.message}` : '';
-      views.push({ id: key, label: key === part.source ? part.source : `${key} — ${part.source}`, bytes: part.report, layout: layout.fields, values: deviceFieldValues(claims), note });
+      const d = core.describe({ name: part.source, bytes: part.report }, isSwitch(claims) ? 'switch' : 'gpu');
+      views.push({ id: key, label: key === part.source ? part.source : `${key} — ${part.source}`, bytes: part.report, layout: d.fields, checkPrefix: `${checkPrefix(key)}.`, note: d.note });
       if (part.chain) chains.push({ name: `${part.source}.certificate`, bytes: part.chain });
     }
-    if (error) views.push({ id: error.file, label: error.file, bytes: new Uint8Array(), layout: [], values: {}, note: `${error.file}: ${error.field}: ${error.message}` });
+    if (error) views.push({ id: error.file, label: error.file, bytes: new Uint8Array(), layout: [], checkPrefix: '', note: `${error.file}: ${error.field}: ${error.message}` });
   });
   return { views, chains };
 }
@@ -76,11 +77,18 @@ export function inspect(core: Core, request: Request<'evidence:inspect'> & { fil
   const settled = settle(core, request);
   const { files, kinds, slots, evidence, kind, appraisal } = appraiseFiles(core, settled.request);
   const bytes = evidenceBytes(evidence.bytes);
-  const layout = layoutFor(kind, bytes, evidence.name);
+  const described = describeEvidence(core, kind, bytes, evidence.name);
+  const layout = described.fields;
   const deviceFiles = files.flatMap((f, i) => (isNvidia(kinds[i]!) && (slots[i] === 'evidence' || slots[i] === 'moreEvidence') ? [i] : []));
-  const nv = nvidiaViews(deviceFiles.map((i) => files[i]!), deviceFiles.map((i) => kinds[i]!), appraisal);
-  const cpuClaims = appraisal.platform === 'composite' ? (((appraisal.claims.submods as Record<string, { claims?: Record<string, unknown> }>)?.cpu0?.claims ?? {}) as Record<string, unknown>) : appraisal.claims;
-  const views = isNvidia(kind) ? nv.views : [{ id: 'evidence', label: evidence.name, bytes, layout, values: cpuClaims, note: '' }, ...nv.views];
+  const nv = nvidiaViews(core, deviceFiles.map((i) => files[i]!), deviceFiles.map((i) => kinds[i]!), appraisal);
+  // An Azure HCL report given beside a TD quote (its runtime data binds the quote) gets its own view.
+  const hclViews = files.flatMap((f, i) => {
+    if (kinds[i] !== 'azure-hcl-report' || f === evidence || slots[i] === null) return [];
+    const d = core.describe(f);
+    return [{ id: `hcl:${f.name}`, label: `${f.name} (HCL report)`, bytes: f.bytes, layout: d.fields, checkPrefix: '', note: d.note }];
+  });
+  const cpuPrefix = appraisal.platform === 'composite' ? 'cpu0.' : '';
+  const views = isNvidia(kind) ? nv.views : [{ id: 'evidence', label: evidence.name, bytes, layout, checkPrefix: cpuPrefix, note: described.note }, ...hclViews, ...nv.views];
   const used = files.filter((_, i) => slots[i] !== null);
   return {
     files: [

@@ -50,14 +50,3 @@ export function measurementRows(d: Claims): MeasurementRow[] {
     .map((r) => ({ rim_index: r.index, spdm_index: r.index + 1, rim_role: r.source, rim: r.rim, measured: r.runtime_value, golden: r.golden_values, status: r.result }))
     .sort((a, b) => a.rim_index - b.rim_index || a.rim_role.localeCompare(b.rim_role));
 }
-
-/**
- * Display values of a device's report fields, keyed by the ids of electron/evidence/layout-nvidia.ts:
- * nonces, decoded opaque data (`opaque_<name>`, e.g. `opaque_vbios_version`), measurements.
- */
-export function deviceFieldValues(d: Claims): Claims {
-  const out: Claims = { request_nonce: d.request_nonce, responder_nonce: d.responder_nonce };
-  for (const [k, v] of Object.entries((d.opaque ?? {}) as Claims)) out[`opaque_${k}`] = v;
-  for (const [i, v] of Object.entries((d.measurements ?? {}) as Claims)) out[`measurement_${i}`] = v;
-  return out;
-}

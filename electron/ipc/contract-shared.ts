@@ -23,6 +23,8 @@ export const Check = z.strictObject({
   id: z.string(),
   status: z.enum(['pass', 'fail', 'warn', 'skip']),
   detail: z.string(),
+  /** Ids of the evidence fields the check judged (the core's field map ids). */
+  fields: z.array(z.string()).optional(),
 });
 export const Verdict = z.enum(['affirming', 'warning', 'contraindicated']);
 

@@ -43,18 +43,36 @@ export const FileKind = z.enum([
 ]);
 export type FileKind = z.infer<typeof FileKind>;
 
-/** One field of the evidence layout: `offset`/`length` in bytes into the hex-view bytes. */
-export const LayoutField = z.strictObject({
+/** One field of the core's field map (electron/core/appraisal.ts `FieldNode`, wasm/src/fields.rs). */
+export interface LayoutField {
   /** The claim name (snake_case) the field decodes to, or a layout-only name such as `reserved_0x4c`. */
-  id: z.string(),
+  id: string;
   /** The vendor's spelling, e.g. `MEASUREMENT`. */
-  label: z.string(),
-  offset: z.number().int().nonnegative(),
-  length: z.number().int().positive(),
+  label: string;
+  /** Offset and length in bytes into the view's bytes. */
+  offset: number;
+  length: number;
+  /** The core's decoded value; absent for containers and opaque byte runs. */
+  value?: string;
   /** One line saying what the field means. */
-  meaning: z.string(),
-});
-export type LayoutField = z.infer<typeof LayoutField>;
+  meaning: string;
+  /** Named bits or components (bit fields, TCB versions). */
+  parts?: { name: string; at: string; value: string }[];
+  /** Nested fields (HCL header → SNP report, signature data → QE report, …). */
+  children?: LayoutField[];
+}
+export const LayoutField: z.ZodType<LayoutField> = z.lazy(() =>
+  z.strictObject({
+    id: z.string(),
+    label: z.string(),
+    offset: z.number().int().nonnegative(),
+    length: z.number().int().positive(),
+    value: z.string().optional(),
+    meaning: z.string(),
+    parts: z.array(z.strictObject({ name: z.string(), at: z.string(), value: z.string() })).optional(),
+    children: z.array(LayoutField).optional(),
+  }),
+);
 
 /**
  * One piece of binary evidence shown in the hex view: the CPU report or quote, or one NVIDIA device's
@@ -66,9 +84,10 @@ const EvidenceView = z.strictObject({
   /** What the user picks it by, e.g. `GPU-0 — evidence.json[0]`. */
   label: z.string(),
   bytes: Bytes,
+  /** The core's field map of `bytes` (wasm/src/fields.rs), a tree. */
   layout: z.array(LayoutField),
-  /** Display values by layout field id (decoded claims); fields without one show their raw bytes. */
-  values: z.record(z.string(), z.unknown()),
+  /** Prefix of the check ids about this report (`gpu0.`, `cpu0.`), or '' for the appraisal's own. */
+  checkPrefix: z.string(),
   /** Why the layout stops early (file: field: message), or ''. */
   note: z.string(),
 });

@@ -73,6 +73,13 @@ describe('dispatcher', () => {
     expect(r.value.appraisal.verdict).toBe('affirming');
     expect(r.value.files.map((f) => `${f.name}:${f.kind}:${f.role}`)).toEqual(['report.bin:sev-snp-report:evidence', 'vcek.der:certificate:endorsement', 'cert_chain.pem:certificate:endorsement', 'crl-empty.der:crl:endorsement']);
     expect(r.value.evidence.bytes).toHaveLength(0x4a0);
+    // The layout is the core's field map (wasm/src/snp/fields.rs), bit breakdowns included, and
+    // passes the strict response schema (recursive LayoutField).
+    const policy = r.value.evidence.layout.find((f) => f.id === 'policy')!;
+    expect(policy).toMatchObject({ label: 'POLICY', offset: 8, length: 8, value: '0x30000' });
+    expect(policy.parts).toContainEqual({ name: 'DEBUG', at: 'bit 19', value: '0' });
+    expect(r.value.views[0]).toMatchObject({ id: 'evidence', checkPrefix: '' });
+    expect(r.value.appraisal.checks.find((c) => c.id === 'policy.debug')?.fields).toContain('policy');
     const certs = Object.fromEntries(r.value.certificates.map((c) => [c.source, c]));
     expect(Object.keys(certs).sort()).toEqual(['ark.pem', 'cert_chain.pem#1', 'cert_chain.pem#2', 'vcek.der']);
     // The bundle's ARK has the TEST anchor's key, so it is marked too; the ASK is not.

@@ -4,6 +4,8 @@
 //! `custodian_verify(ptr, len) -> u64` returns `(out_ptr << 32) | out_len`. All lengths in bytes.
 //! `custodian_c14n(ptr, len) -> u64` returns the C14N 1.1 bytes an enveloped RIM signature covers.
 //! `custodian_identify(ptr, len) -> u64` returns a file's pairing identity ([`crate::identity`]).
+//! `custodian_describe(ptr, len) -> u64` returns the field map of one piece of binary evidence
+//! ([`crate::fields`]): request `{"name","base64","device"?}`.
 //! `custodian_pinned_roots() -> u64` returns the pinned vendor roots as JSON the same way.
 //! `custodian_set_cache(enabled: u32)` turns the verified-link cache ([`crate::cache`]) on (non-zero)
 //! or off (0), emptying it either way; `custodian_cache_stats() -> u64` returns its counters as JSON.
@@ -61,6 +63,17 @@ pub unsafe extern "C" fn custodian_c14n(ptr: *const u8, len: usize) -> u64 {
 pub unsafe extern "C" fn custodian_identify(ptr: *const u8, len: usize) -> u64 {
     let request = std::slice::from_raw_parts(ptr, len);
     hand_over(crate::identity::identify_json(request))
+}
+
+/// The field map of binary evidence ([`crate::fields::describe_json`]): request
+/// `{"name","base64","device"?}` at `ptr..ptr+len`; returns the response like [`custodian_verify`].
+///
+/// # Safety
+/// `ptr..ptr+len` must be a readable buffer written by the host.
+#[no_mangle]
+pub unsafe extern "C" fn custodian_describe(ptr: *const u8, len: usize) -> u64 {
+    let request = std::slice::from_raw_parts(ptr, len);
+    hand_over(crate::fields::describe_json(request))
 }
 
 /// The pinned vendor roots, `[{"vendor","name","platforms","spki_sha256"}]`; free like a response.

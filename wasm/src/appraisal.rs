@@ -24,6 +24,10 @@ pub struct Check {
     pub id: String,
     pub status: Status,
     pub detail: String,
+    /// Ids of the evidence fields this check judged ([`crate::fields::judged`]), so a failing check
+    /// can be marked on its bytes; omitted when it judged none (endorsement-only checks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
 }
 
 /// EAR `ear.status`.
@@ -68,7 +72,7 @@ pub struct Checklist {
 
 impl Checklist {
     pub fn push(&mut self, id: &str, status: Status, detail: impl Into<String>) {
-        self.checks.push(Check { id: id.to_string(), status, detail: detail.into() });
+        self.checks.push(Check { id: id.to_string(), status, detail: detail.into(), fields: crate::fields::judged(id) });
     }
     pub fn pass(&mut self, id: &str, detail: impl Into<String>) {
         self.push(id, Status::Pass, detail)

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod composite;
 pub mod cursor;
 pub mod error;
+pub mod fields;
 pub mod identity;
 pub mod nvidia;
 pub mod pins;

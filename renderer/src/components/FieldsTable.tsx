@@ -1,34 +1,36 @@
 /**
- * Decoded fields of the evidence with a one-line meaning each; selecting a row selects its bytes, and a
- * field selected elsewhere (the hex view) scrolls its row into view. Bit fields and TCB versions
- * (POLICY, PLATFORM_INFO, KEY_INFO, *_TCB) show the core's breakdown, one named bit or component a line.
+ * The core's field map of the evidence (wasm/src/fields.rs) as a table: nested structures indented
+ * under their parent, each field's decoded value and one-line meaning, bit fields and TCB versions
+ * broken into the core's named bits or components (one line each), and the failing or warning checks
+ * that judged a field marked on its row. Selecting a row selects its bytes; a field selected
+ * elsewhere (the hex view) scrolls its row into view.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { Cell, Column, Row, Table, TableBody, TableHeader, type Selection } from 'react-aria-components';
 import type { LayoutField } from '../api';
+import { flattenFields, type FieldMark } from '../lib/fields';
 
-/** The claim's value for display: a breakdown (`raw` first, then each named bit or component) for an object, else its text, else the field's raw bytes in hex. */
-export function shownValue(field: LayoutField, claims: Record<string, unknown>, bytes: Uint8Array): string[] {
-  const v = claims[field.id];
-  if (v !== undefined && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => Number(b === 'raw') - Number(a === 'raw'));
-    return entries.map(([k, x]) => `${k} ${typeof x === 'object' ? JSON.stringify(x) : String(x)}`);
-  }
-  if (v !== undefined && v !== null) return [typeof v === 'object' ? JSON.stringify(v) : String(v)];
+/** The value lines of a field: the core's value then one line per named part; else the raw bytes (leaves). */
+export function shownValue(field: LayoutField, bytes: Uint8Array): string[] {
+  const parts = (field.parts ?? []).map((p) => `${p.name} = ${p.value} · ${p.at}`);
+  if (field.value !== undefined) return [field.value, ...parts];
+  if (field.children?.length) return [`${field.children.length} fields, ${field.length} bytes`];
   const raw = bytes.subarray(field.offset, Math.min(field.offset + field.length, field.offset + 32));
-  return [[...raw].map((b) => b.toString(16).padStart(2, '0')).join('') + (field.length > 32 ? '…' : '')];
+  return [[...raw].map((b) => b.toString(16).padStart(2, '0')).join('') + (field.length > 32 ? '…' : ''), ...parts];
 }
 
 export interface FieldsTableProps {
   layout: readonly LayoutField[];
-  claims: Record<string, unknown>;
   bytes: Uint8Array;
+  /** Failing/warning checks by field id (lib/fields.ts fieldMarks). */
+  marks: ReadonlyMap<string, FieldMark[]>;
   selected: string | null;
   onSelect(id: string | null): void;
 }
 
-export function FieldsTable({ layout, claims, bytes, selected, onSelect }: FieldsTableProps) {
+export function FieldsTable({ layout, bytes, marks, selected, onSelect }: FieldsTableProps) {
   const box = useRef<HTMLDivElement>(null);
+  const rows = useMemo(() => flattenFields(layout).map((r) => ({ ...r, key: r.field.id })), [layout]);
   useEffect(() => {
     if (selected === null) return;
     box.current?.querySelector(`[data-key="${CSS.escape(selected)}"]`)?.scrollIntoView({ block: 'nearest' });
@@ -46,25 +48,38 @@ export function FieldsTable({ layout, claims, bytes, selected, onSelect }: Field
           <Column>Value</Column>
           <Column>Meaning</Column>
         </TableHeader>
-        <TableBody items={layout.map((f) => ({ ...f, key: f.id }))}>
-          {(f) => (
-            <Row id={f.id}>
-              <Cell>{f.label}</Cell>
-              <Cell>
-                <code>
-                  0x{f.offset.toString(16)} +{f.length}
-                </code>
-              </Cell>
-              <Cell>
-                {shownValue(f, claims, bytes).map((line) => (
-                  <code key={line} className="value">
-                    {line}
+        <TableBody items={rows}>
+          {({ field: f, depth }) => {
+            const m = marks.get(f.id) ?? [];
+            const worst = m.some((x) => x.status === 'fail') ? 'fail' : m.length ? 'warn' : '';
+            return (
+              <Row id={f.id} className={`react-aria-Row${worst ? ` marked-${worst}` : ''}${f.children?.length ? ' group' : ''}`}>
+                <Cell>
+                  <span className="field-label" style={{ paddingLeft: `${depth * 1.1}rem` }}>
+                    {f.label}
+                  </span>
+                  {m.map((x) => (
+                    <span key={x.id} className={`status status-${x.status} field-mark`} title={`${x.status === 'fail' ? 'failing' : 'warning'} check ${x.id}`}>
+                      {x.status === 'fail' ? '✖' : '!'} {x.id}
+                    </span>
+                  ))}
+                </Cell>
+                <Cell>
+                  <code className="offset">
+                    0x{f.offset.toString(16)} +{f.length}
                   </code>
-                ))}
-              </Cell>
-              <Cell>{f.meaning}</Cell>
-            </Row>
-          )}
+                </Cell>
+                <Cell>
+                  {shownValue(f, bytes).map((line, i) => (
+                    <code key={i} className={i === 0 ? 'value' : 'value part'}>
+                      {line}
+                    </code>
+                  ))}
+                </Cell>
+                <Cell>{f.meaning}</Cell>
+              </Row>
+            );
+          }}
         </TableBody>
       </Table>
     </div>

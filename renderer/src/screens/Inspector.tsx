@@ -4,7 +4,7 @@
  * composite CPU + GPU evidence), the NVIDIA measurement comparison, the certificate chain; change the
  * reference time or policy; export.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Button, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import type { Inspection, Shell } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
@@ -18,6 +18,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { EvidencePicker } from '../components/EvidencePicker';
 import { FieldsTable } from '../components/FieldsTable';
 import { HexView } from '../components/HexView';
+import { fieldMarks } from '../lib/fields';
 import { VerdictBanner } from '../components/VerdictBanner';
 import { SummaryCards } from '../components/SummaryCards';
 import { saveText } from '../lib/files';
@@ -100,6 +101,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
   };
   const views = result?.views ?? [];
   const view = views.find((v) => v.id === viewId) ?? views[0];
+  const marks = useMemo(() => fieldMarks(result?.appraisal.checks ?? [], view?.checkPrefix ?? ''), [result, view]);
   const devices = result?.devices ?? [];
   const device = devices.find((d) => d.key === deviceKey) ?? devices[0];
   return (
@@ -176,8 +178,8 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
               )}
               {view && (
                 <div className="fields-panel">
-                  <FieldsTable layout={view.layout} claims={view.values} bytes={view.bytes} selected={selected} onSelect={setSelected} />
-                  <HexView bytes={view.bytes} layout={view.layout} selected={selected} onSelect={setSelected} />
+                  <FieldsTable layout={view.layout} bytes={view.bytes} marks={marks} selected={selected} onSelect={setSelected} />
+                  <HexView bytes={view.bytes} layout={view.layout} marks={marks} selected={selected} onSelect={setSelected} />
                 </div>
               )}
             </TabPanel>

@@ -11,6 +11,7 @@ pub mod appraise;
 pub mod c14n;
 pub mod chain;
 pub mod evidence;
+pub mod fields;
 pub mod opaque;
 pub mod policy;
 pub mod revocation;

@@ -7,6 +7,7 @@ pub mod certtable;
 pub mod chain;
 pub mod crl;
 pub mod evidence;
+pub mod fields;
 mod kds_certs;
 pub mod policy;
 pub mod product;

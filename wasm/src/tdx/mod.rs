@@ -10,6 +10,7 @@ pub mod appraise;
 pub mod ccel;
 pub mod collateral;
 pub mod crl;
+pub mod fields;
 pub mod pck;
 pub mod policy;
 pub mod quote;

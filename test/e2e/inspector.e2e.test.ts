@@ -402,6 +402,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
   });
 
   it('an Azure SEV-SNP HCL report: header → SNP report → runtime data, each nested field on its bytes', async () => {
+    await openInputs(panel());
     await panel().getByRole('button', { name: 'Clear' }).click();
     await applySettings(panel(), T0_TEXT);
     const h = join(SNP, 'genoa', 'azure-v3', 'hcl_report.bin');
@@ -422,6 +423,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
   });
 
   it('a TDX HCL report beside its TD quote gets its own view: the TDREPORT with MRTD at its own offset', async () => {
+    await openInputs(panel());
     await panel().getByRole('button', { name: 'Clear' }).click();
     await applySettings(panel(), T0_TEXT);
     const q = join(VECTORS, 'tdx', 'quotes', 'tdx_v4_00806f05_azure_vtpm.bin');

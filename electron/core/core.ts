@@ -18,6 +18,7 @@ interface Exports {
   custodian_verify(ptr: number, len: number): bigint;
   custodian_c14n(ptr: number, len: number): bigint;
   custodian_identify(ptr: number, len: number): bigint;
+  custodian_sevsnp_proto(ptr: number, len: number): bigint;
   custodian_pinned_roots(): bigint;
   custodian_set_cache(enabled: number): void;
   custodian_cache_stats(): bigint;
@@ -28,6 +29,19 @@ export interface CacheStats {
   hits: number;
   misses: number;
   entries: number;
+}
+
+/**
+ * go-sev-guest's `sevsnp.Attestation` as the core decodes it ({@link Core.sevsnpProto}); field names
+ * are the .proto's. `report`: numbers for uint32, decimal strings for uint64, lower-case hex for
+ * bytes (absent fields are 0 / ""). `unknown_bytes`: input bytes the decoded message does not hold
+ * (fields this schema does not know; always 0 for text, whose parser refuses unknown names).
+ */
+export interface SevsnpAttestation {
+  report: Record<string, number | string> | null;
+  certificate_chain: { vcek_cert: string; vlek_cert: string; ask_cert: string; ark_cert: string; firmware_cert: string; extras: { guid: string; data: string }[] } | null;
+  product: { name: string; stepping: number; machine_stepping: number | null } | null;
+  unknown_bytes: number;
 }
 
 type Response = { ok: true; appraisal: Appraisal } | { ok: false; error: { file: string; field: string; message: string } };
@@ -129,6 +143,22 @@ export class Core {
     return response.identity;
   }
 
+  /**
+   * go-sev-guest's `sevsnp.Attestation` (or bare `sevsnp.Report`) protobuf, binary or text format,
+   * decoded by the core (wasm/src/snp/sevsnp_proto.rs, prost / prost-reflect over go-sev-guest's
+   * sevsnp.proto) into its fields: uint64 as decimal strings, bytes as hex. The report's 1184 bytes
+   * are rebuilt from them by the host (vault/trustee-snp.ts). Throws {@link InputError} naming the
+   * file and the message.field path (binary) or line and column (text) where the input broke.
+   */
+  sevsnpProto(file: NamedBytes, form: 'binary' | 'text', message: 'Attestation' | 'Report'): SevsnpAttestation {
+    const request = JSON.stringify({ ...b64(file), form, message });
+    const response = JSON.parse(this.call(new TextEncoder().encode(request), undefined, 'custodian_sevsnp_proto')) as
+      | { ok: true; attestation: SevsnpAttestation }
+      | { ok: false; error: { file: string; field: string; message: string } };
+    if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
+    return response.attestation;
+  }
+
   /** The vendor roots embedded in the core (the pins every chain is checked against). */
   pinnedRoots(): PinnedRoot[] {
     return JSON.parse(this.takeText(this.exports.custodian_pinned_roots())) as PinnedRoot[];
@@ -149,7 +179,7 @@ export class Core {
   }
 
   /** Runs `custodian_verify` (or `entry`) on raw request bytes; exposed for the wrapper's own tests. */
-  call(request: Uint8Array, overridePtr?: number, entry: 'custodian_verify' | 'custodian_c14n' | 'custodian_identify' = 'custodian_verify'): string {
+  call(request: Uint8Array, overridePtr?: number, entry: 'custodian_verify' | 'custodian_c14n' | 'custodian_identify' | 'custodian_sevsnp_proto' = 'custodian_verify'): string {
     const x = this.exports;
     try {
       const ptr = x.custodian_alloc(request.length);

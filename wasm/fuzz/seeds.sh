@@ -93,6 +93,8 @@ for t in "${targets[@]}"; do
       vec "$t" -name 'CCEL*' ;;
     azure_hcl)
       vec "$t" -iname '*hcl*' ;;
+    sevsnp_proto)
+      copy "$t" "$fx"/snp/go-sev-guest/* ;;
     request)
       req "$fx/snp/valid/report.bin" "" "$fx/snp/pki/ark.pem" "$fx/snp/valid/vcek.der" "$fx/snp/pki/cert_chain.pem" > "corpus/$t/snp_valid.json"
       req "$fx/snp/revoked-ask/report.bin" sev-snp "$fx/snp/pki/ark.pem" "$fx/snp/revoked-ask/vcek.der" "$fx/snp/pki/cert_chain.pem" "$fx/snp/revoked-ask/crl.der" > "corpus/$t/snp_revoked.json"

@@ -9,7 +9,7 @@
  * file and the field, never a crash; another format must not be taken for it.
  */
 import { describe, it, expect } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,6 +193,23 @@ describe('other formats are not taken for go-sev-guest protobuf', () => {
 
   it('unrelated JSON still gets the JSON envelope answer, not a protobuf error', () => {
     expect(openEnvelope({ name: 'p.json', bytes: Buffer.from('{"snp":{}}') }, core)).toBeNull();
+  });
+});
+
+describe('the CLI (custodian verify) opens both forms', () => {
+  const custodian = (...args: string[]) => spawnSync(join(ROOT, 'bin', 'custodian'), args, { cwd: ROOT, encoding: 'utf8' });
+  it('an Attestation in text format verifies with its own chain and says what it was', () => {
+    const r = custodian('verify', join(G, 'valid.textproto'), '--crl', join(FIXTURES, 'pki', 'crl-empty.der'), '--test-anchor', join(FIXTURES, 'pki', 'ark.pem'), '--at', '2025-12-01T00:00:00Z', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/is go-sev-guest\s+Attestation protobuf \(text format\)/);
+    expect(JSON.parse(r.stdout).verdict).toBe('affirming');
+  });
+  it('a truncated binary is exit 2 naming the file and the field', () => {
+    const cut = join(mkdtempSync(join(tmpdir(), 'gsg-cut-')), 'cut.pb');
+    writeFileSync(cut, readFileSync(join(G, 'valid.pb')).subarray(0, 900));
+    const r = custodian('verify', cut);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${cut}: Attestation.report: not a valid go-sev-guest protobuf`);
   });
 });
 

@@ -213,31 +213,42 @@ describe('the CLI (custodian verify) opens both forms', () => {
   });
 });
 
-/** go-sev-guest's own writer over a real report, at test time only (real bytes never enter the project). */
+/** go-sev-guest's own writer over real reports, at test time only (real bytes never enter the project). */
 const GO = ['/usr/local/go/bin/go', 'go'].find((g) => spawnSync(g, ['version']).status === 0);
-const REAL = join(SNP, 'milan', 'routex-v3');
-const HAVE_REAL = existsSync(join(REAL, 'report.bin')) && existsSync(join(SNP, 'roots', 'milan', 'ark.der'));
-if (!GO) console.warn('*** no Go toolchain: the go-sev-guest protobuf test over a real report is SKIPPED ***');
-if (!HAVE_REAL) console.warn(`*** ${REAL} not found: the go-sev-guest protobuf test over a real report is SKIPPED ***`);
+/** [case folder under ../shared/vectors/snp, product roots, CRL or null, signing-key flag and file]: v2, v3, v5 (Turin layout), VLEK. */
+const REAL: [string, string, string | null, string, string][] = [
+  ['milan/routex-v3', 'milan', 'milan_vcek_crl.der', '-vcek', 'vcek.der'],
+  ['milan/gsg-v2-debug', 'milan', 'milan_vcek_crl.der', '-vcek', 'vcek.der'],
+  ['genoa/routex-v3', 'genoa', 'genoa_vcek_crl.der', '-vcek', 'vcek.der'],
+  ['turin/routex-v5', 'turin', null, '-vcek', 'vcek.der'],
+  ['vlek/milan-aws-v3', 'milan', null, '-vlek', 'vlek.der'],
+];
+const HAVE_REAL = existsSync(join(SNP, 'manifest.json'));
+if (!GO) console.warn('*** no Go toolchain: the go-sev-guest protobuf tests over real reports are SKIPPED ***');
+if (!HAVE_REAL) console.warn(`*** ${SNP} not found: the go-sev-guest protobuf tests over real reports are SKIPPED ***`);
 
-describe.skipIf(!GO || !HAVE_REAL)('go-sev-guest protobuf of a real Milan report (made at test time by go-sev-guest)', () => {
-  it('binary and text give exactly the checks of the raw report + chain', () => {
+describe.skipIf(!GO || !HAVE_REAL)('go-sev-guest protobuf of real reports (made at test time by go-sev-guest)', () => {
+  it.each(REAL)('%s: binary and text give exactly the checks of the raw report + chain', (c, product, crlName, keyFlag, keyFile) => {
+    const dir = join(SNP, c);
+    const roots = join(SNP, 'roots', product);
+    const ask = keyFlag === '-vlek' ? join(roots, 'asvk.der') : join(roots, 'ask.der');
     const out = join(mkdtempSync(join(tmpdir(), 'gsg-proto-')), 'real');
-    const r = spawnSync(GO!, ['run', '.', '-report', join(REAL, 'report.bin'), '-vcek', join(REAL, 'vcek.der'), '-ask', join(SNP, 'roots', 'milan', 'ask.der'), '-ark', join(SNP, 'roots', 'milan', 'ark.der'), '-out', out], {
+    const r = spawnSync(GO!, ['run', '.', '-report', join(dir, 'report.bin'), keyFlag, join(dir, keyFile), '-ask', ask, '-ark', join(roots, 'ark.der'), '-product', product, '-out', out], {
       cwd: join(ROOT, 'fixtures', 'go-sev-guest-proto'),
       encoding: 'utf8',
       env: { ...process.env, GOFLAGS: '-mod=readonly' },
       timeout: 300_000,
     });
     expect(r.status, r.stderr).toBe(0);
-    const crlReal = file(join(SNP, 'crl', 'milan_vcek_crl.der'));
-    const want = verify({ evidence: file(join(REAL, 'report.bin')), endorsements: [file(join(REAL, 'vcek.der')), file(join(SNP, 'roots', 'milan', 'ask.der')), file(join(SNP, 'roots', 'milan', 'ark.der')), crlReal] });
+    const crls = crlName ? [file(join(SNP, 'crl', crlName))] : [];
+    const want = verify({ evidence: file(join(dir, 'report.bin')), endorsements: [file(join(dir, keyFile)), file(ask), file(join(roots, 'ark.der')), ...crls] });
+    expect(status(want, 'report.signature')).toBe('pass');
     for (const ext of ['pb', 'textproto']) {
       const e = open(file(`${out}.${ext}`));
-      const a = verify({ evidence: e.evidence, endorsements: [...e.endorsements, crlReal] });
+      expect(Buffer.from(e.evidence.bytes).equals(readFileSync(join(dir, 'report.bin')).subarray(0, 0x4a0)), `${ext}: rebuilt bytes`).toBe(true);
+      const a = verify({ evidence: e.evidence, endorsements: [...e.endorsements, ...crls] });
       expect(statuses(a), ext).toEqual(statuses(want));
       expect(a.verdict).toBe(want.verdict);
-      expect(status(a, 'report.signature')).toBe('pass');
     }
   }, 320_000);
 });

@@ -163,7 +163,7 @@ describe('mutants of both forms (seeded): each opens, returns null or throws an 
       const op = n(3);
       let b: Buffer = m;
       if (op === 0) b = m.subarray(0, n(m.length));
-      else if (op === 1) for (let k = 0; k <= n(4); k++) m[n(m.length)] ^= 1 << n(8);
+      else if (op === 1) for (let k = 0; k <= n(4); k++) { const at = n(m.length); m[at] = m[at]! ^ (1 << n(8)); }
       else {
         const [x, y] = [n(m.length), n(m.length)].sort((p, q) => p - q);
         b = Buffer.concat([m.subarray(0, x), m.subarray(x, y), m.subarray(x)]);

@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    // Set-up hooks that create vaults run Argon2id several times: seconds each on 2 shared cores.
+    hookTimeout: 60_000,
     // bin/custodian runs the bundle in out/cli: rebuild it first when its sources changed.
     globalSetup: ['test/global-setup.ts'],
     projects: [

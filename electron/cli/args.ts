@@ -10,6 +10,7 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
                         [--type sev-snp|tdx|sgx|nvidia] [--policy FILE] [--test-anchor FILE]...
                         [--at RFC3339] [--json | --all] [--strict]
                         [--rim FILE]... [--ocsp FILE]... [--nonce HEX] [--more-evidence FILE]...
+                        [--vtpm-nonce HEX]
                         [--endorsements DIR]...
                         [--ear OUT [--ear-key KEY.jwk] [--ear-profile ietf|veraison]]
 
@@ -22,7 +23,8 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
                   option also takes a directory: every regular file in it (snpguest certs/)
   --crl FILE      CRL (PEM or DER): AMD KDS, Intel Root CA / PCK CRL, or NVIDIA CRL; repeatable
   --collateral FILE  TDX/SGX: QuoteCollateralV3 JSON, raw Intel PCS TCB Info / QE Identity
-                  bodies, CRLs, issuer chains (PEM), an Azure HCL report; repeatable
+                  bodies, CRLs, issuer chains (PEM), an Azure HCL report; repeatable. Azure
+                  (beside an HCL report, SEV-SNP or TDX): a vTPM quote (Trustee tpm_quote JSON)
   --endorsements DIR  choose the endorsements among every file under DIR (recursively) by
                   identity: the VCEK/VLEK of the report's CHIP_ID and REPORTED_TCB, the TCB Info of
                   the PCK certificate's FMSPC, the RIMs of the device's versions, CRLs by issuer;
@@ -32,6 +34,8 @@ export const USAGE = `usage: custodian verify EVIDENCE [--chain FILE]... [--crl 
   --rim FILE      NVIDIA driver/VBIOS/switch BIOS RIM (signed SWID XML); repeatable
   --ocsp FILE     NVIDIA OCSP response (DER), fetched earlier on a connected machine; repeatable
   --nonce HEX     the 32-byte nonce the NVIDIA evidence must answer (sets policy nvidia.nonce)
+  --vtpm-nonce HEX  the nonce (1-64 bytes) an Azure vTPM quote's extraData must be (sets policy
+                  vtpm.nonce; Trustee's az-*-vtpm evidence carries its expected report data there)
   --more-evidence FILE  further NVIDIA serialized evidence appraised together (e.g. switches,
                   or the GPUs of a SEV-SNP report: composite evidence)
   --policy FILE   appraisal policy JSON, e.g. {"snp": {"allow_debug": false}, "tdx": {...},
@@ -112,6 +116,8 @@ export interface VerifyArgs {
   rims: string[];
   ocsp: string[];
   nonce?: string;
+  /** `--vtpm-nonce HEX`: the expected extraData of an Azure vTPM quote (policy vtpm.nonce). */
+  vtpmNonce?: string;
   moreEvidence: string[];
   /** `--endorsements DIR`: folders (or files) to choose endorsements from by identity. */
   endorsements: string[];
@@ -141,6 +147,12 @@ export function parseNonce(text: string): string {
   return text.toLowerCase();
 }
 
+/** Checks `--vtpm-nonce`: 1–64 bytes of hex (a TPM2B_DATA). */
+export function parseVtpmNonce(text: string): string {
+  if (!/^([0-9a-fA-F]{2}){1,64}$/.test(text)) throw new UsageError(`--vtpm-nonce: "${text}" is not 1 to 64 bytes of hex (an even number of hex digits, at most 128)`);
+  return text.toLowerCase();
+}
+
 /** The options of `verify`. */
 export const VERIFY_OPTIONS = {
   chain: { type: 'string', multiple: true },
@@ -156,6 +168,7 @@ export const VERIFY_OPTIONS = {
   rim: { type: 'string', multiple: true },
   ocsp: { type: 'string', multiple: true },
   nonce: { type: 'string' },
+  'vtpm-nonce': { type: 'string' },
   'more-evidence': { type: 'string', multiple: true },
   endorsements: { type: 'string', multiple: true },
   ear: { type: 'string' },
@@ -196,6 +209,7 @@ export function parseVerifyArgs(argv: string[], now: Date): VerifyArgs {
     rims: values.rim ?? [],
     ocsp: values.ocsp ?? [],
     nonce: values.nonce === undefined ? undefined : parseNonce(values.nonce),
+    vtpmNonce: values['vtpm-nonce'] === undefined ? undefined : parseVtpmNonce(values['vtpm-nonce']),
     moreEvidence: values['more-evidence'] ?? [],
     endorsements: values.endorsements ?? [],
     ear: values.ear,

@@ -21,11 +21,14 @@ import { auditActor } from '../io/actor.ts';
 import { disableCoreDumps } from '../io/no-core-dumps.ts';
 import type { Globals } from './vault.ts';
 
-/** `--nonce` sets `nvidia.nonce` in the policy (over any value the policy file holds). */
-function withNonce(policy: unknown, nonce: string | undefined): unknown {
-  if (nonce === undefined) return policy;
-  const p = (policy ?? {}) as Record<string, unknown>;
-  return { ...p, nvidia: { ...((p.nvidia as Record<string, unknown> | undefined) ?? {}), nonce } };
+/** `--nonce` sets `nvidia.nonce`, `--vtpm-nonce` `vtpm.nonce` in the policy (over any value the policy file holds). */
+function withNonce(policy: unknown, nonce: string | undefined, vtpmNonce?: string): unknown {
+  const set = (doc: unknown, scope: string, value: string | undefined): unknown => {
+    if (value === undefined) return doc;
+    const p = (doc ?? {}) as Record<string, unknown>;
+    return { ...p, [scope]: { ...((p[scope] as Record<string, unknown> | undefined) ?? {}), nonce: value } };
+  };
+  return set(set(policy, 'nvidia', nonce), 'vtpm', vtpmNonce);
 }
 
 /** Writes "custodian: note: …" to stderr, wrapped at its width. */
@@ -52,13 +55,13 @@ async function verify(argv: string[]): Promise<number> {
       note(`${args.evidence} is ${opened.form}: appraising the evidence inside it`);
       for (const n of opened.notes) note(`${args.evidence}: ${n}`);
       files.splice(0, 1, { role: 'evidence', file: opened.evidence },
-        ...opened.endorsements.map((file): RoleFile => ({ role: /(hcl_report|cc_eventlog)$/.test(file.name) ? '--collateral' : '--chain', file })),
+        ...opened.endorsements.map((file): RoleFile => ({ role: /(hcl_report|cc_eventlog|tpm_quote)$/.test(file.name) ? '--collateral' : '--chain', file })),
         ...opened.moreEvidence.map((file): RoleFile => ({ role: '--more-evidence', file })));
     }
   }
   checkInputs(files, args.type);
   const core = await loadCore();
-  const policy = withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce);
+  const policy = withNonce(args.policy === undefined ? undefined : readJson(args.policy, 'policy'), args.nonce, args.vtpmNonce);
   // The signing key is read (and checked) before the appraisal, so a bad key fails fast with exit 2.
   // The EAR code (and its JCS library) loads only when an EAR is asked for: `verify` starts on built-ins.
   const ear = args.ear !== undefined || args.earKey !== undefined ? await import('../core/ear.ts') : undefined;
@@ -86,6 +89,7 @@ async function verify(argv: string[]): Promise<number> {
   }
   const appraisal = appraise(files);
   for (const n of unusedNotes(appraisal, files, args.nonce !== undefined)) note(n);
+  if (args.vtpmNonce !== undefined && !appraisal.checks.some((c) => c.id === 'vtpm.quote.nonce')) note('--vtpm-nonce was not used: no Azure vTPM quote came with the evidence (it is the nonce a vTPM quote\'s extraData must be)');
   if (args.ear !== undefined) {
     const claims = ear!.buildEar(appraisal, {
       profile: args.earProfile,

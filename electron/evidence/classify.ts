@@ -2,7 +2,7 @@
  * Recognises what a file is from its bytes (never from its name): SEV-SNP report (binary or hex
  * text), DCAP quote (TDX or SGX), NVIDIA attestation report (binary or hex text) and serialized
  * evidence JSON, NVIDIA RIM, certificate, CRL, OCSP response, TDX collateral JSON, Azure HCL report,
- * TDX CC event log.
+ * TDX CC event log, Azure vTPM quote JSON.
  */
 import type { FileKind } from '../ipc/contract.ts';
 import { u16, u32 } from './le.ts';
@@ -78,6 +78,20 @@ function nvidiaJsonKind(b: Uint8Array): FileKind | null {
   return null;
 }
 
+/**
+ * An Azure vTPM quote, by the core's rule (wasm/src/vtpm.rs `looks_like_quote`): a JSON object with
+ * the members `signature`, `message` and `pcrs` (Trustee's `tpm_quote`).
+ */
+function isVtpmQuote(b: Uint8Array): boolean {
+  if (!/^\s*\{/.test(ascii(b, 64)) || b.length > 1 << 20) return false;
+  try {
+    const v: unknown = JSON.parse(new TextDecoder('utf-8').decode(b));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && ['signature', 'message', 'pcrs'].every((k) => k in v);
+  } catch {
+    return false;
+  }
+}
+
 /** A RIM: an ISO/IEC 19770-2 SWID tag, i.e. a `SoftwareIdentity` root element (optionally prefixed). */
 const isRimXml = (b: Uint8Array) => /^(\ufeff|\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<([\w.-]+:)?SoftwareIdentity[\s>]/.test(ascii(b, 4096));
 
@@ -111,6 +125,7 @@ export function classify(bytes: Uint8Array): FileKind {
   // JSON first: collateral carries PEM chains inside its strings.
   const nvidiaJson = nvidiaJsonKind(bytes);
   if (nvidiaJson) return nvidiaJson;
+  if (isVtpmQuote(bytes)) return 'vtpm-quote';
   if (/^\s*\{/.test(head)) return 'tdx-collateral';
   if (isRimXml(bytes)) return 'nvidia-rim';
   if (head.includes('-----BEGIN X509 CRL')) return 'crl';

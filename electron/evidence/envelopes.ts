@@ -15,6 +15,9 @@
  *   attester/src/az_snp_vtpm): the Azure HCL report is the evidence, the VCEK (DER) an endorsement.
  * - Trustee `az-tdx-vtpm` `{version, hcl_report, tpm_quote, td_quote}`: the TD quote is the evidence,
  *   the TDX HCL report beside it (its runtime data is what REPORTDATA binds).
+ *   In both, `tpm_quote` `{signature, message, pcrs}` becomes an endorsement of its own
+ *   (`…#tpm_quote`, the member's JSON as is), which the core verifies with the HCL runtime data's AK
+ *   (wasm/src/vtpm.rs: `vtpm.quote.signature`, `.pcr_digest`, `.nonce`).
  *
  * - go-sev-guest `sevsnp.Attestation` {report, certificate_chain, product} or bare `sevsnp.Report`
  *   protobuf, binary or text format, as go-sev-guest's `attest` writes them (`-outform proto|textproto`,
@@ -25,7 +28,7 @@
  *   because no maintained npm package reads the protobuf text format; the rebuild is here because
  *   the report's layout for envelopes already lives here, once.
  *
- * What an envelope carries and Custodian does not appraise is said in `notes` (the vTPM quote), so nothing passes silently.
+ * What an envelope carries and Custodian does not appraise is said in `notes`, so nothing passes silently.
  */
 import type { NamedBytes } from '../core/appraisal.ts';
 import { InputError } from '../core/errors.ts';
@@ -54,7 +57,20 @@ function b64(v: unknown, file: string, path: string): Buffer {
   return Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 }
 
-const VTPM_NOTE = 'tpm_quote: the vTPM quote (its signature by the HCL runtime data\'s HCLAkPub, its PCRs and its nonce) is not verified by Custodian; the verdict rests on the hardware report and its binding of the HCL runtime data';
+/**
+ * The envelope's `tpm_quote` as a file of its own for the core (`{signature, message, pcrs}`; the
+ * core decodes the hex and the TPMS_ATTEST), or none when the member is absent. InputError naming
+ * the member when its shape is wrong, so it is never mistaken for another JSON endorsement.
+ */
+function tpmQuote(doc: Obj, file: string): NamedBytes[] {
+  if (!('tpm_quote' in doc)) return [];
+  const q = doc.tpm_quote;
+  if (q === null || typeof q !== 'object' || Array.isArray(q)) throw new InputError(file, 'tpm_quote', 'must be an object {signature, message, pcrs}');
+  const o = q as Obj;
+  for (const k of ['signature', 'message'] as const) if (typeof o[k] !== 'string') throw new InputError(file, `tpm_quote.${k}`, 'must be a hex string');
+  if (!Array.isArray(o.pcrs) || !o.pcrs.every((p) => typeof p === 'string')) throw new InputError(file, 'tpm_quote.pcrs', 'must be an array of hex strings');
+  return [{ name: `${file}#tpm_quote`, bytes: Buffer.from(JSON.stringify({ signature: o.signature, message: o.message, pcrs: o.pcrs })) }];
+}
 
 /** go-sev-guest Report field names that may follow `version: N` at the start of a bare Report in text format. */
 const REPORT_TEXT_START = /^(?:\s|#[^\n]*\n)*version\s*:\s*\d+\s+(?:guest_svn|policy|family_id|image_id|vmpl|signature_algo)\s*:/;
@@ -138,11 +154,12 @@ export function openEnvelope(file: NamedBytes, core?: Pick<Core, 'sevsnpProto'>)
   if ('hcl_report' in doc && ('vcek' in doc || 'td_quote' in doc)) {
     const version = typeof doc.version === 'number' ? doc.version : '?';
     const hcl = { name: `${name}#hcl_report`, bytes: b64(doc.hcl_report, name, 'hcl_report') };
-    const notes = 'tpm_quote' in doc ? [VTPM_NOTE] : [];
+    const quote = tpmQuote(doc, name);
+    const notes = quote.length ? [] : ['tpm_quote: absent, so the vTPM PCRs are not attested (the core reports vtpm.quote as skipped)'];
     if ('vcek' in doc) {
-      return { form: `Trustee az-snp-vtpm evidence JSON v${version}`, evidence: hcl, endorsements: [{ name: `${name}#vcek`, bytes: b64(doc.vcek, name, 'vcek') }], moreEvidence: [], notes };
+      return { form: `Trustee az-snp-vtpm evidence JSON v${version}`, evidence: hcl, endorsements: [{ name: `${name}#vcek`, bytes: b64(doc.vcek, name, 'vcek') }, ...quote], moreEvidence: [], notes };
     }
-    return { form: `Trustee az-tdx-vtpm evidence JSON v${version}`, evidence: { name: `${name}#td_quote`, bytes: b64(doc.td_quote, name, 'td_quote') }, endorsements: [hcl], moreEvidence: [], notes };
+    return { form: `Trustee az-tdx-vtpm evidence JSON v${version}`, evidence: { name: `${name}#td_quote`, bytes: b64(doc.td_quote, name, 'td_quote') }, endorsements: [hcl, ...quote], moreEvidence: [], notes };
   }
   if ('attestation_report' in doc) {
     const notes: string[] = [];

@@ -29,6 +29,8 @@ export const FileKind = z.enum([
   'azure-hcl-report',
   /** TDX CC event log (TCG crypto-agile, "Spec ID Event03"), replayed by the core to RTMR0..3. */
   'tdx-event-log',
+  /** Azure vTPM quote (Trustee's `tpm_quote` JSON `{signature, message, pcrs}`), verified by the core with the HCL report's AK. */
+  'vtpm-quote',
   /** NVIDIA attestation report: SPDM 1.1 GET_MEASUREMENTS request ‖ MEASUREMENTS response, binary or hex text. */
   'nvidia-report',
   /** NVIDIA SDK serialized evidence JSON: `[{arch, nonce, evidence, certificate}, …]`, one entry per device. */

@@ -121,9 +121,31 @@ export async function openConsole(options: { colorScheme?: 'light' | 'dark'; vie
 
 /** Opens files through the file chooser of the button named `button` (as a user clicking it). */
 export async function chooseFiles(page: Page, button: string | RegExp, paths: string[]): Promise<void> {
+  await openInputs(page);
   const chooser = page.waitForEvent('filechooser');
   await page.getByRole('button', { name: button, exact: true }).click();
   await (await chooser).setFiles(paths);
+  await inspectorListed(page, button, paths);
+}
+
+/**
+ * After the Inspector's own drop areas took `paths`: waits until each file's name is shown, so the next
+ * step does not race the fold of the input panel (which happens once the files are read).
+ */
+async function inspectorListed(page: Page, button: string | RegExp, paths: string[]): Promise<void> {
+  if (typeof button !== 'string' || !button.startsWith('Inspect: ')) return;
+  const names = paths.map((p) => p.replace(/^.*[\\/]/, ''));
+  await page.waitForFunction((n) => {
+    const tab = Array.from(document.querySelectorAll('[role="tab"]')).find((t) => t.textContent === 'Inspect');
+    const text = (tab && document.querySelector(`[aria-labelledby="${tab.id}"]`)?.textContent) ?? '';
+    return n.every((name) => text.includes(name));
+  }, names);
+}
+
+/** Unfolds the Inspector's input line (it folds once files are loaded), as a user would, when it is folded. */
+export async function openInputs(scope: Page | Locator): Promise<void> {
+  const open = scope.getByRole('button', { name: 'Change inputs and settings' });
+  if (await open.isVisible()) await open.click();
 }
 
 /**
@@ -131,6 +153,7 @@ export async function chooseFiles(page: Page, button: string | RegExp, paths: st
  * browser drag (devtools Input.dispatchDragEvent with file paths), not a synthetic DOM event.
  */
 export async function dropFiles(c: Console, button: string, paths: string[]): Promise<void> {
+  await openInputs(c.page);
   const zone = c.page.locator('.drop', { has: c.page.getByRole('button', { name: button, exact: true }) });
   await zone.scrollIntoViewIfNeeded();
   const box = await zone.boundingBox();
@@ -140,6 +163,7 @@ export async function dropFiles(c: Console, button: string, paths: string[]): Pr
   const [x, y] = [box.x + box.width / 2, box.y + box.height - 4];
   for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
   await cdp.detach();
+  await inspectorListed(c.page, button, paths);
 }
 
 /** Text of a download triggered by clicking `button`. */
@@ -173,6 +197,7 @@ export async function stopFrameGaps(page: Page): Promise<{ frames: number; maxFr
  * and presses its apply button ("Re-run appraisal", or the batch's "Use for the next batch").
  */
 export async function applySettings(scope: Locator, at: string, policy?: string, button = 'Re-run appraisal'): Promise<void> {
+  await openInputs(scope);
   await scope.getByLabel('As of (reference time, UTC)').fill(at);
   if (policy !== undefined) await scope.getByLabel('Policy JSON (empty = default)').fill(policy);
   await scope.getByRole('button', { name: button }).click();

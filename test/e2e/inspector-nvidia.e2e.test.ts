@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { core, file, SNP, VECTORS } from '../helpers.ts';
-import { applySettings, chooseFiles, HAVE_CHROMIUM, openConsole, seriousViolations, type Console } from './harness.ts';
+import { applySettings, openInputs, chooseFiles, HAVE_CHROMIUM, openConsole, seriousViolations, type Console } from './harness.ts';
 
 const NV = join(VECTORS, 'nvidia');
 const HAVE_NV = existsSync(join(NV, 'manifest.json'));
@@ -40,6 +40,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_NV)('Inspector with NVIDIA evidence (rea
   let c: Console;
   const panel = () => c.page.getByRole('tabpanel', { name: 'Inspect' });
   const open = async (paths: string[], at = T_GPU) => {
+    await openInputs(panel());
     const clear = panel().getByRole('button', { name: 'Clear' });
     if ((await clear.count()) > 0) await clear.click();
     await applySettings(panel(), at);
@@ -67,6 +68,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_NV)('Inspector with NVIDIA evidence (rea
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe(expected.verdict);
     const mismatched = v.measurements!.mismatched_rim_indices.map(([i]) => i);
     expect(expected.verdict).toBe(mismatched.length ? 'contraindicated' : 'warning');
+    await openInputs(panel());
     expect(await panel().locator('.files').textContent()).toContain('report.hex — nvidia-report (evidence)');
     expect(await panel().locator('.files').textContent()).toContain('rim-driver-545.00.swidtag — nvidia-rim (endorsement)');
     const check = c.page.getByRole('grid', { name: 'Checks' }).getByRole('row').filter({ has: c.page.getByText('gpu0.measurements', { exact: true }) });
@@ -173,14 +175,18 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_NV)('Inspector with NVIDIA evidence (rea
     const nonce = readFileSync(nv(`${REF}/report.hex`), 'utf8').replace(/\s+/g, '').slice(8, 72);
     const nonceCheck = () => panel().getByRole('grid').getByRole('row').filter({ has: c.page.getByText('gpu0.nonce', { exact: true }) }).first();
     expect(await nonceCheck().textContent()).toMatch(/^WARN/);
+    await openInputs(panel());
     const field = panel().getByLabel('Expected GPU nonce (64 hex digits)');
     await field.fill(nonce);
     await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
     await expect.poll(async () => nonceCheck().textContent()).toMatch(/^PASS/);
+    await expect.poll(() => panel().getByRole('region', { name: 'Inputs' }).textContent()).toContain('expected GPU nonce set');
+    await openInputs(panel());
     await field.fill('00'.repeat(32));
     await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
     await expect.poll(async () => nonceCheck().textContent()).toMatch(/^FAIL/);
     await c.screenshot('inspector-nvidia-nonce');
+    await openInputs(panel());
     await field.fill('');
     await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
   });
@@ -203,6 +209,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_NV)('Inspector with NVIDIA evidence (rea
     const dir = mkdtempSync(join(tmpdir(), 'custodian-nv-e2e-'));
     const cut = join(dir, 'cut.hex');
     writeFileSync(cut, readFileSync(nv(`${REF}/report.hex`), 'utf8').trim().slice(0, 2000));
+    await openInputs(panel());
     await panel().getByRole('button', { name: 'Clear' }).click();
     await chooseFiles(c.page, OPEN, [cut, nv(`${REF}/cert-chain.pem`)]);
     await expect.poll(() => panel().getByRole('alert').textContent()).toMatch(/^cut\.hex: response\.MeasurementRecord: /);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file, T0 } from '../helpers.ts';
-import { applySettings, chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
+import { applySettings, openInputs, chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
 import type { Page } from 'playwright-core';
 
 const fx = (...p: string[]) => join(FIXTURES, ...p);
@@ -31,6 +31,10 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
   it('shows the verdict, the TEST anchor, what each file was recognised as, and every check', async () => {
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('affirming');
     await expect(verdictOf(c.page).textContent()).resolves.toContain('TEST anchor');
+    // The inputs fold to one line once files are loaded; it names the evidence, the rest and the settings.
+    expect(await panel().getByRole('region', { name: 'Inputs' }).textContent()).toBe('report.bin, vcek.der, cert_chain.pem, crl-empty.der · TEST anchor ark.pem · as of 2025-12-01T00:00:00Z · Default policyChange inputs and settings');
+    await c.screenshot('inspector-inputs-folded');
+    await openInputs(panel());
     await expect(panel().getByText('report.bin — sev-snp-report (evidence)')).toBeTruthy();
     expect(await panel().locator('.files').textContent()).toContain('crl-empty.der — crl (endorsement)');
     const expected = core.verify({ evidence: file(fx('valid', 'report.bin')), endorsements: [file(fx('valid', 'vcek.der')), file(fx('pki', 'cert_chain.pem')), file(fx('pki', 'crl-empty.der'))], testAnchors: [file(fx('pki', 'ark.pem'))], referenceTime: T0 });
@@ -144,19 +148,27 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
     expect(html.name).toBe('report-appraisal-20251201T000000Z.html');
     expect(html.text).toContain(`<code>${sha(fx('valid', 'report.bin'))}</code>`);
     expect(html.text).toContain('<td id="verdict"><strong>AFFIRMING</strong>');
-    for (const check of a.checks) expect(html.text).toContain(`<code>${check.id}</code>`);
+    const ids = [...html.text.replaceAll('<wbr>', '').matchAll(/<tr class="(\w+)"><td>\w+<\/td><td><code class="id">([^<]+)<\/code>/g)].map((m) => [m[1], m[2]]);
+    // Every check, problems first.
+    expect(ids.map(([, id]) => id).sort()).toEqual(a.checks.map((c: { id: string }) => c.id).sort());
+    const rank = { fail: 0, warn: 1, skip: 2, pass: 3 } as Record<string, number>;
+    const ranks = ids.map(([status]) => rank[status!]!);
+    expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+    expect(ranks[0]).toBe(2); // affirming: no failure or warning, the skips lead
     expect(html.text).toContain('TEST anchor (not a vendor root)');
     expect(html.text).toContain(`(core ${core.buildId})`);
     expect(html.text).not.toMatch(/<script/i);
   });
 
   it('a policy preset chosen with the keyboard re-runs the appraisal (debug guest)', async () => {
+    await openInputs(panel());
     await panel().getByRole('button', { name: 'Clear' }).click();
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [fx('debug', 'report.bin'), fx('debug', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
     await chooseFiles(c.page, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('contraindicated');
     expect(await checkRow(c.page, 'policy.debug').getAttribute('data-status')).toBe('fail');
 
+    await openInputs(panel());
     const policy = panel().getByRole('button', { name: /Default policy/ });
     await policy.focus();
     await c.page.keyboard.press('Enter');
@@ -176,11 +188,13 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
   });
 
   it('files dropped on the drop area are opened like chosen ones', async () => {
+    await openInputs(panel());
     await panel().getByRole('button', { name: 'Clear' }).click();
     await applySettings(panel(), T0_TEXT, '');
     await dropFiles(c, 'Inspect: open evidence and endorsements…', [fx('valid', 'report.bin'), fx('valid', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
     await dropFiles(c, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('affirming');
+    await openInputs(panel());
     expect(await panel().locator('.files').textContent()).toContain('vcek.der — certificate (endorsement)');
   });
 
@@ -228,10 +242,36 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector: the reason first (issue 15)', () => 
   });
 
   it('"As of now" re-runs the appraisal at the present instant', async () => {
+    await openInputs(panel());
     await panel().getByRole('button', { name: 'As of now' }).click();
+    await openInputs(panel());
     await expect.poll(async () => Math.abs(Date.parse((await panel().getByLabel('As of (reference time, UTC)').inputValue())) - Date.now())).toBeLessThan(10 * 60_000);
     const typed = await panel().getByLabel('As of (reference time, UTC)').inputValue();
     await expect.poll(() => verdictOf(c.page).textContent()).toContain(`as of ${typed}`);
+    await applySettings(panel(), T0_TEXT);
+    await expect.poll(() => verdictOf(c.page).textContent()).toContain(`as of ${T0_TEXT}`);
+  });
+
+  it('the date-time picker sets the reference time by calendar and UTC time, and the appraisal re-runs at it', async () => {
+    await applySettings(panel(), T0_TEXT);
+    // Applying folded the inputs to one line that states the instant.
+    await expect.poll(() => panel().getByRole('region', { name: 'Inputs' }).textContent()).toContain(`as of ${T0_TEXT}`);
+    await openInputs(panel());
+    await panel().getByRole('button', { name: 'Pick the reference date and time' }).click();
+    const dialog = c.page.getByRole('dialog', { name: 'Reference date and time (UTC)' });
+    // The picker opens on the field's instant (December 2025), not on today.
+    await expect.poll(() => dialog.getByRole('heading').textContent()).toContain('December 2025');
+    await dialog.getByRole('button', { name: 'Next month' }).click();
+    await dialog.getByRole('gridcell', { name: /January 15, 2026/ }).getByRole('button').click();
+    const time = dialog.getByRole('group', { name: 'Time (UTC)' });
+    await time.getByRole('spinbutton', { name: /hour/i }).fill('13');
+    await time.getByRole('spinbutton', { name: /minute/i }).fill('45');
+    await time.getByRole('spinbutton', { name: /second/i }).fill('30');
+    await c.screenshot('inspector-as-of-picker');
+    await c.page.keyboard.press('Escape');
+    expect(await panel().getByLabel('As of (reference time, UTC)').inputValue()).toBe('2026-01-15T13:45:30Z');
+    await panel().getByRole('button', { name: 'Re-run appraisal' }).click();
+    await expect.poll(() => verdictOf(c.page).textContent()).toContain('as of 2026-01-15T13:45:30Z');
     await applySettings(panel(), T0_TEXT);
     await expect.poll(() => verdictOf(c.page).textContent()).toContain(`as of ${T0_TEXT}`);
   });
@@ -276,6 +316,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
   });
 
   it('a TDX quote with its collateral: RTMR fields map to the claimed bytes', async () => {
+    await openInputs(panel());
     await panel().getByRole('button', { name: 'Clear' }).click();
     await applySettings(panel(), '2025-06-15T00:00:00Z');
     const q = join(VECTORS, 'tdx', 'quotes', 'tdx_v4_b0c06f_dcapqvl.bin');

@@ -14,6 +14,7 @@ import { compactVerify, generateKeyPair, exportJWK, decodeProtectedHeader } from
 import { AR4SI, buildEar, CHECK_CLAIMS, earText, parseEarKey, policyId, ruleFor, statusOf, tierOf, TRUST_CLAIMS, trustVector, type EarClaims } from '../../electron/core/ear.ts';
 import type { Appraisal, Check, VerifyRequest } from '../../electron/core/appraisal.ts';
 import { InputError } from '../../electron/core/errors.ts';
+import { openEnvelope } from '../../electron/evidence/envelopes.ts';
 import { core, file, FIXTURES, HAVE_VECTORS, T0, VECTORS } from '../helpers.ts';
 
 const fx = (...p: string[]) => file(join(FIXTURES, ...p));
@@ -139,6 +140,12 @@ function emittedIds(): Set<string> {
   }
   if (!HAVE_VECTORS) return ids;
   const V = (...p: string[]) => join(VECTORS, ...p);
+  // Azure vTPM envelopes (the vTPM quote checks), with and without an expected nonce.
+  for (const env of ['az-snp-vtpm', 'az-tdx-vtpm']) {
+    const path = V('formats', 'trustee', env, 'evidence-v1.json');
+    const e = existsSync(path) ? openEnvelope(file(path)) : null;
+    if (e) for (const policy of [undefined, { vtpm: { nonce: '00' } }]) run({ evidence: e.evidence, endorsements: e.endorsements, policy });
+  }
   const routex = (r: string) => file(V('snp', 'milan', 'routex-v3', r));
   for (const crl of [[], [file(V('snp', 'crl', 'milan_vcek_crl.der'))]]) run({ evidence: routex('report.bin'), endorsements: [routex('vcek.der'), routex('vcek_chain.pem'), ...crl], policy: strictSnp });
   if (existsSync(V('tdx', 'manifest.json'))) {

@@ -33,7 +33,7 @@ const SEEDS: Record<string, unknown> = {
   'snp-json': { attestation_report: sevReportFromBytes(report), cert_chain: [{ cert_type: 'vcek', data: [...vcek.subarray(0, 64)] }] },
   'tdx-json': { quote: b64(quote), cc_eventlog: b64(ccel) },
   'az-snp-vtpm': { version: 1, hcl_report: b64(report), tpm_quote: { signature: 'AA', message: 'AA', pcrs: ['AA'] }, vcek: b64(vcek) },
-  'az-tdx-vtpm': { version: 1, hcl_report: b64(report), tpm_quote: { signature: 'AA' }, td_quote: b64(quote) },
+  'az-tdx-vtpm': { version: 1, hcl_report: b64(report), tpm_quote: { signature: 'AA', message: 'AA', pcrs: [] }, td_quote: b64(quote) },
 };
 
 /** mulberry32: a small seeded PRNG (test inputs only, not cryptography). */

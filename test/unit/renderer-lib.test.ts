@@ -70,6 +70,13 @@ describe('settings', () => {
     expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '', nonce: 'abc' })).toBe('expected nonce: "abc" is not 32 bytes of hex (64 hex digits)');
     expect(parseSettings({ referenceTime: '2025-12-01T00:00:00Z', policyText: '', nonce: '' })).toEqual({ referenceTime: '2025-12-01T00:00:00Z', policy: null });
   });
+
+  it('an expected vTPM nonce sets vtpm.nonce (1–64 bytes of hex) beside the GPU nonce; a bad one is named', () => {
+    const at = '2025-12-01T00:00:00Z';
+    expect(parseSettings({ referenceTime: at, policyText: '{"vtpm":{"nonce":"00"},"snp":{}}', vtpmNonce: '6368616C6C656E6765' })).toEqual({ referenceTime: at, policy: { vtpm: { nonce: '6368616c6c656e6765' }, snp: {} } });
+    expect(parseSettings({ referenceTime: at, policyText: '', vtpmNonce: 'aa', nonce: 'bb'.repeat(32) })).toEqual({ referenceTime: at, policy: { nvidia: { nonce: 'bb'.repeat(32) }, vtpm: { nonce: 'aa' } } });
+    for (const bad of ['abc', 'zz', '00'.repeat(65)]) expect(parseSettings({ referenceTime: at, policyText: '', vtpmNonce: bad })).toMatch(/^expected vTPM nonce: .* is not 1 to 64 bytes of hex$/);
+  });
 });
 
 describe('claims diff', () => {

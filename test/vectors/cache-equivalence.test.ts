@@ -84,7 +84,7 @@ describe.skipIf(CASES.length === 0)('verified-link cache: appraisals are identic
     // The warm core really answered from the cache (else this test would prove nothing).
     expect(stats.hits).toBeGreaterThan(CASES.length);
     expect(stats.entries).toBeGreaterThan(0);
-  });
+  }, 300_000); // one fresh core per request (~100 requests): minutes on 2 loaded cores
 
   it('a flipped endorsement does not inherit the genuine one\'s cached signature outcome', async () => {
     const warm = await Core.load();

@@ -93,6 +93,12 @@ for t in "${targets[@]}"; do
       vec "$t" -name 'CCEL*' ;;
     azure_hcl)
       vec "$t" -iname '*hcl*' ;;
+    vtpm_quote)
+      node --input-type=module -e "
+        import { generateKeyPairSync } from 'node:crypto';
+        import { tpmQuote } from '../../fixtures/lib/azure-vtpm.mjs';
+        const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        process.stdout.write(JSON.stringify(tpmQuote(privateKey, new TextEncoder().encode('challenge'))));" > "corpus/$t/synthetic.json" || echo "seeds: node could not make a vTPM quote seed" >&2 ;;
     sevsnp_proto)
       copy "$t" "$fx"/snp/go-sev-guest/* ;;
     request)

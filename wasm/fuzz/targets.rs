@@ -17,7 +17,7 @@ use custodian_core::x509::{load_endorsements, Endorsement};
 /// directory name use it.
 pub const TARGETS: &[&str] = &[
     "rim_xml", "c14n", "snp_evidence", "dcap_quote", "tdx_collateral", "spdm", "nvidia_evidence", "x509", "ocsp", "request", "event_log",
-    "azure_hcl", "sevsnp_proto",
+    "azure_hcl", "vtpm_quote", "sevsnp_proto",
 ];
 
 /// Runs target `name` on `data`. Panics (the finding) only if a parser under test panics or an
@@ -36,6 +36,7 @@ pub fn run(name: &str, data: &[u8]) {
         "request" => request(data),
         "event_log" => event_log(data),
         "azure_hcl" => azure_hcl(data),
+        "vtpm_quote" => vtpm_quote(data),
         "sevsnp_proto" => sevsnp_proto(data),
         other => panic!("unknown fuzz target {other}"),
     }
@@ -207,6 +208,24 @@ pub fn azure_hcl(data: &[u8]) {
     azure_hcl::check_binding(&data[..data.len().min(64)], &hcl, &mut list);
     let mut claims = serde_json::Map::new();
     azure_hcl::insert_claims(&hcl, &mut claims);
+}
+
+/// The vTPM quote reader (Trustee `tpm_quote` JSON, then the TPMS_ATTEST), and the bytes as a bare
+/// TPMS_ATTEST; a quote that reads is checked against runtime data whose AK is a fixed 2048-bit
+/// key and against a policy nonce, so the signature, PCR-digest and nonce checks see hostile values.
+pub fn vtpm_quote(data: &[u8]) {
+    use custodian_core::appraisal::Checklist;
+    use custodian_core::azure_hcl::HclRuntime;
+    use custodian_core::vtpm;
+    let _ = vtpm::parse_attest(data, "fuzz.attest");
+    let _ = vtpm::looks_like_quote(data);
+    let Ok(q) = vtpm::parse(data, "fuzz.json") else { return };
+    let n = "x".repeat(342);
+    let hcl = HclRuntime { hash_type: 1, report_type: 2, runtime_data: format!(r#"{{"keys":[{{"kid":"HCLAkPub","kty":"RSA","e":"AQAB","n":"{n}"}}]}}"#).into_bytes() };
+    let policy = vtpm::VtpmPolicy { nonce: Some("6368616c6c656e6765".into()) };
+    let mut claims = serde_json::Map::new();
+    vtpm::check(Some(&q), Some(&hcl), &policy, &mut Checklist::default(), &mut claims);
+    vtpm::check(Some(&q), None, &vtpm::VtpmPolicy::default(), &mut Checklist::default(), &mut claims);
 }
 
 fn split<'a>(data: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {

@@ -1,5 +1,5 @@
-//! A bounds-checked little-endian reader for the binary evidence formats (DCAP quotes, SPDM
-//! reports). Every read names the field, so a short or hostile input gives an [`InputError`] that
+//! A bounds-checked reader for the binary evidence formats: little-endian (DCAP quotes, SPDM
+//! reports) and big-endian (TPM 2.0 structures, `*_be`). Every read names the field, so a short or hostile input gives an [`InputError`] that
 //! says which field needed how many bytes where — never a panic.
 
 use crate::error::InputError;
@@ -39,6 +39,24 @@ impl<'a> Cursor<'a> {
     pub fn u32(&mut self, field: &str) -> Result<u32, InputError> {
         let s = self.take(4, field)?;
         Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+    /// Big-endian u16 (TPM 2.0 marshalling, Library Part 2 §5).
+    pub fn u16_be(&mut self, field: &str) -> Result<u16, InputError> {
+        let s = self.take(2, field)?;
+        Ok(u16::from_be_bytes([s[0], s[1]]))
+    }
+    /// Big-endian u32.
+    pub fn u32_be(&mut self, field: &str) -> Result<u32, InputError> {
+        let s = self.take(4, field)?;
+        Ok(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    }
+    /// Big-endian u64.
+    pub fn u64_be(&mut self, field: &str) -> Result<u64, InputError> {
+        Ok(u64::from_be_bytes(self.arr::<8>(field)?))
+    }
+    /// Bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.b.len() - self.pos
     }
     pub fn arr<const N: usize>(&mut self, field: &str) -> Result<[u8; N], InputError> {
         let mut out = [0u8; N];

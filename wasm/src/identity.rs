@@ -97,6 +97,11 @@ pub fn identify(bytes: &[u8], name: &str) -> Result<Identity, InputError> {
     if nvidia::evidence::looks_like(bytes) {
         return nvidia_evidence(bytes, name);
     }
+    if crate::vtpm::looks_like_quote(bytes) {
+        // Bound to its evidence by the HCL runtime data's AK, not by an identity a folder search can use.
+        crate::vtpm::parse(bytes, name)?;
+        return Ok(Identity { what: "Azure vTPM quote (Trustee tpm_quote)".into(), offers: Vec::new(), wants: Vec::new() });
+    }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'{') {
         let probe: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| InputError::new(name, "JSON", e.to_string()))?;

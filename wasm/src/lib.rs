@@ -18,6 +18,7 @@ pub mod policy_util;
 pub mod request;
 pub mod snp;
 pub mod tdx;
+pub mod vtpm;
 pub mod x509;
 
 /// The core is deterministic: any attempt to draw randomness on wasm32 fails loudly.

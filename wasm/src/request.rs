@@ -59,6 +59,9 @@ pub struct Policy {
     pub nvidia: nvidia::policy::NvidiaPolicy,
     #[serde(default)]
     pub tdx: tdx::policy::TdxPolicy,
+    /// Azure vTPM quotes (with an HCL report, SEV-SNP or TDX).
+    #[serde(default)]
+    pub vtpm: crate::vtpm::VtpmPolicy,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -93,6 +96,7 @@ pub fn parse_policy(value: Option<&serde_json::Value>) -> Result<Policy, InputEr
     policy.snp.validate().map_err(|m| InputError::new("policy", "snp", m))?;
     policy.nvidia.validate().map_err(|m| InputError::new("policy", "nvidia", m))?;
     policy.tdx.validate().map_err(|m| InputError::new("policy", "tdx", m))?;
+    policy.vtpm.validate().map_err(|m| InputError::new("policy", "vtpm", m))?;
     Ok(policy)
 }
 
@@ -130,7 +134,7 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
             return Err(InputError::new(&b.name, "request", "RIMs and OCSP responses apply to NVIDIA evidence only"));
         }
     }
-    let cpu = if quote { run_tdx(req, &bytes, policy.tdx)? } else { run_snp(req, &bytes, policy.snp)? };
+    let cpu = if quote { run_tdx(req, &bytes, policy.tdx, policy.vtpm)? } else { run_snp(req, &bytes, policy.snp, policy.vtpm)? };
     if req.more_evidence.is_empty() {
         return Ok(cpu);
     }
@@ -154,14 +158,25 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
     Ok(crate::composite::compose(cpu, &report_data, gpu, binding, expected_nonce))
 }
 
-fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy) -> Result<Appraisal, InputError> {
+/// SEV-SNP: the endorsements are certificates and CRLs, and (beside an Azure HCL report) at most
+/// one vTPM quote, recognised by content ([`crate::vtpm::looks_like_quote`]).
+fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy, vtpm_policy: crate::vtpm::VtpmPolicy) -> Result<Appraisal, InputError> {
     let evidence = snp::evidence::parse(bytes, &req.evidence.name)?;
     let mut endorsements = Vec::new();
+    let mut vtpm: Option<crate::vtpm::VtpmQuote> = None;
     for b in &req.endorsements {
-        endorsements.extend(load_endorsements(&b.bytes()?, &b.name)?);
+        let bytes = b.bytes()?;
+        if crate::vtpm::looks_like_quote(&bytes) {
+            if let Some(first) = &vtpm {
+                return Err(InputError::new(&b.name, "vTPM quote", format!("a second vTPM quote (the first was {}); pass one per HCL report", first.file)));
+            }
+            vtpm = Some(crate::vtpm::parse(&bytes, &b.name)?);
+            continue;
+        }
+        endorsements.extend(load_endorsements(&bytes, &b.name)?);
     }
     let test_anchors = test_anchor_certs(req)?;
-    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy, reference_time: req.reference_time }))
+    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy, reference_time: req.reference_time, vtpm, vtpm_policy }))
 }
 
 /// The request's explicit TEST roots (certificates; a CRL there is an input error naming the file).
@@ -223,7 +238,7 @@ fn run_nvidia(req: &Request, primary: Option<&[u8]>, endorsement_blobs: &[Blob],
     }))
 }
 
-fn run_tdx(req: &Request, bytes: &[u8], policy: tdx::policy::TdxPolicy) -> Result<Appraisal, InputError> {
+fn run_tdx(req: &Request, bytes: &[u8], policy: tdx::policy::TdxPolicy, vtpm_policy: crate::vtpm::VtpmPolicy) -> Result<Appraisal, InputError> {
     let name = &req.evidence.name;
     let (quote, form) = tdx::parse_evidence(bytes, name)?;
     let is_sgx = quote.body_kind == tdx::quote::BodyKind::Sgx;
@@ -237,7 +252,7 @@ fn run_tdx(req: &Request, bytes: &[u8], policy: tdx::policy::TdxPolicy) -> Resul
     for b in &req.endorsements {
         collateral.add(&b.bytes()?, &b.name)?;
     }
-    tdx::verify(&tdx::TdxInput { quote, file: name.clone(), form, collateral, policy, reference_time: req.reference_time, test_anchors })
+    tdx::verify(&tdx::TdxInput { quote, file: name.clone(), form, collateral, policy, vtpm_policy, reference_time: req.reference_time, test_anchors })
 }
 
 /// Runs a request given as JSON text and returns the response JSON:

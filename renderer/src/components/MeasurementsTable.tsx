@@ -5,18 +5,11 @@
  */
 import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { Inspection } from '../api';
+import { comparisonSummary } from '../lib/measurements';
 
 type Device = Inspection['devices'][number];
 
 const STATUS_CLASS = { match: 'pass', mismatch: 'fail', tolerated: 'warn' } as const;
-
-/** "33 golden values: 29 match, 4 MISMATCH at RIM indices 1, 2, 3, 9". */
-export function comparisonSummary(rows: Device['rows']): string {
-  if (rows.length === 0) return 'No golden values compared (no authentic RIM, or none applies): see the checks.';
-  const at = (status: string) => rows.filter((r) => r.status === status).map((r) => r.rim_index);
-  const [mismatch, tolerated] = [at('mismatch'), at('tolerated')];
-  return `${rows.length} golden values: ${at('match').length} match${mismatch.length ? `, ${mismatch.length} MISMATCH at RIM indices ${mismatch.join(', ')}` : ''}${tolerated.length ? `, ${tolerated.length} tolerated at RIM indices ${tolerated.join(', ')}` : ''}.`;
-}
 
 export function MeasurementsTable({ device }: { device: Device }) {
   return (

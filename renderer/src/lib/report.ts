@@ -2,7 +2,8 @@
  * Exports of an appraisal: JSON, and a self-contained printable HTML report for incident records
  * (no scripts, no external resources; every value escaped).
  */
-import type { Appraisal } from '../api';
+import type { Appraisal, Inspection } from '../api';
+import { comparisonSummary } from './measurements';
 import { flattenClaims } from './claims';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -57,19 +58,43 @@ export function appraisalJson(record: AppraisalRecord, appraisal: Appraisal): st
   return `${JSON.stringify({ evidence: evidenceName, inputs, ...appraisal }, null, 2)}\n`;
 }
 
-/** A printable HTML report: verdict, trust anchor, reference time, the inputs with their SHA-256, the policy, every check, every claim. */
-export function appraisalHtml(record: AppraisalRecord, appraisal: Appraisal, printedAt: Date): string {
+const STATUS_RANK: Record<string, number> = { fail: 0, warn: 1, skip: 2, pass: 3 };
+
+/** A check id that may wrap after each dot (never inside a word), e.g. `chain.vek.<wbr>validity`. */
+const idHtml = (id: string) => `<code class="id">${escapeHtml(id).replace(/\./g, '.<wbr>')}</code>`;
+
+/** One section per NVIDIA device: its summary line and the measured vs golden values per RIM index. */
+function measurementsHtml(devices: Inspection['devices']): string {
+  const e = escapeHtml;
+  return devices
+    .map((d) => {
+      const rows = d.rows
+        .map((r) => `<tr class="${r.status === 'mismatch' ? 'fail' : r.status === 'tolerated' ? 'warn' : 'pass'}"><td>${r.status.toUpperCase()}</td><td>${r.rim_index} / ${r.spdm_index}</td><td>${e(r.rim_role)}</td><td><code>${e(r.measured ?? '(no such block)')}</code></td><td>${r.golden.map((g) => `<code>${e(g)}</code>`).join('<br>')}</td></tr>`)
+        .join('\n');
+      return `<h3>${e(d.key)} ${e(d.hwmodel)}</h3>
+<p>ueid <code>${e(d.ueid)}</code> · ${e(d.status)} · measurement result <code>${e(d.measres)}</code>. ${e(comparisonSummary(d.rows))}</p>
+${rows ? `<table class="measurements"><tr><th>Result</th><th>RIM index / SPDM block</th><th>RIM</th><th>Measured</th><th>Golden value(s)</th></tr>\n${rows}\n</table>` : ''}`;
+    })
+    .join('\n');
+}
+
+/**
+ * A printable HTML report (A4): verdict, trust anchor, reference time, the inputs with their SHA-256, the
+ * policy, every check (problems first), the GPU measurement comparison of each device in `devices`, every claim.
+ */
+export function appraisalHtml(record: AppraisalRecord, appraisal: Appraisal, printedAt: Date, devices: Inspection['devices'] = []): string {
   const e = escapeHtml;
   const evidenceName = record.evidenceName;
   const inputs = [...record.files.map((f) => [f.name, f.role, f.sha256]), ...record.anchors.map((f) => [f.name, 'TEST anchor', f.sha256])]
     .map(([n, r, h]) => `<tr><td>${e(n!)}</td><td>${e(r!)}</td><td><code>${e(h!)}</code></td></tr>`)
     .join('\n');
   const policy = record.policy === null ? 'the default policy' : `<code>${e(JSON.stringify(record.policy))}</code> (SHA-256 <code>${e(record.policySha256 ?? '')}</code>)`;
-  const checks = appraisal.checks
-    .map((c) => `<tr class="${e(c.status)}"><td>${e(c.status.toUpperCase())}</td><td><code>${e(c.id)}</code></td><td>${e(c.detail)}</td></tr>`)
+  const checks = [...appraisal.checks]
+    .sort((x, y) => (STATUS_RANK[x.status] ?? 4) - (STATUS_RANK[y.status] ?? 4))
+    .map((c) => `<tr class="${e(c.status)}"><td>${e(c.status.toUpperCase())}</td><td>${idHtml(c.id)}</td><td>${e(c.detail)}</td></tr>`)
     .join('\n');
   const claims = flattenClaims(appraisal.claims)
-    .map(([k, v]) => `<tr><td><code>${e(k)}</code></td><td><code>${e(v)}</code></td></tr>`)
+    .map(([k, v]) => `<tr><td>${idHtml(k)}</td><td><code>${e(v)}</code></td></tr>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -77,7 +102,8 @@ export function appraisalHtml(record: AppraisalRecord, appraisal: Appraisal, pri
 <title>Custodian appraisal — ${e(evidenceName)}</title>
 <style>
 body{font:12px/1.4 system-ui,sans-serif;margin:2em}table{border-collapse:collapse;width:100%}
-td,th{border:1px solid #999;padding:2px 6px;text-align:left;vertical-align:top}code{word-break:break-all}
+td,th{border:1px solid #999;padding:2px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}code{word-break:break-all}code.id{word-break:normal;overflow-wrap:normal}
+.measurements code{font-size:10px}.words tr>:first-child,.measurements tr>:nth-child(-n+3){overflow-wrap:normal;white-space:nowrap}
 @page{size:A4;margin:12mm}@media print{body{margin:0}tr{break-inside:avoid}}
 .fail td:first-child{font-weight:bold;color:#a00}.warn td:first-child{color:#850}
 </style></head><body>
@@ -96,9 +122,10 @@ td,th{border:1px solid #999;padding:2px 6px;text-align:left;vertical-align:top}c
 ${inputs}
 </table>
 <h2>Checks</h2>
-<table><tr><th>Status</th><th>Check</th><th>What was compared</th></tr>
+<table class="words"><tr><th>Status</th><th>Check</th><th>What was compared</th></tr>
 ${checks}
 </table>
+${devices.length ? `<h2>GPU measurements</h2>\n${measurementsHtml(devices)}` : ''}
 <h2>Claims</h2>
 <table><tr><th>Claim</th><th>Value</th></tr>
 ${claims}

@@ -6,6 +6,8 @@ export interface Settings {
   policyText: string;
   /** The 32-byte nonce (64 hex digits) NVIDIA evidence must answer; '' or absent: none. Sets policy `nvidia.nonce` over the JSON's. */
   nonce?: string;
+  /** The nonce (1–64 bytes of hex) an Azure vTPM quote's extraData must be; '' or absent: none. Sets policy `vtpm.nonce` over the JSON's. */
+  vtpmNonce?: string;
 }
 
 /** Policy presets: name → JSON text. */
@@ -24,8 +26,11 @@ export function parseSettings(s: Settings): { referenceTime: string; policy: Rec
   }
   const nonce = (s.nonce ?? '').trim();
   if (nonce !== '' && !/^[0-9a-fA-F]{64}$/.test(nonce)) return `expected nonce: "${nonce}" is not 32 bytes of hex (64 hex digits)`;
-  const withNonce = (policy: Record<string, unknown> | null) =>
-    nonce === '' ? policy : { ...policy, nvidia: { ...((policy?.nvidia as Record<string, unknown> | undefined) ?? {}), nonce: nonce.toLowerCase() } };
+  const vtpmNonce = (s.vtpmNonce ?? '').trim();
+  if (vtpmNonce !== '' && !/^([0-9a-fA-F]{2}){1,64}$/.test(vtpmNonce)) return `expected vTPM nonce: "${vtpmNonce}" is not 1 to 64 bytes of hex`;
+  const set = (policy: Record<string, unknown> | null, scope: string, value: string) =>
+    value === '' ? policy : { ...policy, [scope]: { ...((policy?.[scope] as Record<string, unknown> | undefined) ?? {}), nonce: value.toLowerCase() } };
+  const withNonce = (policy: Record<string, unknown> | null) => set(set(policy, 'nvidia', nonce), 'vtpm', vtpmNonce);
   const referenceTime = at.toISOString().replace('.000Z', 'Z');
   if (s.policyText.trim() === '') return { referenceTime, policy: withNonce(null) };
   try {

@@ -23,10 +23,29 @@ import { SummaryCards } from '../components/SummaryCards';
 import { saveText } from '../lib/files';
 import { runEar, runInspect } from '../lib/inspect';
 import { PathField } from '../components/PathField';
-import { defaultSettings } from '../lib/settings';
+import { defaultSettings, POLICY_PRESETS } from '../lib/settings';
 import { appraisalHtml, appraisalJson, exportName, recordOf } from '../lib/report';
 import { parseSettings } from '../lib/settings';
 import { appVersion, call } from '../api';
+
+/** The folded input panel: what is loaded and the settings in force, and a button to change them. */
+function InputsLine({ files, anchors, settings, onOpen }: { files: NamedFile[]; anchors: NamedFile[]; settings: Settings; onOpen(): void }) {
+  const policy = Object.entries(POLICY_PRESETS).find(([, text]) => text === settings.policyText)?.[0] ?? 'custom policy';
+  const testAnchors = anchors.length > 0 ? ` · TEST ${anchors.length === 1 ? 'anchor' : 'anchors'} ${anchors.map((f) => f.name).join(', ')}` : '';
+  return (
+    <section className="inputs-line" aria-label="Inputs">
+      <span className="inputs-text">
+        {files.map((f) => f.name).join(', ')}
+        {testAnchors} · as of <code>{settings.referenceTime}</code> · {policy}
+        {settings.nonce ? ' · expected GPU nonce set' : ''}
+        {settings.vtpmNonce ? ' · expected vTPM nonce set' : ''}
+      </span>
+      <Button className="button" onPress={onOpen} aria-expanded={false}>
+        Change inputs and settings
+      </Button>
+    </section>
+  );
+}
 
 const base = (name: string) => name.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
 
@@ -43,6 +62,8 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
   const [tab, setTab] = useState<string>('checks');
   const [jump, setJump] = useState<{ id: string; seq: number } | null>(null);
   const [busy, setBusy] = useState(false);
+  // Once files are loaded the inputs fold to one line, so the verdict and checks own the window.
+  const [inputsOpen, setInputsOpen] = useState(true);
 
   useEffect(() => {
     if (files.length === 0) {
@@ -58,6 +79,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
       if (typeof r === 'string') {
         setError(r);
         setResult(null);
+        setInputsOpen(true); // the inputs are what needs changing
       } else {
         setError(null);
         setResult(r);
@@ -82,10 +104,14 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
   const device = devices.find((d) => d.key === deviceKey) ?? devices[0];
   return (
     <div className="screen">
-      <div className="columns">
-        <EvidencePicker title="Inspect" files={files} anchors={anchors} recognised={result?.files} onChange={(f, t) => (setFiles(f), setAnchors(t), setSelected(null), setViewId(null), setDeviceKey(null))} />
-        <AppraisalSettings value={settings} onApply={setSettings} gpu={(result?.devices.length ?? 0) > 0} />
-      </div>
+      {inputsOpen || files.length === 0 ? (
+        <div className="columns">
+          <EvidencePicker title="Inspect" files={files} anchors={anchors} recognised={result?.files} onChange={(f, t) => (setFiles(f), setAnchors(t), setSelected(null), setViewId(null), setDeviceKey(null), setInputsOpen(f.length === 0))} />
+          <AppraisalSettings value={settings} onApply={(s) => (setSettings(s), setInputsOpen(false))} gpu={(result?.devices.length ?? 0) > 0} vtpm={result?.appraisal.checks.some((c) => c.id.startsWith('vtpm.quote.')) ?? false} />
+        </div>
+      ) : (
+        <InputsLine files={files} anchors={anchors} settings={settings} onOpen={() => setInputsOpen(true)} />
+      )}
       {busy && (
         <p className="busy" role="status">
           Verifying {files.length === 1 ? files[0]!.name : `${files.length} files`}…
@@ -105,7 +131,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
             <Button className="button" onPress={() => void record().then((r) => saveText(exportName(r.evidenceName, a, 'json'), 'application/json', appraisalJson(r, a)))}>
               Export JSON
             </Button>
-            <Button className="button" onPress={() => void record().then((r) => saveText(exportName(r.evidenceName, a, 'html'), 'text/html', appraisalHtml(r, a, new Date())))}>
+            <Button className="button" onPress={() => void record().then((r) => saveText(exportName(r.evidenceName, a, 'html'), 'text/html', appraisalHtml(r, a, new Date(), devices)))}>
               Export printable report
             </Button>
             <Button

@@ -7,7 +7,8 @@
 //! - CRLs (DER, PEM or hex DER as PCCS serves the root CA CRL) and certificate chains (PEM, also
 //!   URL-encoded as in the PCS `*-Issuer-Chain` headers);
 //! - an Azure HCL report captured beside a TDX quote;
-//! - a CC event log (CCEL, recognised by its "Spec ID Event03" first event; `ccel.rs`).
+//! - a CC event log (CCEL, recognised by its "Spec ID Event03" first event; `ccel.rs`);
+//! - an Azure vTPM quote (Trustee's `tpm_quote` JSON; [`crate::vtpm`]).
 //!
 //! Any number of files, or one bundle holding everything.
 
@@ -44,6 +45,8 @@ pub struct Collateral {
     pub hcl: Option<(String, HclRuntime)>,
     /// A CC event log to replay against the quote's RTMRs.
     pub event_log: Option<super::ccel::EventLog>,
+    /// An Azure vTPM quote (Trustee's `tpm_quote`), verified with the HCL report's AK.
+    pub vtpm: Option<crate::vtpm::VtpmQuote>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +124,13 @@ impl Collateral {
                 return Err(InputError::new(name, "event log", format!("a second CC event log (the first was {}); pass one per quote", first.file)));
             }
             self.event_log = Some(super::ccel::EventLog::parse(bytes, name)?);
+            return Ok(());
+        }
+        if crate::vtpm::looks_like_quote(bytes) {
+            if let Some(first) = &self.vtpm {
+                return Err(InputError::new(name, "vTPM quote", format!("a second vTPM quote (the first was {}); pass one per HCL report", first.file)));
+            }
+            self.vtpm = Some(crate::vtpm::parse(bytes, name)?);
             return Ok(());
         }
         let text = std::str::from_utf8(bytes).ok();

@@ -41,6 +41,8 @@ pub struct TdxInput {
     pub form: &'static str,
     pub collateral: Collateral,
     pub policy: TdxPolicy,
+    /// The policy for an Azure vTPM quote among the collateral ([`crate::vtpm`]).
+    pub vtpm_policy: crate::vtpm::VtpmPolicy,
     /// Unix seconds.
     pub reference_time: i64,
     /// Explicit TEST roots. One replaces the pinned Intel SGX Root CA only for a quote whose PCK chain
@@ -499,6 +501,7 @@ pub fn verify(input: &TdxInput) -> Result<Appraisal, InputError> {
         azure_hcl::check_binding(body(q, rd), hcl, &mut list);
         azure_hcl::insert_claims(hcl, &mut claims);
     }
+    crate::vtpm::check(col.vtpm.as_ref(), col.hcl.as_ref().map(|(_, h)| h), &input.vtpm_policy, &mut list, &mut claims);
     if let Some(required) = p.event_digests.as_deref().filter(|r| !r.is_empty()) {
         if is_td {
             ccel::check_policy(col.event_log.as_ref(), required, [0, 1, 2, 3].map(|i| body(q, td::RTMR[i])), &mut list);

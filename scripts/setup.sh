@@ -69,7 +69,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 wasm=out/wasm/custodian_core.wasm
-if [ ! -f "$wasm" ] || [ -n "$(find wasm/src wasm/Cargo.toml wasm/Cargo.lock -newer "$wasm" -print -quit)" ]; then
+if [ ! -f "$wasm" ] || [ -n "$(find wasm/src wasm/proto wasm/build.rs wasm/Cargo.toml wasm/Cargo.lock -newer "$wasm" -print -quit)" ]; then
   say "building the wasm core"
   bash scripts/build-wasm.sh
 fi

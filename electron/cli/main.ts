@@ -47,9 +47,10 @@ async function verify(argv: string[]): Promise<number> {
     ...args.ocsp.flatMap((p) => readEndorsementPath(p, 'OCSP response').map((file): RoleFile => ({ role: '--ocsp', file }))),
     ...args.moreEvidence.map((p): RoleFile => ({ role: '--more-evidence', file: readNamed(p, 'evidence') })),
   ];
-  // An envelope (Trustee, Azure vTPM JSON) stands for the raw evidence and endorsements inside it.
-  if (/^\s*\{/.test(Buffer.from(files[0]!.file.bytes.subarray(0, 64)).toString('latin1'))) {
-    const opened = (await import('../evidence/envelopes.ts')).openEnvelope(files[0]!.file);
+  // An envelope (Trustee, Azure vTPM JSON, go-sev-guest protobuf) stands for the raw evidence and endorsements inside it.
+  const envelopes = await import('../evidence/envelopes.ts');
+  if (/^\s*\{/.test(Buffer.from(files[0]!.file.bytes.subarray(0, 64)).toString('latin1')) || envelopes.sniffSevsnpProto(files[0]!.file.bytes)) {
+    const opened = envelopes.openEnvelope(files[0]!.file, await loadCore());
     if (opened) {
       note(`${args.evidence} is ${opened.form}: appraising the evidence inside it`);
       for (const n of opened.notes) note(`${args.evidence}: ${n}`);

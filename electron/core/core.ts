@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { Appraisal, Description, Identity, NamedBytes, PinnedRoot, VerifyRequest } from './appraisal.ts';
 import { CoreTrap, InputError } from './errors.ts';
 
+/** The core's exports that take a JSON request and answer JSON (wasm/src/abi.rs). */
+type Entry = 'custodian_verify' | 'custodian_c14n' | 'custodian_identify' | 'custodian_describe' | 'custodian_sevsnp_proto';
+
 interface Exports {
   memory: WebAssembly.Memory;
   custodian_alloc(len: number): number;
@@ -19,6 +22,7 @@ interface Exports {
   custodian_c14n(ptr: number, len: number): bigint;
   custodian_identify(ptr: number, len: number): bigint;
   custodian_describe(ptr: number, len: number): bigint;
+  custodian_sevsnp_proto(ptr: number, len: number): bigint;
   custodian_pinned_roots(): bigint;
   custodian_set_cache(enabled: number): void;
   custodian_cache_stats(): bigint;
@@ -29,6 +33,19 @@ export interface CacheStats {
   hits: number;
   misses: number;
   entries: number;
+}
+
+/**
+ * go-sev-guest's `sevsnp.Attestation` as the core decodes it ({@link Core.sevsnpProto}); field names
+ * are the .proto's. `report`: numbers for uint32, decimal strings for uint64, lower-case hex for
+ * bytes (absent fields are 0 / ""). `unknown_bytes`: input bytes the decoded message does not hold
+ * (fields this schema does not know; always 0 for text, whose parser refuses unknown names).
+ */
+export interface SevsnpAttestation {
+  report: Record<string, number | string> | null;
+  certificate_chain: { vcek_cert: string; vlek_cert: string; ask_cert: string; ark_cert: string; firmware_cert: string; extras: { guid: string; data: string }[] } | null;
+  product: { name: string; stepping: number; machine_stepping: number | null } | null;
+  unknown_bytes: number;
 }
 
 type Response = { ok: true; appraisal: Appraisal } | { ok: false; error: { file: string; field: string; message: string } };
@@ -111,10 +128,7 @@ export class Core {
    * `ds:Signature` under its root. InputError (file "c14n request") when it cannot be canonicalised.
    */
   c14n(xml: string, subset: 'documentWithoutSignature' | 'signedInfo'): Buffer {
-    const request = JSON.stringify({ xml, subset: subset === 'signedInfo' ? 'signed_info' : 'document_without_signature' });
-    const response = JSON.parse(this.call(new TextEncoder().encode(request), undefined, 'custodian_c14n')) as { ok: true; base64: string } | { ok: false; error: { file: string; field: string; message: string } };
-    if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
-    return Buffer.from(response.base64, 'base64');
+    return Buffer.from(this.answer<string>('custodian_c14n', { xml, subset: subset === 'signedInfo' ? 'signed_info' : 'document_without_signature' }, 'base64'), 'base64');
   }
 
   /**
@@ -123,11 +137,7 @@ export class Core {
    * no parser recognises.
    */
   identify(file: NamedBytes): Identity {
-    const response = JSON.parse(this.call(new TextEncoder().encode(JSON.stringify(b64(file))), undefined, 'custodian_identify')) as
-      | { ok: true; identity: Identity }
-      | { ok: false; error: { file: string; field: string; message: string } };
-    if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
-    return response.identity;
+    return this.answer<Identity>('custodian_identify', b64(file), 'identity');
   }
 
   /**
@@ -136,12 +146,18 @@ export class Core {
    * input gives the fields that fit and a `note`. `device` picks NVIDIA's opaque-data enum.
    */
   describe(file: NamedBytes, device?: 'gpu' | 'switch'): Description {
-    const request = JSON.stringify({ ...b64(file), ...(device ? { device } : {}) });
-    const response = JSON.parse(this.call(new TextEncoder().encode(request), undefined, 'custodian_describe')) as
-      | { ok: true; description: Description }
-      | { ok: false; error: { file: string; field: string; message: string } };
-    if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
-    return response.description;
+    return this.answer<Description>('custodian_describe', { ...b64(file), ...(device ? { device } : {}) }, 'description');
+  }
+
+  /**
+   * go-sev-guest's `sevsnp.Attestation` (or bare `sevsnp.Report`) protobuf, binary or text format,
+   * decoded by the core (wasm/src/snp/sevsnp_proto.rs, prost / prost-reflect over go-sev-guest's
+   * sevsnp.proto) into its fields: uint64 as decimal strings, bytes as hex. The report's 1184 bytes
+   * are rebuilt from them by the host (vault/trustee-snp.ts). Throws {@link InputError} naming the
+   * file and the message.field path (binary) or line and column (text) where the input broke.
+   */
+  sevsnpProto(file: NamedBytes, form: 'binary' | 'text', message: 'Attestation' | 'Report'): SevsnpAttestation {
+    return this.answer<SevsnpAttestation>('custodian_sevsnp_proto', { ...b64(file), form, message }, 'attestation');
   }
 
   /** The vendor roots embedded in the core (the pins every chain is checked against). */
@@ -163,8 +179,20 @@ export class Core {
     return JSON.parse(this.takeText(this.exports.custodian_cache_stats())) as CacheStats;
   }
 
+  /**
+   * Runs `entry` on the JSON of `request` and returns the member `key` of its `{ok: true, …}` answer.
+   * Throws {@link InputError} with the file and field of an `{ok: false, error}` answer.
+   */
+  private answer<T>(entry: Entry, request: object, key: string): T {
+    const response = JSON.parse(this.call(new TextEncoder().encode(JSON.stringify(request)), undefined, entry)) as
+      | ({ ok: true } & Record<string, unknown>)
+      | { ok: false; error: { file: string; field: string; message: string } };
+    if (!response.ok) throw new InputError(response.error.file, response.error.field, response.error.message);
+    return response[key] as T;
+  }
+
   /** Runs `custodian_verify` (or `entry`) on raw request bytes; exposed for the wrapper's own tests. */
-  call(request: Uint8Array, overridePtr?: number, entry: 'custodian_verify' | 'custodian_c14n' | 'custodian_identify' | 'custodian_describe' = 'custodian_verify'): string {
+  call(request: Uint8Array, overridePtr?: number, entry: Entry = 'custodian_verify'): string {
     const x = this.exports;
     try {
       const ptr = x.custodian_alloc(request.length);

@@ -19,12 +19,23 @@
  *   (`…#tpm_quote`, the member's JSON as is), which the core verifies with the HCL runtime data's AK
  *   (wasm/src/vtpm.rs: `vtpm.quote.signature`, `.pcr_digest`, `.nonce`).
  *
+ * - go-sev-guest `sevsnp.Attestation` {report, certificate_chain, product} or bare `sevsnp.Report`
+ *   protobuf, binary or text format, as go-sev-guest's `attest` writes them (`-outform proto|textproto`,
+ *   `-extended` for the Attestation): decoded by the core with maintained protobuf libraries over
+ *   go-sev-guest's sevsnp.proto ({@link Core.sevsnpProto}); the report is rebuilt to its 1184 bytes
+ *   from the fields by the same table as the Trustee JSON (vault/trustee-snp.ts), and the core's
+ *   signature check proves the protobuf kept every signed byte. The decoding is in the core (Rust)
+ *   because no maintained npm package reads the protobuf text format; the rebuild is here because
+ *   the report's layout for envelopes already lives here, once.
+ *
  * What an envelope carries and Custodian does not appraise is said in `notes`, so nothing passes silently.
  */
 import type { NamedBytes } from '../core/appraisal.ts';
 import { InputError } from '../core/errors.ts';
 import { checkJsonDepth } from '../io/limits.ts';
 import { parseAttestation, quotePrimary, snpPrimary } from '../vault/trustee.ts';
+import { protoReportToBytes } from '../vault/trustee-snp.ts';
+import type { Core } from '../core/core.ts';
 
 /** An opened envelope: the evidence and what came with it, in the core's input form. */
 export interface OpenedEnvelope {
@@ -61,13 +72,63 @@ function tpmQuote(doc: Obj, file: string): NamedBytes[] {
   return [{ name: `${file}#tpm_quote`, bytes: Buffer.from(JSON.stringify({ signature: o.signature, message: o.message, pcrs: o.pcrs })) }];
 }
 
+/** go-sev-guest Report field names that may follow `version: N` at the start of a bare Report in text format. */
+const REPORT_TEXT_START = /^(?:\s|#[^\n]*\n)*version\s*:\s*\d+\s+(?:guest_svn|policy|family_id|image_id|vmpl|signature_algo)\s*:/;
+/** Attestation fields that may open an Attestation in text format (`report {`, `certificate_chain:<`…). */
+const ATTESTATION_TEXT_START = /^(?:\s|#[^\n]*\n)*(?:report|certificate_chain|product)\s*:?\s*[{<]/;
+
 /**
- * Opens `file` when it is one of the envelopes above; `null` when it is not JSON with one of their
- * shapes (raw evidence, or JSON the core reads itself, e.g. NVIDIA serialized evidence).
- * InputError naming the file and the JSON path when it has an envelope's shape but a member is wrong.
+ * Whether `bytes` is go-sev-guest's protobuf, told by content, and which form and message; `null`
+ * otherwise. Binary Attestation: tag 0x0a (report) or 0x12 (certificate_chain) followed by a length of
+ * at least 128 (both are always larger; a raw report starts with its version, 2..5, then zeros).
+ * Binary Report: tag 0x08 (version) with a one-byte value, then the tag of guest_svn (0x10) or
+ * policy (0x18). Text: an Attestation or Report field name at the start, after comments.
  */
-export function openEnvelope(file: NamedBytes): OpenedEnvelope | null {
+export function sniffSevsnpProto(bytes: Uint8Array): { form: 'binary' | 'text'; message: 'Attestation' | 'Report' } | null {
+  if (bytes.length < 3) return null;
+  if ((bytes[0] === 0x0a || bytes[0] === 0x12) && bytes[1]! >= 0x80) return { form: 'binary', message: 'Attestation' };
+  if (bytes[0] === 0x08 && bytes[1]! < 0x80 && (bytes[2] === 0x10 || bytes[2] === 0x18)) return { form: 'binary', message: 'Report' };
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 4096)).toString('latin1');
+  if (ATTESTATION_TEXT_START.test(head)) return { form: 'text', message: 'Attestation' };
+  if (REPORT_TEXT_START.test(head)) return { form: 'text', message: 'Report' };
+  return null;
+}
+
+const CHAIN_MEMBERS = [['vcek_cert', 'VCEK'], ['vlek_cert', 'VLEK'], ['ask_cert', 'ASK'], ['ark_cert', 'ARK']] as const;
+
+/** Opens go-sev-guest's Attestation/Report protobuf (see the module comment). */
+function openSevsnpProto(file: NamedBytes, kind: { form: 'binary' | 'text'; message: 'Attestation' | 'Report' }, core: Pick<Core, 'sevsnpProto'> | undefined): OpenedEnvelope {
+  const name = file.name;
+  if (!core) throw new Error(`${name}: a go-sev-guest protobuf is decoded by the core; openEnvelope needs it`);
+  const a = core.sevsnpProto(file, kind.form, kind.message);
+  const base = kind.message === 'Attestation' ? 'report' : 'Report';
+  if (!a.report) throw new InputError(name, 'report', 'missing: the Attestation holds no report');
+  const evidence = { name: `${name}#${base}`, bytes: protoReportToBytes(a.report, name, base) };
+  const notes = [`${base}: the 1184-byte report was rebuilt from the protobuf's fields (go-sev-guest abi.ReportToAbiBytes); if report.signature fails, the protobuf lost or changed a signed field`];
+  const endorsements: NamedBytes[] = [];
+  const c = a.certificate_chain;
+  if (c) {
+    for (const [member, label] of CHAIN_MEMBERS) if (c[member]) endorsements.push({ name: `${name}#certificate_chain.${member}(${label})`, bytes: Buffer.from(c[member], 'hex') });
+    if (c.firmware_cert) notes.push('certificate_chain.firmware_cert: not used (deprecated in go-sev-guest)');
+    for (const x of c.extras) notes.push(`certificate_chain.extras[${x.guid}]: certificate table entry not used`);
+  }
+  if (a.product) notes.push(`product: ${a.product.name}${a.product.machine_stepping === null ? '' : ` (machine stepping ${a.product.machine_stepping})`} as go-sev-guest recorded it; not used: the core identifies the product from the report and the chain`);
+  if (a.unknown_bytes > 0) notes.push(`${a.unknown_bytes} bytes of fields unknown to go-sev-guest v0.15's sevsnp.proto were not read`);
+  const form = `go-sev-guest ${kind.message} protobuf (${kind.form === 'binary' ? 'binary' : 'text format'})`;
+  return { form, evidence, endorsements, moreEvidence: [], notes };
+}
+
+/**
+ * Opens `file` when it is one of the envelopes above; `null` when it is none of their shapes (raw
+ * evidence, or JSON the core reads itself, e.g. NVIDIA serialized evidence). `core` decodes the
+ * go-sev-guest protobuf (an Error when such a file comes without it).
+ * InputError naming the file and the JSON path (protobuf: field path or line and column) when it has
+ * an envelope's shape but a member is wrong.
+ */
+export function openEnvelope(file: NamedBytes, core?: Pick<Core, 'sevsnpProto'>): OpenedEnvelope | null {
   const bytes = Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength);
+  const pb = sniffSevsnpProto(bytes);
+  if (pb) return openSevsnpProto(file, pb, core);
   let i = 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
   if (bytes[i] !== 0x7b) return null; // not a JSON object

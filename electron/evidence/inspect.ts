@@ -133,7 +133,7 @@ function settle<R extends Parameters<typeof appraiseFiles>[1]>(core: Core, reque
 export function appraiseFiles(core: Core, request: Pick<Request<'evidence:inspect'>, 'files' | 'testAnchors' | 'policy' | 'referenceTime'>) {
   // An envelope (Trustee, Azure vTPM JSON) stands for the raw files inside it.
   const files = request.files.flatMap((f) => {
-    const e = openEnvelope(f);
+    const e = openEnvelope(f, core);
     return e ? [e.evidence, ...e.endorsements, ...e.moreEvidence] : [f];
   });
   const kinds = files.map((f) => classify(f.bytes));

@@ -19,6 +19,10 @@
  *
  * JSON numbers above 2^53 cannot be read exactly by JavaScript and are refused (no real policy,
  * platform-info or mitigation-vector value comes near).
+ *
+ * The same table also rebuilds the report from go-sev-guest's `sevsnp.Report` protobuf fields
+ * ({@link protoReportToBytes}, the inverse of go-sev-guest's `abi.ReportToProto`, as its
+ * `abi.ReportToAbiBytes` does): one layout of the report, two field namings.
  */
 import { InputError } from './errors.ts';
 
@@ -183,6 +187,65 @@ export function sevReportFromBytes(bytes: Uint8Array, file = 'report'): Record<s
       const t = b.subarray(off, off + 8);
       out[name] = turin ? { fmc: t[0], bootloader: t[1], tee: t[2], snp: t[3], microcode: t[7] } : { fmc: null, bootloader: t[0], tee: t[1], snp: t[6], microcode: t[7] };
     } else out[name] = [...b.subarray(off, off + kind.bytes)];
+  }
+  return out;
+}
+
+/**
+ * go-sev-guest's `sevsnp.Report` field for each member of {@link FIELDS} whose protobuf field has
+ * another name or shape (proto/sevsnp.proto; go-sev-guest abi.ReportToAbiBytes): TCB versions are the
+ * raw little-endian uint64; `current`/`committed` are three uint32 fields; family/model/stepping come
+ * from `cpuid1eax_fms` (version ≥ 3); the signature is the whole 512-byte area.
+ */
+const PROTO_NAMES: Record<string, string> = { sig_algo: 'signature_algo', plat_info: 'platform_info', key_info: 'signer_info' };
+
+/** go-sev-guest `abi.FmsFromCpuid1Eax`: family (extended + base, mod 256), model, stepping of CPUID(1).EAX. */
+function fmsFromCpuid1Eax(eax: number): [number, number, number] {
+  const family = (((eax >>> 20) & 0xff) + ((eax >>> 8) & 0xf)) & 0xff;
+  const model = (((eax >>> 16) & 0xf) << 4) | ((eax >>> 4) & 0xf);
+  return [family, model, eax & 0xf];
+}
+
+/**
+ * Rebuilds the 1184-byte report from go-sev-guest's `sevsnp.Report` fields as the core decodes them
+ * (`report` of {@link import('../core/core.ts').SevsnpAttestation}: uint32 as numbers, uint64 as decimal
+ * strings, bytes as hex), exactly as go-sev-guest's `abi.ReportToAbiBytes` does: reserved areas zero,
+ * `launch_mit_vector`/`current_mit_vector` written whatever the version. `file` and `path` (e.g.
+ * `report`) name the place of any error. The core's signature check then proves the protobuf kept
+ * every signed byte.
+ * @throws InputError naming the file and `path.field` for a field of the wrong size or range.
+ */
+export function protoReportToBytes(fields: Record<string, unknown>, file: string, path: string): Buffer {
+  const err = (name: string, detail: string) => new InputError(file, `${path}.${name}`, detail);
+  const num = (name: string, max: number): number => {
+    const v = fields[name] ?? 0;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw err(name, 'must be a non-negative integer');
+    if (v > max) throw err(name, `${v} does not fit (at most ${max})`);
+    return v;
+  };
+  const u64 = (name: string): bigint => {
+    const v = fields[name] ?? '0';
+    if (typeof v !== 'string' || !/^\d{1,20}$/.test(v) || BigInt(v) > 0xffffffffffffffffn) throw err(name, 'must be a uint64 (decimal string)');
+    return BigInt(v);
+  };
+  const bytes = (name: string, n: number): Buffer => {
+    const v = fields[name] ?? '';
+    if (typeof v !== 'string' || !/^([0-9a-f]{2})*$/.test(v)) throw err(name, 'must be hex bytes');
+    if (v.length / 2 !== n) throw err(name, `has ${v.length / 2} bytes; ${n} expected${v.length ? '' : ' (absent from the protobuf)'}`);
+    return Buffer.from(v, 'hex');
+  };
+  const out = Buffer.alloc(SNP_REPORT_LEN);
+  const version = num('version', U32);
+  const fms = version >= 3 ? fmsFromCpuid1Eax(num('cpuid1eax_fms', U32)) : null;
+  for (const [name, off, kind] of FIELDS) {
+    const pname = PROTO_NAMES[name] ?? name;
+    if (kind === 'u8') {
+      if (fms) out.writeUInt8(fms[['cpuid_fam_id', 'cpuid_mod_id', 'cpuid_step'].indexOf(name)]!, off);
+    } else if (kind === 'u32') out.writeUInt32LE(num(pname, U32), off);
+    else if (kind === 'u64' || kind === 'tcb') out.writeBigUInt64LE(u64(pname), off);
+    else if (kind === 'version') out.set([num(`${name}_build`, 0xff), num(`${name}_minor`, 0xff), num(`${name}_major`, 0xff)], off);
+    else if (kind === 'signature') out.set(bytes('signature', SNP_REPORT_LEN - off), off);
+    else out.set(bytes(pname, kind.bytes), off);
   }
   return out;
 }

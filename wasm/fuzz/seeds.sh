@@ -99,6 +99,8 @@ for t in "${targets[@]}"; do
         import { tpmQuote } from '../../fixtures/lib/azure-vtpm.mjs';
         const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
         process.stdout.write(JSON.stringify(tpmQuote(privateKey, new TextEncoder().encode('challenge'))));" > "corpus/$t/synthetic.json" || echo "seeds: node could not make a vTPM quote seed" >&2 ;;
+    sevsnp_proto)
+      copy "$t" "$fx"/snp/go-sev-guest/* ;;
     request)
       req "$fx/snp/valid/report.bin" "" "$fx/snp/pki/ark.pem" "$fx/snp/valid/vcek.der" "$fx/snp/pki/cert_chain.pem" > "corpus/$t/snp_valid.json"
       req "$fx/snp/revoked-ask/report.bin" sev-snp "$fx/snp/pki/ark.pem" "$fx/snp/revoked-ask/vcek.der" "$fx/snp/pki/cert_chain.pem" "$fx/snp/revoked-ask/crl.der" > "corpus/$t/snp_revoked.json"

@@ -17,7 +17,7 @@ use custodian_core::x509::{load_endorsements, Endorsement};
 /// directory name use it.
 pub const TARGETS: &[&str] = &[
     "rim_xml", "c14n", "snp_evidence", "dcap_quote", "tdx_collateral", "spdm", "nvidia_evidence", "x509", "ocsp", "request", "event_log",
-    "azure_hcl", "vtpm_quote",
+    "azure_hcl", "vtpm_quote", "sevsnp_proto",
 ];
 
 /// Runs target `name` on `data`. Panics (the finding) only if a parser under test panics or an
@@ -37,6 +37,7 @@ pub fn run(name: &str, data: &[u8]) {
         "event_log" => event_log(data),
         "azure_hcl" => azure_hcl(data),
         "vtpm_quote" => vtpm_quote(data),
+        "sevsnp_proto" => sevsnp_proto(data),
         other => panic!("unknown fuzz target {other}"),
     }
 }
@@ -242,4 +243,18 @@ fn split<'a>(data: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
     }
     out.push(&data[start..]);
     out
+}
+
+/// go-sev-guest's Attestation/Report protobuf (`snp::sevsnp_proto::decode`), every form × message:
+/// binary (prost) and text format (flat prescan, then prost-reflect) on the same bytes, then the JSON
+/// handed to the host.
+pub fn sevsnp_proto(data: &[u8]) {
+    use custodian_core::snp::sevsnp_proto::{decode, to_json, Form, Kind};
+    for form in [Form::Binary, Form::Text] {
+        for kind in [Kind::Attestation, Kind::Report] {
+            if let Ok((att, unknown)) = decode(data, "fuzz.pb", form, kind) {
+                let _ = to_json(&att, unknown);
+            }
+        }
+    }
 }

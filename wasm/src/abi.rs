@@ -6,6 +6,7 @@
 //! `custodian_identify(ptr, len) -> u64` returns a file's pairing identity ([`crate::identity`]).
 //! `custodian_describe(ptr, len) -> u64` returns the field map of one piece of binary evidence
 //! ([`crate::fields`]): request `{"name","base64","device"?}`.
+//! `custodian_sevsnp_proto(ptr, len) -> u64` decodes go-sev-guest's Attestation protobuf ([`crate::snp::sevsnp_proto`]).
 //! `custodian_pinned_roots() -> u64` returns the pinned vendor roots as JSON the same way.
 //! `custodian_set_cache(enabled: u32)` turns the verified-link cache ([`crate::cache`]) on (non-zero)
 //! or off (0), emptying it either way; `custodian_cache_stats() -> u64` returns its counters as JSON.
@@ -74,6 +75,18 @@ pub unsafe extern "C" fn custodian_identify(ptr: *const u8, len: usize) -> u64 {
 pub unsafe extern "C" fn custodian_describe(ptr: *const u8, len: usize) -> u64 {
     let request = std::slice::from_raw_parts(ptr, len);
     hand_over(crate::fields::describe_json(request))
+}
+
+/// Decodes go-sev-guest's `sevsnp.Attestation`/`Report` protobuf (binary or text format) into its
+/// fields ([`crate::snp::sevsnp_proto::decode_json`]): request `{"name","base64","form","message"}` at
+/// `ptr..ptr+len`; returns the response like [`custodian_verify`].
+///
+/// # Safety
+/// `ptr..ptr+len` must be a readable buffer written by the host.
+#[no_mangle]
+pub unsafe extern "C" fn custodian_sevsnp_proto(ptr: *const u8, len: usize) -> u64 {
+    let request = std::slice::from_raw_parts(ptr, len);
+    hand_over(crate::snp::sevsnp_proto::decode_json(request))
 }
 
 /// The pinned vendor roots, `[{"vendor","name","platforms","spki_sha256"}]`; free like a response.

@@ -13,6 +13,7 @@ pub mod policy;
 pub mod product;
 pub mod report;
 pub mod roots;
+pub mod sevsnp_proto;
 pub mod tcb;
 pub mod vek;
 

@@ -12,6 +12,7 @@
  * The vault room's channels (vault, key, ceremony, audit) live in contract-vault.ts and are merged here.
  */
 import { z } from 'zod';
+import type { FieldNode } from '../core/appraisal.ts';
 
 export { AppraisalSchema, NamedFile } from './contract-shared.ts';
 import { AppraisalSchema, Bytes, EvidenceType, Instant, NamedFile, Platform, Policy, Verdict } from './contract-shared.ts';
@@ -43,24 +44,8 @@ export const FileKind = z.enum([
 ]);
 export type FileKind = z.infer<typeof FileKind>;
 
-/** One field of the core's field map (electron/core/appraisal.ts `FieldNode`, wasm/src/fields.rs). */
-export interface LayoutField {
-  /** The claim name (snake_case) the field decodes to, or a layout-only name such as `reserved_0x4c`. */
-  id: string;
-  /** The vendor's spelling, e.g. `MEASUREMENT`. */
-  label: string;
-  /** Offset and length in bytes into the view's bytes. */
-  offset: number;
-  length: number;
-  /** The core's decoded value; absent for containers and opaque byte runs. */
-  value?: string;
-  /** One line saying what the field means. */
-  meaning: string;
-  /** Named bits or components (bit fields, TCB versions). */
-  parts?: { name: string; at: string; value: string }[];
-  /** Nested fields (HCL header → SNP report, signature data → QE report, …). */
-  children?: LayoutField[];
-}
+/** One field of the core's field map (wasm/src/fields.rs), as the inspect response carries it. */
+export type LayoutField = FieldNode;
 export const LayoutField: z.ZodType<LayoutField> = z.lazy(() =>
   z.strictObject({
     id: z.string(),

@@ -4,16 +4,12 @@
 //! (`--toggle-collect='*profile_loop*'`): the collected total divided by ITERATIONS is the cost of one
 //! verification, cold (`--no-cache`) or warm (endorsements seen before).
 //! Usage: profile ITERATIONS REFERENCE_UNIX EVIDENCE [ENDORSEMENT | --rim=FILE | --policy=JSON | --no-cache]...
-//! Prints one JSON line: {"iterations", "verdict"}. Not used by `npm run bench`; see
-//! /work/notes/profiles.md for the commands.
+//! Prints one JSON line: {"iterations", "verdict"}. Not used by `npm run bench`; docs/development.md gives
+//! the callgrind commands.
 
-use base64::Engine;
-use custodian_core::request::{run, Blob, Request};
+mod common;
 
-fn blob(path: &str) -> Blob {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    Blob { name: path.to_string(), base64: base64::engine::general_purpose::STANDARD.encode(bytes) }
-}
+use custodian_core::request::{run, Request};
 
 /// The measured part: `n` verifications of `req`, nothing else.
 #[inline(never)]
@@ -27,16 +23,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     assert!(args.len() >= 3, "usage: profile ITERATIONS REFERENCE_UNIX EVIDENCE [ENDORSEMENT | --rim=FILE | --policy=JSON | --no-cache]...");
     let n: u64 = args[0].parse().expect("ITERATIONS");
-    let rest = &args[3..];
-    let req = Request {
-        evidence: blob(&args[2]),
-        endorsements: rest.iter().filter(|a| !a.starts_with("--")).map(|p| blob(p)).collect(),
-        rims: rest.iter().filter_map(|a| a.strip_prefix("--rim=")).map(blob).collect(),
-        policy: rest.iter().find_map(|a| a.strip_prefix("--policy=")).map(|j| serde_json::from_str(j).expect("--policy is JSON")),
-        reference_time: args[1].parse().expect("REFERENCE_UNIX"),
-        ..Default::default()
-    };
-    custodian_core::cache::set_enabled(!rest.iter().any(|a| a == "--no-cache"));
+    let req = common::request(&args[1..]);
     let verdict = format!("{:?}", run(&req).expect("input parses").verdict).to_lowercase();
     profile_loop(&req, n);
     println!("{{\"iterations\":{n},\"verdict\":\"{verdict}\"}}");

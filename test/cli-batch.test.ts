@@ -5,7 +5,7 @@
  * manifest written from the sets' manifest.json gives the outcome each case states.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { core, file, FIXTURES, ROOT, T0 } from './helpers.ts';
 import type { BatchRow } from '../electron/ipc/contract.ts';
 import { vectorCases } from './vectors/cases.ts';
+import { sevReportFromBytes } from '../electron/vault/trustee-snp.ts';
 
 function custodian(...args: string[]) {
   const r = spawnSync(join(ROOT, 'bin', 'custodian'), args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -126,5 +127,27 @@ describe('custodian batch MANIFEST (fixtures)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('row 1: evidence: ');
     expect(r.stderr).toContain('empty, or not a regular file');
+  });
+});
+
+describe('custodian batch DIR: envelopes other tools write are rows of their own (issue 16)', () => {
+  it('go-sev-guest protobuf (binary and text) and a Trustee JSON envelope each give a row equal to `verify` of the file; none is taken as an endorsement', () => {
+    const dir = mkdtempSync(join(tmp, 'envelopes-'));
+    const go = fx('go-sev-guest');
+    for (const f of ['valid.pb', 'debug.textproto']) writeFileSync(join(dir, f), readFileSync(join(go, f)));
+    // A Trustee SEV-SNP evidence JSON (attestation_report struct + cert_chain) around the valid fixture report.
+    const trustee = join(dir, 'trustee-snp.json');
+    writeFileSync(trustee, JSON.stringify({ attestation_report: sevReportFromBytes(readFileSync(fx('valid', 'report.bin'))), cert_chain: [{ cert_type: 'vcek', data: [...readFileSync(fx('valid', 'vcek.der'))] }] }));
+    writeFileSync(join(dir, 'crl-empty.der'), readFileSync(fx('pki', 'crl-empty.der')));
+    const r = custodian('batch', dir, '--json', '--test-anchor', anchor, '--at', '2025-12-01T00:00:00Z');
+    expect(r.stderr).toBe('');
+    const rows = (JSON.parse(r.stdout) as { rows: BatchRow[] }).rows;
+    expect(rows.map((x) => x.path)).toEqual(['debug.textproto', 'trustee-snp.json', 'valid.pb']);
+    for (const row of rows) {
+      expect(row.endorsements.filter((e) => /\.(pb|textproto|json)$/.test(e))).toEqual([]);
+      const single = custodian('verify', join(dir, row.path), '--json', '--test-anchor', anchor, '--at', '2025-12-01T00:00:00Z');
+      expect(row.verdict, row.path).toBe((JSON.parse(single.stdout) as { verdict: string }).verdict);
+    }
+    expect(rows.find((x) => x.path === 'debug.textproto')!.failing).toContain('policy.debug');
   });
 });

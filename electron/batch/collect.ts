@@ -8,6 +8,7 @@ import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { FileKind } from '../ipc/contract.ts';
 import { classify } from '../evidence/classify.ts';
+import { looksLikeEnvelope } from '../evidence/envelopes.ts';
 import { isEvidence } from '../evidence/select.ts';
 
 /**
@@ -88,12 +89,15 @@ export async function collectTasks(folder: string): Promise<{ tasks: BatchTask[]
   const tasks: BatchTask[] = [];
   const pool: string[] = [];
   for (const files of dirs.values()) {
-    const kinds = await Promise.all(files.map(async (f) => classify(await head(f))));
+    const heads = await Promise.all(files.map(head));
+    const kinds = heads.map(classify);
     files.forEach((file, i) => {
       const kind = kinds[i]!;
-      if (isEvidence(kind, kinds)) tasks.push({ path: file, rel: path.relative(root, file), kind, endorsements: [], pair: true });
+      // Another tool's envelope (Trustee JSON, go-sev-guest protobuf) carries its own evidence: a row, never an endorsement.
+      const envelope = looksLikeEnvelope(heads[i]!);
+      if (envelope || isEvidence(kind, kinds)) tasks.push({ path: file, rel: path.relative(root, file), kind, endorsements: [], pair: true });
       // An HCL report is SEV-SNP evidence alone but a TD quote's companion: it may be both.
-      if ((!isEvidence(kind, kinds) || kind === 'azure-hcl-report') && kind !== 'unknown') pool.push(file);
+      if (!envelope && (!isEvidence(kind, kinds) || kind === 'azure-hcl-report') && kind !== 'unknown') pool.push(file);
     });
   }
   return { tasks: tasks.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)), pool: pool.sort() };

@@ -119,6 +119,20 @@ function openSevsnpProto(file: NamedBytes, kind: { form: 'binary' | 'text'; mess
 }
 
 /**
+ * Whether the first bytes of a file (a batch reads 8 KiB) have the shape of one of the envelopes
+ * {@link openEnvelope} opens: go-sev-guest protobuf, or a JSON object whose members are those of a
+ * Trustee form (the same member tests as below, looked for as `"name":` in the text). A batch makes
+ * such a file a row of its own; {@link openEnvelope} then reads the whole file and says what it is.
+ */
+export function looksLikeEnvelope(head: Uint8Array): boolean {
+  if (sniffSevsnpProto(head)) return true;
+  const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
+  if (!/^\s*\{/.test(text)) return false;
+  const has = (member: string) => text.includes(`"${member}"`);
+  return has('tee-evidence') || has('runtime-data') || has('attestation_report') || (has('hcl_report') && (has('vcek') || has('td_quote'))) || /^\s*\{\s*"(?:quote|cc_eventlog)"\s*:/.test(text);
+}
+
+/**
  * Opens `file` when it is one of the envelopes above; `null` when it is none of their shapes (raw
  * evidence, or JSON the core reads itself, e.g. NVIDIA serialized evidence). `core` decodes the
  * go-sev-guest protobuf (an Error when such a file comes without it).

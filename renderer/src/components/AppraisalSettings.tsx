@@ -6,13 +6,13 @@ import { useState } from 'react';
 import { Button, FieldError, Input, Label, Text, TextArea, TextField } from 'react-aria-components';
 import { AsOfPicker } from './AsOfPicker';
 import { Choice } from './Choice';
-import { parseSettings, POLICY_PRESETS, type Settings } from '../lib/settings';
+import { parseSettings, POLICY_PRESETS, presetName, type Settings } from '../lib/settings';
 
 
 /** `gpu`: the evidence has NVIDIA devices, so the expected-nonce field is shown; `vtpm`: it has an Azure vTPM quote, so its expected-nonce field is. */
 export function AppraisalSettings({ value, onApply, applyLabel = 'Re-run appraisal', gpu = false, vtpm = false }: { value: Settings; onApply(next: Settings): void; applyLabel?: string; gpu?: boolean; vtpm?: boolean }) {
   const [draft, setDraft] = useState(value);
-  const preset = Object.entries(POLICY_PRESETS).find(([, text]) => text === draft.policyText)?.[0] ?? 'Custom';
+  const preset = presetName(draft.policyText) ?? 'Custom';
   const parsed = parseSettings(draft);
   return (
     <form

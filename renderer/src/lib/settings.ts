@@ -18,6 +18,9 @@ export const POLICY_PRESETS: Record<string, string> = {
   'Production (TDX: UpToDate only)': JSON.stringify({ tdx: { accepted_tcb_statuses: ['UpToDate'] } }, null, 2),
 };
 
+/** The name of the preset whose JSON is `policyText`, or undefined for a policy written by hand. */
+export const presetName = (policyText: string): string | undefined => Object.entries(POLICY_PRESETS).find(([, text]) => text === policyText)?.[0];
+
 /** Parses the settings for the contract; returns an error message instead when they are invalid. */
 export function parseSettings(s: Settings): { referenceTime: string; policy: Record<string, unknown> | null } | string {
   const at = new Date(s.referenceTime);

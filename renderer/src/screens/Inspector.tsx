@@ -9,7 +9,6 @@ import { Button, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import type { Inspection, Shell } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
 import { AppraisalSettings } from '../components/AppraisalSettings';
-import type { Settings } from '../lib/settings';
 import { ChainView } from '../components/ChainView';
 import { ChecksTable } from '../components/ChecksTable';
 import { Choice } from '../components/Choice';
@@ -24,14 +23,13 @@ import { SummaryCards } from '../components/SummaryCards';
 import { saveText } from '../lib/files';
 import { runEar, runInspect } from '../lib/inspect';
 import { PathField } from '../components/PathField';
-import { defaultSettings, POLICY_PRESETS } from '../lib/settings';
 import { appraisalHtml, appraisalJson, exportName, recordOf } from '../lib/report';
-import { parseSettings } from '../lib/settings';
+import { defaultSettings, parseSettings, presetName, type Settings } from '../lib/settings';
 import { appVersion, call } from '../api';
 
 /** The folded input panel: what is loaded and the settings in force, and a button to change them. */
 function InputsLine({ files, anchors, settings, onOpen }: { files: NamedFile[]; anchors: NamedFile[]; settings: Settings; onOpen(): void }) {
-  const policy = Object.entries(POLICY_PRESETS).find(([, text]) => text === settings.policyText)?.[0] ?? 'custom policy';
+  const policy = presetName(settings.policyText) ?? 'custom policy';
   const testAnchors = anchors.length > 0 ? ` · TEST ${anchors.length === 1 ? 'anchor' : 'anchors'} ${anchors.map((f) => f.name).join(', ')}` : '';
   return (
     <section className="inputs-line" aria-label="Inputs">

@@ -212,20 +212,11 @@ mod tests {
     use crate::fields::tests::{assert_well_formed, find};
     use crate::nvidia::spdm::Report;
 
+    /// A minimal report whose opaque data is two TLVs: a driver version and an unknown type.
     fn tiny() -> Vec<u8> {
-        let mut r = vec![0x11, 0xE0, 0x01, 0xFF];
-        r.extend([7u8; 32]);
-        r.push(0);
-        r.extend([0x11, 0x60, 0, 0, 1, 55, 0, 0]);
-        r.extend([1, 1, 51, 0, 1, 48, 0]);
-        r.extend([0xAB; 48]);
-        r.extend([9u8; 32]);
         let mut opaque = opaque::tests::tlv(3, b"545.00\0\0");
         opaque.extend(opaque::tests::tlv(99, &[1]));
-        r.extend((opaque.len() as u16).to_le_bytes());
-        r.extend(opaque);
-        r.extend([0u8; 96]);
-        r
+        crate::nvidia::spdm::tests::report_with(&opaque)
     }
 
     #[test]

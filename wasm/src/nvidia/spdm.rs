@@ -201,11 +201,11 @@ fn parse_record(record: &[u8], base: usize, count: u8, file: &str) -> Result<Vec
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// A minimal well-formed report: 1 block, 2 bytes of opaque data, zero signature.
-    fn tiny() -> Vec<u8> {
+    /// A minimal well-formed report: 1 block, `opaque` as its opaque data, zero signature.
+    pub(crate) fn report_with(opaque: &[u8]) -> Vec<u8> {
         let mut r = vec![0x11, 0xE0, 0x01, 0xFF];
         r.extend([7u8; 32]);
         r.push(0);
@@ -213,9 +213,15 @@ mod tests {
         r.extend([1, 1, 51, 0, 1, 48, 0]);
         r.extend([0xAB; 48]);
         r.extend([9u8; 32]);
-        r.extend([2, 0, 0xAA, 0xBB]);
+        r.extend((opaque.len() as u16).to_le_bytes());
+        r.extend(opaque);
         r.extend([0u8; 96]);
         r
+    }
+
+    /// [`report_with`] 2 bytes of opaque data.
+    fn tiny() -> Vec<u8> {
+        report_with(&[0xAA, 0xBB])
     }
 
     #[test]

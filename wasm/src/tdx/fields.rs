@@ -311,29 +311,13 @@ mod tests {
     use crate::fields::tests::{assert_well_formed, find};
     use crate::tdx::quote::Quote;
 
+    /// A v4 quote whose TD_ATTRIBUTES set DEBUG and SEPT_VE_DISABLE, MRTD 0x7D…, 2 bytes of QE auth data.
     fn minimal_v4() -> Vec<u8> {
-        let mut b = vec![0u8; HEADER_LEN];
-        b[0] = 4;
-        b[2] = 2;
-        b[4] = 0x81;
         let mut body = vec![0u8; TD10_LEN];
         body[td::TD_ATTRIBUTES.0] = 1; // DEBUG
         body[td::TD_ATTRIBUTES.0 + 3] = 0x10; // bit 28 SEPT_VE_DISABLE
         body[td::MR_TD.0..td::MR_TD.0 + 48].copy_from_slice(&[0x7D; 48]);
-        b.extend(body);
-        let mut qe = vec![0u8; ENCLAVE_REPORT_LEN + 64];
-        qe.extend(2u16.to_le_bytes());
-        qe.extend([0xAA, 0xBB]);
-        qe.extend(5u16.to_le_bytes());
-        qe.extend(3u32.to_le_bytes());
-        qe.extend(b"PEM");
-        let mut sig = vec![0u8; 128];
-        sig.extend(6u16.to_le_bytes());
-        sig.extend((qe.len() as u32).to_le_bytes());
-        sig.extend(qe);
-        b.extend((sig.len() as u32).to_le_bytes());
-        b.extend(sig);
-        b
+        crate::tdx::quote::tests::quote_v4(&body, &[0xAA, 0xBB], None)
     }
 
     #[test]

@@ -185,17 +185,20 @@ pub mod enclave {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn minimal_v4(sig_len_override: Option<u32>) -> Vec<u8> {
+    /// A v4 TD 1.0 quote with `body` (TD10_LEN bytes), QE auth data `auth`, a 3-byte "PEM" certification
+    /// data of type 5, zero signatures, and the signature data length `sig_len_override` when given.
+    pub(crate) fn quote_v4(body: &[u8], auth: &[u8], sig_len_override: Option<u32>) -> Vec<u8> {
         let mut b = vec![0u8; HEADER_LEN];
         b[0] = 4;
         b[2] = 2;
         b[4] = 0x81;
-        b.extend(vec![0u8; TD10_LEN]);
+        b.extend(body);
         let mut qe = vec![0u8; ENCLAVE_REPORT_LEN + 64];
-        qe.extend(0u16.to_le_bytes()); // no auth data
+        qe.extend((auth.len() as u16).to_le_bytes());
+        qe.extend(auth);
         qe.extend(5u16.to_le_bytes());
         qe.extend(3u32.to_le_bytes());
         qe.extend(b"PEM");
@@ -206,6 +209,10 @@ mod tests {
         b.extend(sig_len_override.unwrap_or(sig.len() as u32).to_le_bytes());
         b.extend(sig);
         b
+    }
+
+    fn minimal_v4(sig_len_override: Option<u32>) -> Vec<u8> {
+        quote_v4(&[0u8; TD10_LEN], &[], sig_len_override)
     }
 
     #[test]

@@ -1,7 +1,7 @@
 /**
  * TDX CC event log replay through the CLI (issue 16 item 5): `custodian verify QUOTE --collateral LOG`
  * with a synthetic log and a quote whose RTMRs are its replay (both made by the project's generators,
- * fixtures/lib/ccel.mjs and tdx.mjs) passes eventlog.rtmr0..3; the same quote with a log whose kernel
+ * fixtures/lib/eventlog.mjs and tdx.mjs) passes eventlog.rtmr0..3; the same quote with a log whose kernel
  * command line was changed fails the RTMR it extends, naming the event (threat: a booted component
  * swapped while the log claims the expected one); the real Trustee CCEL beside a real quote it does
  * not belong to fails per RTMR; a truncated log is an input error (exit 2) naming the file and event.
@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '../electron/evidence/classify.ts';
 import { openEnvelope } from '../electron/evidence/envelopes.ts';
 import { endorses, slotFor } from '../electron/evidence/select.ts';
-import { makeCcel } from '../fixtures/lib/ccel.mjs';
+import { makeCcel } from '../fixtures/lib/eventlog.mjs';
 import { loadTdxTestPki, makeTdxCollateral, makeTdxQuote, tdxTestAnchorPem } from '../fixtures/lib/tdx.mjs';
 import { ROOT, VECTORS } from './helpers.ts';
 
@@ -138,11 +138,11 @@ describe('a CC event log among the inputs (console and Batch)', () => {
   const { log } = makeCcel(events('console=ttyS0'));
 
   it('is recognised by content and endorses TDX quotes only', () => {
-    expect(classify(log)).toBe('tdx-event-log');
-    expect(classify(readFileSync(join(VECTORS, 'formats/trustee/tdx-ccel/CCEL_data')))).toBe('tdx-event-log');
-    expect(slotFor('tdx-quote', 'tdx-event-log')).toBe('endorsements');
-    expect(endorses('sev-snp-report', 'tdx-event-log')).toBe(false);
-    expect(endorses('sgx-quote', 'tdx-event-log')).toBe(false);
+    expect(classify(log)).toBe('event-log');
+    expect(classify(readFileSync(join(VECTORS, 'formats/trustee/tdx-ccel/CCEL_data')))).toBe('event-log');
+    expect(slotFor('tdx-quote', 'event-log')).toBe('endorsements');
+    expect(endorses('sev-snp-report', 'event-log')).toBe(false);
+    expect(endorses('sgx-quote', 'event-log')).toBe(false);
   });
 
   it('Trustee TDX evidence JSON {quote, cc_eventlog}: the log becomes an endorsement, with no "not replayed" note', () => {

@@ -1,5 +1,6 @@
 /** Shared test helpers: the loaded core, file reading, and where the real vectors live. */
 import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { InputError } from '../electron/core/errors.ts';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,11 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const VECTORS = join(ROOT, '..', 'shared', 'vectors');
 export const SNP = join(VECTORS, 'snp');
 export const HAVE_VECTORS = existsSync(join(SNP, 'manifest.json'));
+/**
+ * A Go toolchain, for the tests that run a peer's own Go code at test time (fixtures/go-*: go-sev-guest's
+ * protobuf writer, go-attestation's event-log replay); undefined when absent (those tests skip visibly).
+ */
+export const GO = ['/usr/local/go/bin/go', 'go'].find((g) => spawnSync(g, ['version']).status === 0);
 if (!HAVE_VECTORS) console.warn(`\n*** ../shared/vectors not found at ${VECTORS}: real-vector tests are SKIPPED ***\n`);
 
 export const FIXTURES = join(ROOT, 'fixtures', 'snp');

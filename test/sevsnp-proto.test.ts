@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { core, file, FIXTURES, inputError, ROOT, SNP, status, verify } from './helpers.ts';
+import { core, file, FIXTURES, GO, inputError, ROOT, SNP, status, verify } from './helpers.ts';
 import { openEnvelope, sniffSevsnpProto } from '../electron/evidence/envelopes.ts';
 import { appraiseFiles } from '../electron/evidence/inspect.ts';
 import type { Appraisal, NamedBytes } from '../electron/core/appraisal.ts';
@@ -213,8 +213,6 @@ describe('the CLI (custodian verify) opens both forms', () => {
   });
 });
 
-/** go-sev-guest's own writer over real reports, at test time only (real bytes never enter the project). */
-const GO = ['/usr/local/go/bin/go', 'go'].find((g) => spawnSync(g, ['version']).status === 0);
 /** [case folder under ../shared/vectors/snp, product roots, CRL or null, signing-key flag and file]: v2, v3, v5 (Turin layout), VLEK. */
 const REAL: [string, string, string | null, string, string][] = [
   ['milan/routex-v3', 'milan', 'milan_vcek_crl.der', '-vcek', 'vcek.der'],

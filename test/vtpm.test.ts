@@ -5,12 +5,13 @@
  * The real Trustee examples are tested in test/vectors/formats.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { createPrivateKey, createSign, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPrivateKey, createSign, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, ROOT, failing, file, inputError, status, verify } from './helpers.ts';
+import { FIXTURES, GO, ROOT, failing, file, inputError, status, verify } from './helpers.ts';
+import { makeCcel, makeTpmLog, startupLocality } from '../fixtures/lib/eventlog.mjs';
 import { openEnvelope } from '../electron/evidence/envelopes.ts';
 import { classify } from '../electron/evidence/classify.ts';
 import { planAppraisal } from '../electron/evidence/select.ts';
@@ -139,4 +140,152 @@ describe('Azure vTPM quote on synthetic az-snp-vtpm evidence (TEST PKI)', () => 
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--vtpm-nonce: "abc" is not 1 to 64 bytes of hex/);
   });
+});
+
+/** UEFI_VARIABLE_DATA (UEFI 2.x §32.4.1 / PFP §10.2.6): VariableName GUID, name length, data length, UTF-16 name, data. */
+function uefiVariable(name: string, data: Buffer): Buffer {
+  const len = (n: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return b; };
+  return Buffer.concat([Buffer.from('61dfe48bca93d211aa0d00e098032b8c', 'hex'), len(name.length), len(data.length), Buffer.from(name, 'utf16le'), data]);
+}
+const EV = { SEPARATOR: 4, S_CRTM_VERSION: 8, IPL: 0xd, VARIABLE_DRIVER_CONFIG: 0x8000_0001, BOOT_SERVICES_APPLICATION: 0x8000_0003 } as const;
+const CMDLINE = 'kernel_cmdline: /boot/vmlinuz root=/dev/sda1 ro';
+/** A Hyper-V-like firmware log: StartupLocality 3, CRTM version, SecureBoot, separators 0–7, shim and grub (PCR4), the kernel command line (PCR8). */
+function firmwareEvents(cmdline = CMDLINE) {
+  return [
+    startupLocality(3),
+    { mr: 0, type: EV.S_CRTM_VERSION, data: Buffer.from('Hyper-V UEFI Release v4.1\0', 'utf16le') },
+    { mr: 7, type: EV.VARIABLE_DRIVER_CONFIG, data: uefiVariable('SecureBoot', Buffer.from([1])) },
+    ...[0, 1, 2, 3, 4, 5, 6, 7].map((mr) => ({ mr, type: EV.SEPARATOR, data: Buffer.alloc(4) })),
+    { mr: 4, type: EV.BOOT_SERVICES_APPLICATION, data: Buffer.from('shimx64.efi image'), digest: createHash('sha256').update('shimx64.efi').digest() },
+    { mr: 4, type: EV.BOOT_SERVICES_APPLICATION, data: Buffer.from('grubx64.efi image'), digest: createHash('sha256').update('grubx64.efi').digest() },
+    { mr: 8, type: EV.IPL, data: Buffer.from(`${cmdline}\0`) },
+  ];
+}
+/** The quote's PCRs: the log's replay, PCR10 extended later by IMA (not in the firmware log), the rest as reset. */
+function quotedPcrs(pcrs: Buffer[]): Buffer[] {
+  return pcrs.map((p, i) => (i === 10 ? createHash('sha256').update('ima').digest() : p));
+}
+const logFile = (log: Uint8Array, name = 'binary_bios_measurements') => ({ name, bytes: log });
+function withLog(log: NamedBytes | null, o: { pcrs?: Buffer[]; quote?: object; dropQuote?: boolean } = {}): Appraisal {
+  const good = makeTpmLog(firmwareEvents());
+  const f = evidence({ pcrs: o.pcrs ?? quotedPcrs(good.pcrs), quote: o.quote });
+  const d = JSON.parse(Buffer.from(f.bytes).toString());
+  if (o.dropQuote) delete d.tpm_quote;
+  const e = openEnvelope({ name: f.name, bytes: Buffer.from(JSON.stringify(d)) })!;
+  return verify({ evidence: e.evidence, endorsements: [...e.endorsements, ...(log ? [log] : []), pki('cert_chain.pem'), pki('crl-empty.der')], testAnchors: [pki('ark.pem')], policy: o.dropQuote ? undefined : { vtpm: { nonce: NONCE.toString('hex') } } });
+}
+const detail = (a: Appraisal, id: string) => a.checks.find((c) => c.id === id)?.detail ?? '';
+
+describe('TPM event log replayed to the vTPM quote\'s PCRs (synthetic firmware log, fixtures/lib/eventlog.mjs)', () => {
+  const good = makeTpmLog(firmwareEvents());
+
+  it('each PCR the log extends replays to the attested value (PCR0 from StartupLocality 3); events become claims; PCRs the log does not describe are listed', () => {
+    const a = withLog(logFile(good.log));
+    for (const pcr of ['00', '01', '04', '07', '08']) expect(status(a, `eventlog.pcr${pcr}`), pcr).toBe('pass');
+    expect(a.checks.filter((c) => c.id.startsWith('eventlog.pcr') && /\d$/.test(c.id)).map((c) => c.id)).toEqual(['eventlog.pcr00', 'eventlog.pcr01', 'eventlog.pcr02', 'eventlog.pcr03', 'eventlog.pcr04', 'eventlog.pcr05', 'eventlog.pcr06', 'eventlog.pcr07', 'eventlog.pcr08']);
+    expect(status(a, 'eventlog.pcrs_not_in_log')).toBe('skip');
+    expect(detail(a, 'eventlog.pcrs_not_in_log')).toMatch(/^PCR 10 hold\(s\) a value binary_bios_measurements has no event for/);
+    expect(a.verdict).toBe('affirming');
+    const log = a.claims.eventlog as { kind: string; replayed: Record<string, string>; events: { index: number; pcr: number; event_type: string; sha256: string; description: string | null; data_sha256_matches: boolean }[] };
+    expect(log.kind).toBe('TPM event log');
+    expect(Object.keys(log.replayed)).toEqual(['pcr00', 'pcr01', 'pcr02', 'pcr03', 'pcr04', 'pcr05', 'pcr06', 'pcr07', 'pcr08']);
+    expect(log.replayed.pcr00).toBe(good.pcrs[0]!.toString('hex'));
+    expect(log.events.find((e) => e.pcr === 7 && e.event_type === 'EV_EFI_VARIABLE_DRIVER_CONFIG')!.description).toMatch(/^UEFI variable SecureBoot \(8be4df61-93ca-11d2-aa0d-00e098032b8c\), 1 bytes/);
+    expect(log.events.at(-1)).toMatchObject({ pcr: 8, event_type: 'EV_IPL', description: CMDLINE, data_sha256_matches: true });
+    // The image events hash the image, not the event data: described, and said to differ.
+    expect(log.events.find((e) => e.event_type === 'EV_EFI_BOOT_SERVICES_APPLICATION')!.data_sha256_matches).toBe(false);
+  });
+
+  it('threat: a log edited to show another kernel command line — eventlog.pcr08 fails naming PCR8 and the event', () => {
+    const evil = makeTpmLog(firmwareEvents('kernel_cmdline: /boot/vmlinuz root=/dev/sda1 init=/bin/sh'));
+    const a = withLog(logFile(evil.log, 'edited.log'));
+    expect(failing(a)).toEqual(['eventlog.pcr08']);
+    expect(detail(a, 'eventlog.pcr08')).toMatch(/^PCR8 in the quote is [0-9a-f]{64} but the replay of 1 event\(s\) of edited\.log with PCR index 8 gives [0-9a-f]{64}: the replay diverges from event 14 \(the first with PCR index 8\)/);
+    expect(a.verdict).toBe('contraindicated');
+  });
+
+  it('threat: an event appended to the log after quoting — the failing PCR names the first event the quote does not include', () => {
+    const more = makeTpmLog([...firmwareEvents(), { mr: 4, type: EV.BOOT_SERVICES_APPLICATION, data: Buffer.from('late.efi') }]);
+    const a = withLog(logFile(more.log));
+    expect(failing(a)).toEqual(['eventlog.pcr04']);
+    expect(detail(a, 'eventlog.pcr04')).toContain('the quote\'s value is the replay up to event 13; from event 15 on the log has events the PCR does not');
+  });
+
+  it('threat: PCR0 replayed from zero when the log records StartupLocality 3 would pass another platform\'s log — the locality is honoured', () => {
+    const noLocality = makeTpmLog(firmwareEvents().slice(1));
+    const a = withLog(logFile(noLocality.log));
+    expect(failing(a)).toEqual(['eventlog.pcr00']);
+  });
+
+  it('without an attested PCR list nothing is replayed: no quote, or a quote whose PCR digest fails, gives eventlog.pcrs skipped with the reason', () => {
+    const none = withLog(logFile(good.log), { dropQuote: true });
+    expect([status(none, 'eventlog.pcrs'), none.checks.some((c) => /^eventlog\.pcr\d/.test(c.id))]).toEqual(['skip', false]);
+    expect(detail(none, 'eventlog.pcrs')).toMatch(/no vTPM quote .* attests the PCRs/);
+    const q = tpmQuote(ak.privateKey, NONCE, quotedPcrs(good.pcrs));
+    const broken = withLog(logFile(good.log), { quote: { ...q, pcrs: q.pcrs.map((p, i) => (i === 8 ? 'aa'.repeat(32) : p)) } });
+    expect(failing(broken)).toEqual(['vtpm.quote.pcr_digest']);
+    expect(detail(broken, 'eventlog.pcrs')).toMatch(/pcr_digest failed/);
+  });
+
+  it('a CC event log beside an SEV-SNP HCL report is an input error naming the file; a second TPM log too', () => {
+    const ccel = makeCcel([{ mr: 1, type: 0xd, data: Buffer.from('x') }]).log;
+    expect(inputError(() => withLog(logFile(ccel, 'ccel.bin')))).toMatchObject({ file: 'ccel.bin', message: expect.stringMatching(/TDX CC event log .* goes with a TD quote/) });
+    const f = evidence({ pcrs: quotedPcrs(good.pcrs) });
+    const e = openEnvelope(f)!;
+    const twice = () => verify({ evidence: e.evidence, endorsements: [...e.endorsements, logFile(good.log, 'a.log'), logFile(good.log, 'b.log')] });
+    expect(inputError(twice)).toMatchObject({ file: 'b.log', message: expect.stringContaining('a second TPM event log (the first was a.log)') });
+  });
+
+  it('the classifier calls it an event log the HCL report uses, and the CLI takes it with --collateral (no "not used" note)', () => {
+    expect(classify(good.log)).toBe('event-log');
+    expect(planAppraisal(['azure-hcl-report', 'event-log'], ['hcl', 'log']).slots).toEqual(['evidence', 'endorsements']);
+    const dir = mkdtempSync(join(tmpdir(), 'custodian-tpmlog-'));
+    writeFileSync(join(dir, 'env.json'), evidence({ pcrs: quotedPcrs(good.pcrs) }).bytes);
+    writeFileSync(join(dir, 'binary_bios_measurements'), good.log);
+    const r = spawnSync(join(ROOT, 'bin', 'custodian'), ['verify', join(dir, 'env.json'), '--collateral', join(dir, 'binary_bios_measurements'), '--chain', join(FIXTURES, 'pki', 'cert_chain.pem'), '--crl', join(FIXTURES, 'pki', 'crl-empty.der'), '--test-anchor', join(FIXTURES, 'pki', 'ark.pem'), '--at', '2025-12-01T00:00:00Z', '--vtpm-nonce', NONCE.toString('hex'), '--json'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/was not used/);
+    expect(status(JSON.parse(r.stdout) as Appraisal, 'eventlog.pcr08')).toBe('pass');
+  });
+});
+
+/** Custodian's replay of `log` (claims.eventlog.replayed, as {index: hex}), read beside a quote of all-zero PCRs. */
+function replayedBy(log: Uint8Array): Record<string, string> {
+  const a = withLog(logFile(log), { pcrs: Array.from({ length: 24 }, () => Buffer.alloc(32)) });
+  const replayed = (a.claims.eventlog as { replayed: Record<string, string> }).replayed;
+  return Object.fromEntries(Object.entries(replayed).map(([k, v]) => [String(Number(k.slice(3))), v]));
+}
+/** go-attestation's verdict on `log` with `pcrs` (fixtures/go-attestation-eventlog: attest.ParseEventLog + EventLog.Verify). */
+function goAttestation(log: Uint8Array | string, pcrs: Record<string, string>): { ok: boolean; error?: string; invalid_pcrs?: number[]; verified_events: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'go-attestation-'));
+  const path = typeof log === 'string' ? log : join(dir, 'log.bin');
+  if (typeof log !== 'string') writeFileSync(path, log);
+  writeFileSync(join(dir, 'pcrs.json'), JSON.stringify(pcrs));
+  const r = spawnSync(GO!, ['run', '.', '-log', path, '-pcrs', join(dir, 'pcrs.json')], { cwd: GO_PEER, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=readonly' }, timeout: 300_000 });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+const GO_PEER = join(ROOT, 'fixtures', 'go-attestation-eventlog');
+if (!GO) console.warn('*** no Go toolchain: the go-attestation event-log replay interop tests are SKIPPED ***');
+
+describe.skipIf(!GO)('TPM event-log replay against go-attestation\'s own (attest.ParseEventLog + EventLog.Verify, at test time)', () => {
+  it('the synthetic firmware log: go-attestation accepts the PCRs Custodian replayed (StartupLocality included) and refuses them with PCR8 altered', () => {
+    const { log } = makeTpmLog(firmwareEvents());
+    const ours = replayedBy(log);
+    expect(goAttestation(log, ours)).toMatchObject({ ok: true, verified_events: 13 });
+    expect(goAttestation(log, { ...ours, 8: 'aa'.repeat(32) })).toMatchObject({ ok: false, invalid_pcrs: [8] });
+  }, 320_000);
+
+  it('go-attestation\'s real crypto-agile logs (GCP Shielded VM Ubuntu and CoreOS, a crypto-agile PC log, Secure Boot certificates): Custodian\'s replay is what go-attestation accepts', () => {
+    const dir = spawnSync(GO!, ['run', '.', '-testdata'], { cwd: GO_PEER, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=readonly' }, timeout: 300_000 }).stdout.trim();
+    const logs = ['crypto_agile_eventlog', 'ubuntu_2104_shielded_vm_no_secure_boot_eventlog', 'coreos_36_shielded_vm_no_secure_boot_eventlog', 'sb_cert_eventlog'];
+    for (const name of logs) {
+      const log = readFileSync(join(dir, name));
+      const ours = replayedBy(log);
+      expect(Object.keys(ours).length, name).toBeGreaterThan(0);
+      expect(goAttestation(join(dir, name), ours), name).toMatchObject({ ok: true });
+      const first = Object.keys(ours)[0]!;
+      expect(goAttestation(join(dir, name), { ...ours, [first]: '00'.repeat(32) }), name).toMatchObject({ ok: false, invalid_pcrs: [Number(first)] });
+    }
+  }, 600_000);
 });

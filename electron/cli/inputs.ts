@@ -58,7 +58,7 @@ export function unusedNotes(a: Appraisal, files: readonly RoleFile[], nonce: boo
     if (role === '--chain' && p === 'nvidia' && describeFile(files.find((f) => f.role === 'evidence')!.file.bytes).kind === 'nvidia-evidence') {
       return `${name} was not used: NVIDIA serialized evidence carries each device's certificate chain`;
     }
-    if (role === '--collateral' && (p === 'nvidia' || p === 'sev-snp') && !x509 && !(p === 'sev-snp' && d?.kind === 'vtpm-quote')) return `${name} was not used: collateral endorses TDX and SGX quotes only`;
+    if (role === '--collateral' && (p === 'nvidia' || p === 'sev-snp') && !x509 && !(p === 'sev-snp' && (d?.kind === 'vtpm-quote' || d?.kind === 'event-log'))) return `${name} was not used: collateral endorses TDX and SGX quotes only`;
     if ((role === '--rim' || role === '--ocsp') && !nvidiaInPlay) return `${name} was not used: ${role === '--rim' ? 'RIMs' : 'OCSP responses'} endorse NVIDIA evidence only (GPU evidence beside a CPU report goes with --more-evidence)`;
     if (role === '--nonce' && !nvidiaInPlay) return `--nonce was not used: it is the nonce NVIDIA evidence must answer (a CPU report's nonce is checked through a policy: report_data)`;
     return undefined;

@@ -23,7 +23,7 @@ function roleOf(bytes: Uint8Array): Role {
   if (kind === 'nvidia-rim') return '--rim';
   if (kind === 'ocsp-response') return '--ocsp';
   if (kind === 'crl') return '--crl';
-  if (kind === 'tdx-collateral' || kind === 'azure-hcl-report' || kind === 'tdx-event-log' || kind === 'vtpm-quote') return '--collateral';
+  if (kind === 'tdx-collateral' || kind === 'azure-hcl-report' || kind === 'event-log' || kind === 'vtpm-quote') return '--collateral';
   return '--chain';
 }
 

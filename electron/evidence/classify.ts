@@ -40,7 +40,7 @@ function dcapKind(b: Uint8Array): FileKind | null {
 }
 
 /**
- * A TCG crypto-agile event log (the TDX CCEL), by the core's rule (wasm/src/tdx/ccel.rs
+ * A TCG crypto-agile event log (a TDX CCEL or a TPM log), by the core's rule (wasm/src/eventlog.rs
  * `looks_like_event_log`): a first event of type EV_NO_ACTION (3) whose data, at byte 32, starts
  * with "Spec ID Event03\0".
  */
@@ -118,7 +118,7 @@ export function classify(bytes: Uint8Array): FileKind {
   const dcap = dcapKind(bytes);
   if (dcap) return dcap;
   if (ascii(bytes, 4) === 'HCLA') return 'azure-hcl-report';
-  if (isEventLog(bytes)) return 'tdx-event-log';
+  if (isEventLog(bytes)) return 'event-log';
   if (isSnpReport(bytes)) return 'sev-snp-report';
   if (isSpdmReport(bytes)) return 'nvidia-report';
   const head = ascii(bytes);

@@ -106,8 +106,8 @@ export function describeFile(bytes: Uint8Array): FileDescription {
       return { kind, vendor: 'NVIDIA', what: 'an NVIDIA RIM (reference integrity manifest)', prose: false };
     case 'tdx-collateral':
       return isIntelCollateral(bytes) ? { kind, vendor: 'Intel', what: 'Intel TDX/SGX collateral (JSON)', prose: false } : { kind, what: 'a JSON document', prose: false };
-    case 'tdx-event-log':
-      return { kind, what: 'a TDX CC event log (CCEL)', prose: false };
+    case 'event-log':
+      return { kind, what: 'a TCG event log (a TDX CC event log or a TPM event log)', prose: false };
     case 'vtpm-quote':
       return { kind, what: 'an Azure vTPM quote (Trustee tpm_quote JSON)', prose: false };
     case 'azure-hcl-report':
@@ -131,7 +131,7 @@ export function describeFile(bytes: Uint8Array): FileDescription {
  * Kinds that are certainly not evidence of any platform. Not `der-endorsement`: hex text starting
  * with "30" looks like a DER SEQUENCE, and a hex-text quote is evidence the core reads.
  */
-const NEVER_EVIDENCE: ReadonlySet<FileKind> = new Set(['certificate', 'crl', 'ocsp-response', 'nvidia-rim', 'tdx-event-log', 'vtpm-quote']);
+const NEVER_EVIDENCE: ReadonlySet<FileKind> = new Set(['certificate', 'crl', 'ocsp-response', 'nvidia-rim', 'event-log', 'vtpm-quote']);
 
 /**
  * Why a file given as evidence cannot be evidence, or undefined when it may be (the core then decides).
@@ -148,7 +148,7 @@ export function notEvidenceReason(d: FileDescription, swapHint?: string): string
     'ocsp-response': 'OCSP responses go with --ocsp',
     'nvidia-rim': 'RIMs go with --rim',
     'tdx-collateral': 'collateral goes with --collateral beside the TDX/SGX quote',
-    'tdx-event-log': 'an event log goes with --collateral beside the TDX quote',
+    'event-log': 'an event log goes with --collateral beside the TDX quote or the Azure vTPM quote',
     'vtpm-quote': 'a vTPM quote goes with --collateral beside its Azure HCL report',
   };
   const hint = swap || (where[d.kind] ? ` (${where[d.kind]})` : d.prose ? ' (an SEV-SNP report, a TDX/SGX quote or NVIDIA evidence was expected)' : '');

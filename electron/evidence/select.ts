@@ -24,8 +24,8 @@ const NVIDIA_EXTRAS: Partial<Record<FileKind, Slot>> = { 'nvidia-rim': 'rims', '
 /** Endorsement kinds each evidence kind uses; an Azure HCL report alone is SEV-SNP evidence. */
 const ENDORSES: Record<string, ReadonlySet<FileKind>> = {
   'sev-snp-report': new Set(X509),
-  'azure-hcl-report': new Set([...X509, 'vtpm-quote']),
-  'tdx-quote': new Set([...X509, 'tdx-collateral', 'azure-hcl-report', 'tdx-event-log', 'vtpm-quote']),
+  'azure-hcl-report': new Set([...X509, 'vtpm-quote', 'event-log']),
+  'tdx-quote': new Set([...X509, 'tdx-collateral', 'azure-hcl-report', 'event-log', 'vtpm-quote']),
   'sgx-quote': new Set([...X509, 'tdx-collateral']),
   // A bare report's device chain comes as certificates; serialized evidence carries its own chains.
   'nvidia-report': new Set(X509),

@@ -28,8 +28,12 @@ export const FileKind = z.enum([
   'der-endorsement',
   'tdx-collateral',
   'azure-hcl-report',
-  /** TDX CC event log (TCG crypto-agile, "Spec ID Event03"), replayed by the core to RTMR0..3. */
-  'tdx-event-log',
+  /**
+   * TCG crypto-agile event log ("Spec ID Event03"): a TDX CC event log, replayed by the core to
+   * RTMR0..3, or a TPM event log, replayed to the PCRs an Azure vTPM quote attests (the core tells them
+   * apart: wasm/src/eventlog.rs `LogKind`).
+   */
+  'event-log',
   /** Azure vTPM quote (Trustee's `tpm_quote` JSON `{signature, message, pcrs}`), verified by the core with the HCL report's AK. */
   'vtpm-quote',
   /** NVIDIA attestation report: SPDM 1.1 GET_MEASUREMENTS request ‖ MEASUREMENTS response, binary or hex text. */

@@ -17,7 +17,7 @@ import { openEnvelope } from '../../electron/evidence/envelopes.ts';
 import { writeAttestation } from '../../electron/vault/trustee.ts';
 import { sevReportFromBytes } from '../../electron/vault/trustee-snp.ts';
 import { InputError } from '../../electron/core/errors.ts';
-import { makeCcel } from '../../fixtures/lib/ccel.mjs';
+import { makeCcel } from '../../fixtures/lib/eventlog.mjs';
 
 const fx = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, import.meta.url));
 const report = fx('snp/valid/report.bin');

@@ -175,24 +175,30 @@ pub fn request(data: &[u8]) {
     assert!(v.get("ok").and_then(serde_json::Value::as_bool).is_some(), "response has ok");
 }
 
-/// TDX CC event log (CCEL): parse, replay every RTMR, describe each event, the claims, and the
-/// per-RTMR comparison against an all-zero quote (which reports a mismatch or a pass, never panics).
+/// TCG event logs (CCEL and TPM): parse, replay every register of both banks, describe each event,
+/// both kinds' readers and claims, and the replay checks against an all-zero quote (a mismatch or a
+/// pass, never a panic), including the TPM side's "not attested" paths.
 pub fn event_log(data: &[u8]) {
     use custodian_core::appraisal::Checklist;
+    use custodian_core::eventlog::{self, EventLog, ALG_SHA256, ALG_SHA384};
     use custodian_core::tdx::ccel;
-    let _ = ccel::looks_like_event_log(data);
-    let Ok(log) = ccel::EventLog::parse(data, "fuzz.ccel") else { return };
-    for r in 0..4 {
-        let _ = log.replay(r);
-        let _ = log.replayed(r);
+    let _ = eventlog::looks_like_event_log(data);
+    let Ok(log) = EventLog::parse(data, "fuzz.log") else { return };
+    let _ = (ccel::parse(data, "fuzz.ccel"), custodian_core::vtpm_log::parse(data, "fuzz.tpm"));
+    for mr in 0..25 {
+        let _ = (log.replay(mr, ALG_SHA256), log.replayed(mr, ALG_SHA384));
     }
     for e in log.events.iter().take(256) {
-        let _ = (ccel::describe(e), ccel::type_name(e.event_type));
+        let _ = (eventlog::describe(e), eventlog::type_name(e.event_type));
     }
     let _ = ccel::claims(&log);
     let zero = [0u8; 48];
     let mut list = Checklist::default();
     ccel::check_rtmrs(&log, [&zero, &zero, &zero, &zero], &mut list);
+    let pcrs: Vec<(usize, Vec<u8>)> = (0..24).map(|i| (i, vec![0u8; 32])).collect();
+    let mut claims = serde_json::Map::new();
+    custodian_core::vtpm_log::check(&log, Ok(&pcrs[..12]), &mut list, &mut claims);
+    custodian_core::vtpm_log::check(&log, Err("fuzz"), &mut list, &mut claims);
 }
 
 /// Azure HCL report: the runtime data reader, its report-type check for both platforms and the
@@ -224,8 +230,8 @@ pub fn vtpm_quote(data: &[u8]) {
     let hcl = HclRuntime { hash_type: 1, report_type: 2, runtime_data: format!(r#"{{"keys":[{{"kid":"HCLAkPub","kty":"RSA","e":"AQAB","n":"{n}"}}]}}"#).into_bytes() };
     let policy = vtpm::VtpmPolicy { nonce: Some("6368616c6c656e6765".into()) };
     let mut claims = serde_json::Map::new();
-    vtpm::check(Some(&q), Some(&hcl), &policy, &mut Checklist::default(), &mut claims);
-    vtpm::check(Some(&q), None, &vtpm::VtpmPolicy::default(), &mut Checklist::default(), &mut claims);
+    vtpm::check(Some(&q), Some(&hcl), None, &policy, &mut Checklist::default(), &mut claims);
+    vtpm::check(Some(&q), None, None, &vtpm::VtpmPolicy::default(), &mut Checklist::default(), &mut claims);
 }
 
 fn split<'a>(data: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod composite;
 pub mod cursor;
 pub mod error;
+pub mod eventlog;
 pub mod fields;
 pub mod identity;
 pub mod nvidia;
@@ -20,6 +21,7 @@ pub mod request;
 pub mod snp;
 pub mod tdx;
 pub mod vtpm;
+pub mod vtpm_log;
 pub mod x509;
 
 /// The core is deterministic: any attempt to draw randomness on wasm32 fails loudly.

@@ -159,13 +159,22 @@ pub fn run(req: &Request) -> Result<Appraisal, InputError> {
 }
 
 /// SEV-SNP: the endorsements are certificates and CRLs, and (beside an Azure HCL report) at most
-/// one vTPM quote, recognised by content ([`crate::vtpm::looks_like_quote`]).
+/// one vTPM quote and one TPM event log, recognised by content ([`crate::vtpm::looks_like_quote`],
+/// [`crate::eventlog::looks_like_event_log`]).
 fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy, vtpm_policy: crate::vtpm::VtpmPolicy) -> Result<Appraisal, InputError> {
     let evidence = snp::evidence::parse(bytes, &req.evidence.name)?;
     let mut endorsements = Vec::new();
     let mut vtpm: Option<crate::vtpm::VtpmQuote> = None;
+    let mut tpm_log: Option<crate::eventlog::EventLog> = None;
     for b in &req.endorsements {
         let bytes = b.bytes()?;
+        if crate::eventlog::looks_like_event_log(&bytes) {
+            if let Some(first) = &tpm_log {
+                return Err(InputError::new(&b.name, "event log", format!("a second TPM event log (the first was {}); pass one per vTPM quote", first.file)));
+            }
+            tpm_log = Some(crate::vtpm_log::parse(&bytes, &b.name)?);
+            continue;
+        }
         if crate::vtpm::looks_like_quote(&bytes) {
             if let Some(first) = &vtpm {
                 return Err(InputError::new(&b.name, "vTPM quote", format!("a second vTPM quote (the first was {}); pass one per HCL report", first.file)));
@@ -176,7 +185,7 @@ fn run_snp(req: &Request, bytes: &[u8], policy: snp::policy::SnpPolicy, vtpm_pol
         endorsements.extend(load_endorsements(&bytes, &b.name)?);
     }
     let test_anchors = test_anchor_certs(req)?;
-    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy, reference_time: req.reference_time, vtpm, vtpm_policy }))
+    Ok(snp::verify(&snp::SnpInput { evidence, endorsements, test_anchors, policy, reference_time: req.reference_time, vtpm, vtpm_policy, tpm_log }))
 }
 
 /// The request's explicit TEST roots (certificates; a CRL there is an input error naming the file).

@@ -25,6 +25,7 @@ use crate::appraisal::Checklist;
 use crate::azure_hcl::HclRuntime;
 use crate::cursor::Cursor;
 use crate::error::InputError;
+use crate::eventlog::EventLog;
 use crate::policy_util::check_hex;
 
 /// TPM_GENERATED_VALUE: every TPMS_ATTEST a TPM signs starts with it (Part 2 §6.2).
@@ -321,11 +322,15 @@ fn check_nonce(q: &VtpmQuote, policy: &VtpmPolicy, list: &mut Checklist) {
 /// Runs the vTPM checks for evidence whose HCL runtime data is `hcl` and inserts the claims
 /// `tpm` (`pcr00`…: the PCRs the quote attests, only when the digest matches) and `tpm_quote`.
 /// Without a quote, one skipped check `vtpm.quote` says the PCRs are not attested; with a quote but
-/// no HCL report every check fails (no AK to verify it with).
-pub fn check(quote: Option<&VtpmQuote>, hcl: Option<&HclRuntime>, policy: &VtpmPolicy, list: &mut Checklist, claims: &mut Map<String, Value>) {
+/// no HCL report every check fails (no AK to verify it with). A TPM event log (`log`) is replayed
+/// against the attested PCRs ([`crate::vtpm_log::check`]).
+pub fn check(quote: Option<&VtpmQuote>, hcl: Option<&HclRuntime>, log: Option<&EventLog>, policy: &VtpmPolicy, list: &mut Checklist, claims: &mut Map<String, Value>) {
     let Some(q) = quote else {
         if hcl.is_some() {
             list.skip("vtpm.quote", "no vTPM quote was given (Trustee's tpm_quote): the vTPM PCRs are not attested; the verdict rests on the hardware report and its binding of the HCL runtime data");
+        }
+        if let Some(log) = log {
+            crate::vtpm_log::check(log, Err("no vTPM quote (Trustee's tpm_quote) attests the PCRs it would replay to"), list, claims);
         }
         return;
     };
@@ -345,9 +350,13 @@ pub fn check(quote: Option<&VtpmQuote>, hcl: Option<&HclRuntime>, policy: &VtpmP
             "firmware_version": format!("0x{:016x}", a.firmware_version), "pcr_select": selection, "pcr_digest": hex::encode(&a.pcr_digest),
         }),
     );
-    if let Some(idx) = attested {
-        let tpm: Map<String, Value> = idx.iter().zip(&q.pcrs).map(|(i, p)| (format!("pcr{i:02}"), json!(hex::encode(p)))).collect();
+    let attested: Option<Vec<(usize, Vec<u8>)>> = attested.map(|idx| idx.into_iter().zip(q.pcrs.iter().cloned()).collect());
+    if let Some(pcrs) = &attested {
+        let tpm: Map<String, Value> = pcrs.iter().map(|(i, p)| (format!("pcr{i:02}"), json!(hex::encode(p)))).collect();
         claims.insert("tpm".into(), Value::Object(tpm));
+    }
+    if let Some(log) = log {
+        crate::vtpm_log::check(log, attested.as_deref().ok_or("the quote's PCR values are not attested (vtpm.quote.pcr_digest failed)"), list, claims);
     }
 }
 
@@ -446,7 +455,7 @@ pub mod tests {
     fn run(q: Option<&VtpmQuote>, hcl: Option<&HclRuntime>, p: &VtpmPolicy) -> (Vec<(String, crate::appraisal::Status)>, Map<String, Value>) {
         let mut list = Checklist::default();
         let mut claims = Map::new();
-        check(q, hcl, p, &mut list, &mut claims);
+        check(q, hcl, None, p, &mut list, &mut claims);
         (list.into_checks().into_iter().map(|c| (c.id, c.status)).collect(), claims)
     }
 

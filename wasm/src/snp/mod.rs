@@ -41,6 +41,8 @@ pub struct SnpInput {
     /// An Azure vTPM quote given with an HCL report ([`crate::vtpm`]), and the policy for it.
     pub vtpm: Option<crate::vtpm::VtpmQuote>,
     pub vtpm_policy: crate::vtpm::VtpmPolicy,
+    /// A TPM event log to replay against the vTPM quote's PCRs ([`crate::vtpm_log`]).
+    pub tpm_log: Option<crate::eventlog::EventLog>,
 }
 
 /// Merges certificate-table entries and endorsement files into certificates and CRLs. Table blobs
@@ -327,7 +329,7 @@ pub fn verify(input: &SnpInput) -> Appraisal {
         crate::azure_hcl::check_binding(&r.report_data, hcl, &mut list);
         crate::azure_hcl::insert_claims(hcl, &mut claims);
     }
-    crate::vtpm::check(input.vtpm.as_ref(), input.evidence.hcl.as_ref(), &input.vtpm_policy, &mut list, &mut claims);
+    crate::vtpm::check(input.vtpm.as_ref(), input.evidence.hcl.as_ref(), input.tpm_log.as_ref(), &input.vtpm_policy, &mut list, &mut claims);
     appraise::appraise(r, product.unwrap_or(Product::Milan), &input.policy, &mut list);
 
     let mut all = r.claims(product);

@@ -45,6 +45,8 @@ pub struct Collateral {
     pub hcl: Option<(String, HclRuntime)>,
     /// A CC event log to replay against the quote's RTMRs.
     pub event_log: Option<super::ccel::EventLog>,
+    /// A TPM event log to replay against the vTPM quote's PCRs ([`crate::vtpm_log`]).
+    pub tpm_log: Option<crate::eventlog::EventLog>,
     /// An Azure vTPM quote (Trustee's `tpm_quote`), verified with the HCL report's AK.
     pub vtpm: Option<crate::vtpm::VtpmQuote>,
 }
@@ -120,10 +122,18 @@ impl Collateral {
             return Ok(());
         }
         if super::ccel::looks_like_event_log(bytes) || bytes.starts_with(b"CCEL") {
-            if let Some(first) = &self.event_log {
-                return Err(InputError::new(name, "event log", format!("a second CC event log (the first was {}); pass one per quote", first.file)));
+            let log = super::ccel::EventLog::parse(bytes, name)?;
+            let (slot, what) = match log.kind() {
+                crate::eventlog::LogKind::Ccel => (&mut self.event_log, "CC event log"),
+                crate::eventlog::LogKind::Tpm => (&mut self.tpm_log, "TPM event log"),
+            };
+            if let Some(first) = slot {
+                return Err(InputError::new(name, "event log", format!("a second {what} (the first was {}); pass one per quote", first.file)));
             }
-            self.event_log = Some(super::ccel::EventLog::parse(bytes, name)?);
+            *slot = Some(match log.kind() {
+                crate::eventlog::LogKind::Ccel => super::ccel::parse(bytes, name)?,
+                crate::eventlog::LogKind::Tpm => crate::vtpm_log::parse(bytes, name)?,
+            });
             return Ok(());
         }
         if crate::vtpm::looks_like_quote(bytes) {

@@ -502,7 +502,7 @@ pub fn verify(input: &TdxInput) -> Result<Appraisal, InputError> {
         azure_hcl::check_binding(body(q, rd), hcl, &mut list);
         azure_hcl::insert_claims(hcl, &mut claims);
     }
-    crate::vtpm::check(col.vtpm.as_ref(), col.hcl.as_ref().map(|(_, h)| h), &input.vtpm_policy, &mut list, &mut claims);
+    crate::vtpm::check(col.vtpm.as_ref(), col.hcl.as_ref().map(|(_, h)| h), col.tpm_log.as_ref(), &input.vtpm_policy, &mut list, &mut claims);
     if let Some(required) = p.event_digests.as_deref().filter(|r| !r.is_empty()) {
         if is_td {
             ccel::check_policy(col.event_log.as_ref(), required, [0, 1, 2, 3].map(|i| body(q, td::RTMR[i])), &mut list);

@@ -1,0 +1,102 @@
+//! A TPM event log beside an Azure vTPM quote: the firmware's PC Client log (on the guest,
+//! `/sys/kernel/security/tpm0/binary_bios_measurements`), read by [`crate::eventlog`] and replayed to
+//! the SHA-256 PCRs the quote attests ([`crate::vtpm`]), so a policy or a responder can see what was
+//! booted, event by event, instead of 24 opaque hashes.
+//!
+//! Checks (each reported): `eventlog.pcrNN` for every PCR the log extends — pass when the replay
+//! equals the attested value; fail naming the first event where it departs, or when the quote does
+//! not attest that PCR — and `eventlog.pcrs_not_in_log` (skip) listing attested PCRs that hold a
+//! value the log does not describe (extended after the firmware log: the OS, IMA, the HCL). Without
+//! an attested PCR list (no quote, or its PCR digest failed) nothing is replayed and one skipped
+//! check `eventlog.pcrs` says why. The claim `eventlog` lists the events (as for a CCEL, with `pcr`
+//! and `sha256` keys).
+
+use crate::appraisal::Checklist;
+use crate::error::InputError;
+use crate::eventlog::{EventLog, LogKind, Registers, ALG_SHA256, EV_NO_ACTION};
+use serde_json::{Map, Value};
+
+/// PCR0..23 of the SHA-256 bank (PCR index i).
+pub const PCRS: Registers = Registers { key: "pcr", index_name: "PCR index", alg: ALG_SHA256, count: 24, first_index: 0 };
+
+/// Parses a TPM event log ([`EventLog::parse`]) and requires it to be one: SHA-256 (0x000B) listed
+/// with 32-byte digests and not a CC event log. Errors name `file` and the field.
+pub fn parse(bytes: &[u8], file: &str) -> Result<EventLog, InputError> {
+    let log = EventLog::parse(bytes, file)?;
+    if log.kind() == LogKind::Ccel {
+        return Err(InputError::new(file, "event log", "this is a TDX CC event log (SHA-384, MR indices 1..4 = RTMR0..3): it goes with a TD quote, not with an SEV-SNP report"));
+    }
+    if log.digest_size(ALG_SHA256) != Some(32) {
+        return Err(InputError::new(file, "event 0.digestSizes", "the Spec ID event does not list SHA-256 (0x000B) with 32-byte digests: a vTPM quote attests the SHA-256 bank, so this log cannot be replayed against it"));
+    }
+    if let Some(e) = log.events.iter().find(|e| PCRS.of_index(e.mr).is_none()) {
+        return Err(InputError::new(file, format!("event {}.pcr_index", e.index), format!("{}: a TPM has PCRs 0..23", e.mr)));
+    }
+    Ok(log)
+}
+
+/// Replays `log` against `attested` ((PCR index, SHA-256 value) the quote attests; `None` with the
+/// reason when there is none) and inserts the claim `eventlog`. See the module doc for the checks.
+pub fn check(log: &EventLog, attested: Result<&[(usize, Vec<u8>)], &str>, list: &mut Checklist, claims: &mut Map<String, Value>) {
+    claims.insert("eventlog".into(), crate::eventlog::claims(log, &PCRS));
+    let attested = match attested {
+        Ok(a) => a,
+        Err(why) => return list.skip("eventlog.pcrs", format!("{} is not replayed: {why}", log.file)),
+    };
+    let extended = |pcr: u32| log.events.iter().any(|e| e.mr == pcr && e.event_type != EV_NO_ACTION);
+    for pcr in (0..PCRS.count).filter(|p| extended(*p)) {
+        match attested.iter().find(|(i, _)| *i == pcr as usize) {
+            Some((_, value)) => crate::eventlog::check_replay(log, &PCRS, pcr, value, list),
+            None => list.fail(&format!("eventlog.pcr{pcr:02}"), format!("{} extends PCR{pcr}, but the vTPM quote does not attest PCR{pcr}: its events are not backed by the quote", log.file)),
+        }
+    }
+    let undescribed: Vec<String> = attested
+        .iter()
+        .filter(|(i, v)| !extended(*i as u32) && v.iter().any(|b| *b != 0) && v.iter().any(|b| *b != 0xFF))
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if !undescribed.is_empty() {
+        list.skip(
+            "eventlog.pcrs_not_in_log",
+            format!("PCR {} hold(s) a value {} has no event for (extended after the firmware log, e.g. by the OS or the HCL): not judged by the replay", undescribed.join(", "), log.file),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::appraisal::Status;
+    use sha2::{Digest, Sha256};
+
+    /// Log bytes with one bank (`alg`, `size`-byte digests) and one EV_IPL event per (PCR, data).
+    fn bytes(alg: u16, size: usize, events: &[(u32, &[u8])]) -> Vec<u8> {
+        let spec: Vec<u8> = [&b"Spec ID Event03\0"[..], &0u32.to_le_bytes(), &[0, 2, 0, 2], &1u32.to_le_bytes(), &alg.to_le_bytes(), &(size as u16).to_le_bytes(), &[0]].concat();
+        let mut b = [&0u32.to_le_bytes()[..], &3u32.to_le_bytes(), &[0; 20], &(spec.len() as u32).to_le_bytes(), &spec].concat();
+        for (pcr, data) in events {
+            let digest = &Sha256::digest(data)[..size.min(32)];
+            b.extend([&pcr.to_le_bytes()[..], &0xDu32.to_le_bytes(), &1u32.to_le_bytes(), &alg.to_le_bytes(), digest, &(data.len() as u32).to_le_bytes(), data].concat());
+        }
+        b
+    }
+
+    #[test]
+    fn a_pcr_the_log_extends_but_the_quote_does_not_attest_fails() {
+        // Threat: events for a PCR outside the quote's selection look attested but are not.
+        let l = parse(&bytes(ALG_SHA256, 32, &[(4, b"boot"), (9, b"kernel")]), "log.bin").unwrap();
+        let pcrs: Vec<(usize, Vec<u8>)> = vec![(4, l.replayed(4, ALG_SHA256)), (10, vec![7; 32])];
+        let mut list = Checklist::default();
+        check(&l, Ok(&pcrs), &mut list, &mut Map::new());
+        let got: Vec<(String, Status)> = list.into_checks().into_iter().map(|c| (c.id, c.status)).collect();
+        assert_eq!(got, [("eventlog.pcr04".into(), Status::Pass), ("eventlog.pcr09".into(), Status::Fail), ("eventlog.pcrs_not_in_log".into(), Status::Skip)]);
+    }
+
+    #[test]
+    fn pcr_indices_above_23_and_logs_without_sha256_are_input_errors_naming_the_field() {
+        let e = parse(&bytes(ALG_SHA256, 32, &[(4, b"a"), (30, b"b")]), "log.bin").unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("event 2.pcr_index", "30: a TPM has PCRs 0..23"));
+        let e = parse(&bytes(0x0004, 20, &[(4, b"a")]), "sha1.bin").unwrap_err();
+        assert_eq!(e.field, "event 0.digestSizes");
+        assert!(e.message.contains("does not list SHA-256"), "{e}");
+    }
+}

@@ -166,13 +166,13 @@ function quotedPcrs(pcrs: Buffer[]): Buffer[] {
   return pcrs.map((p, i) => (i === 10 ? createHash('sha256').update('ima').digest() : p));
 }
 const logFile = (log: Uint8Array, name = 'binary_bios_measurements') => ({ name, bytes: log });
-function withLog(log: NamedBytes | null, o: { pcrs?: Buffer[]; quote?: object; dropQuote?: boolean } = {}): Appraisal {
+function withLog(log: NamedBytes | null, o: { pcrs?: Buffer[]; quote?: object; dropQuote?: boolean; digests?: object[] } = {}): Appraisal {
   const good = makeTpmLog(firmwareEvents());
   const f = evidence({ pcrs: o.pcrs ?? quotedPcrs(good.pcrs), quote: o.quote });
   const d = JSON.parse(Buffer.from(f.bytes).toString());
   if (o.dropQuote) delete d.tpm_quote;
   const e = openEnvelope({ name: f.name, bytes: Buffer.from(JSON.stringify(d)) })!;
-  return verify({ evidence: e.evidence, endorsements: [...e.endorsements, ...(log ? [log] : []), pki('cert_chain.pem'), pki('crl-empty.der')], testAnchors: [pki('ark.pem')], policy: o.dropQuote ? undefined : { vtpm: { nonce: NONCE.toString('hex') } } });
+  return verify({ evidence: e.evidence, endorsements: [...e.endorsements, ...(log ? [log] : []), pki('cert_chain.pem'), pki('crl-empty.der')], testAnchors: [pki('ark.pem')], policy: o.dropQuote ? undefined : { vtpm: { nonce: NONCE.toString('hex'), event_digests: o.digests } } });
 }
 const detail = (a: Appraisal, id: string) => a.checks.find((c) => c.id === id)?.detail ?? '';
 
@@ -234,6 +234,25 @@ describe('TPM event log replayed to the vTPM quote\'s PCRs (synthetic firmware l
     const e = openEnvelope(f)!;
     const twice = () => verify({ evidence: e.evidence, endorsements: [...e.endorsements, logFile(good.log, 'a.log'), logFile(good.log, 'b.log')] });
     expect(inputError(twice)).toMatchObject({ file: 'b.log', message: expect.stringContaining('a second TPM event log (the first was a.log)') });
+  });
+
+  it('policy vtpm.event_digests: the kernel command line event must carry the reference digest, in a log that replays to the quote', () => {
+    const want = createHash('sha256').update(`${CMDLINE}\0`).digest('hex');
+    const ID = 'eventlog.policy.vtpm.event_digests[0]';
+    const req = { pcr: 8, type: 'EV_IPL', description: 'root=', sha256: want };
+    const ok = withLog(logFile(good.log), { digests: [req] });
+    expect(ok.checks.find((c) => c.id === ID)).toMatchObject({ status: 'pass', detail: `event 14 (EV_IPL, PCR8) carries SHA-256 ${want}, and PCR8's replay equals the quote's` });
+    // Threat: another kernel command line, honestly logged and quoted — the policy, not the replay, refuses it.
+    const evil = makeTpmLog(firmwareEvents('kernel_cmdline: /boot/vmlinuz root=/dev/sda1 init=/bin/sh'));
+    const other = withLog(logFile(evil.log, 'evil.log'), { pcrs: quotedPcrs(evil.pcrs), digests: [req] });
+    expect(failing(other)).toEqual([ID]);
+    expect(detail(other, ID)).toMatch(new RegExp(`^no event \\(PCR8, EV_IPL, description containing "root="\\) carries SHA-256 ${want}: 1 of evil\\.log matches: event 14 [0-9a-f]{64}$`));
+    // Threat: the genuine log shown beside a quote of another boot — the digest is there but the PCR does not replay.
+    const mismatch = withLog(logFile(good.log), { pcrs: quotedPcrs(evil.pcrs), digests: [req] });
+    expect(detail(mismatch, ID)).toBe(`event 14 (PCR8, EV_IPL, description containing "root=") carries SHA-256 ${want}, but the log's replay of PCR8 is not the quote's: the log does not describe what this VM measured`);
+    expect(detail(withLog(null, { digests: [req] }), ID)).toBe(`policy requires an event (PCR8, EV_IPL, description containing "root=") with SHA-256 ${want}, but no TPM event log was supplied with the quote`);
+    expect(inputError(() => withLog(null, { digests: [{ pcr: 30, sha256: want }] })).message).toContain('policy vtpm.event_digests[0].pcr: 30 is not 0–23');
+    expect(inputError(() => withLog(null, { digests: [{ sha256: want }] })).message).toMatch(/name the events with at least one of pcr, type, description/);
   });
 
   it('the classifier calls it an event log the HCL report uses, and the CLI takes it with --collateral (no "not used" note)', () => {

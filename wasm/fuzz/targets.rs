@@ -199,6 +199,8 @@ pub fn event_log(data: &[u8]) {
     let mut claims = serde_json::Map::new();
     custodian_core::vtpm_log::check(&log, Ok(&pcrs[..12]), &mut list, &mut claims);
     custodian_core::vtpm_log::check(&log, Err("fuzz"), &mut list, &mut claims);
+    let required = custodian_core::vtpm::PcrEventDigest { pcr: None, event_type: Some("EV_IPL".into()), description: Some("cmdline".into()), sha256: "00".repeat(32) };
+    custodian_core::vtpm_log::check_policy(Some(&log), &[required], Some(&pcrs), &mut list);
 }
 
 /// Azure HCL report: the runtime data reader, its report-type check for both platforms and the
@@ -228,7 +230,8 @@ pub fn vtpm_quote(data: &[u8]) {
     let Ok(q) = vtpm::parse(data, "fuzz.json") else { return };
     let n = "x".repeat(342);
     let hcl = HclRuntime { hash_type: 1, report_type: 2, runtime_data: format!(r#"{{"keys":[{{"kid":"HCLAkPub","kty":"RSA","e":"AQAB","n":"{n}"}}]}}"#).into_bytes() };
-    let policy = vtpm::VtpmPolicy { nonce: Some("6368616c6c656e6765".into()) };
+    let required = vtpm::PcrEventDigest { pcr: Some(8), event_type: Some("EV_IPL".into()), description: None, sha256: "00".repeat(32) };
+    let policy = vtpm::VtpmPolicy { nonce: Some("6368616c6c656e6765".into()), event_digests: Some(vec![required]) };
     let mut claims = serde_json::Map::new();
     vtpm::check(Some(&q), Some(&hcl), None, &policy, &mut Checklist::default(), &mut claims);
     vtpm::check(Some(&q), None, None, &vtpm::VtpmPolicy::default(), &mut Checklist::default(), &mut claims);

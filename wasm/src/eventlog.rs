@@ -364,6 +364,9 @@ pub struct Registers {
     pub count: u32,
     /// The log's register index of register i.
     pub first_index: u32,
+    /// What the log is called in messages ("CC event log") and what it measures ("TD", "VM").
+    pub log_name: &'static str,
+    pub machine: &'static str,
 }
 
 impl Registers {
@@ -383,6 +386,10 @@ impl Registers {
         } else {
             "sha384"
         }
+    }
+    /// "SHA-256" / "SHA-384".
+    fn alg_label(&self) -> String {
+        self.alg_name().to_ascii_uppercase().replace("SHA", "SHA-")
     }
     /// Register i of the log's register index `mr`, if it is one of these registers.
     pub fn of_index(&self, mr: u32) -> Option<u32> {
@@ -459,6 +466,62 @@ pub fn check_replay(log: &EventLog, regs: &Registers, i: u32, quoted: &[u8], lis
         _ => format!("the replay diverges from event {} (the first with {} {mr}) on: no prefix of the log reaches the quote's value", steps[0].0, regs.index_name),
     };
     let missing: Vec<usize> = log.events.iter().filter(|e| e.mr == mr && e.digest(regs.alg).is_none() && e.event_type != EV_NO_ACTION).map(|e| e.index).collect();
-    let no_digest = if missing.is_empty() { String::new() } else { format!("; event(s) {missing:?} carry no {} digest and were not replayed", regs.alg_name().to_ascii_uppercase().replace("SHA", "SHA-")) };
+    let no_digest = if missing.is_empty() { String::new() } else { format!("; event(s) {missing:?} carry no {} digest and were not replayed", regs.alg_label()) };
     list.fail(&id, format!("{label} in the quote is {} but the replay of {of} gives {}: {place}{no_digest}", hex::encode(quoted), hex::encode(&value)));
+}
+
+/// One required event digest of a policy (`tdx.event_digests`, `vtpm.event_digests`), selectors
+/// already validated: the register (RTMR or PCR number), the TCG type name, a substring of the
+/// decoded description (at least one given), and the hex digest of the bank one selected event must
+/// carry.
+#[derive(Debug, Clone, Copy)]
+pub struct Required<'a> {
+    pub register: Option<u32>,
+    pub event_type: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub digest: &'a str,
+}
+
+/// One check `<id_prefix>[i]` per requirement: some event the selectors pick carries the digest, and
+/// its register's replay equals the quote's value (`quoted(i)`, raw bytes; `None` when the quote does
+/// not attest register i) — otherwise the log does not describe what this machine measured. Without
+/// a log every requirement fails, saying so.
+pub fn check_required(log: Option<&EventLog>, regs: &Registers, reqs: &[Required], quoted: &dyn Fn(u32) -> Option<Vec<u8>>, id_prefix: &str, list: &mut Checklist) {
+    let (label, alg) = (regs.key.to_ascii_uppercase(), regs.alg_label());
+    for (i, req) in reqs.iter().enumerate() {
+        let id = format!("{id_prefix}[{i}]");
+        let what = [req.register.map(|r| format!("{label}{r}")), req.event_type.map(str::to_string), req.description.map(|d| format!("description containing \"{d}\""))]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let want = req.digest.to_ascii_lowercase();
+        let Some(log) = log else {
+            list.fail(&id, format!("policy requires an event ({what}) with {alg} {want}, but no {} was supplied with the quote", regs.log_name));
+            continue;
+        };
+        let selected: Vec<&Event> = log
+            .events
+            .iter()
+            .filter(|e| e.event_type != EV_NO_ACTION && regs.of_index(e.mr).is_some())
+            .filter(|e| req.register.is_none_or(|r| regs.of_index(e.mr) == Some(r)))
+            .filter(|e| req.event_type.is_none_or(|t| type_name(e.event_type).eq_ignore_ascii_case(t)))
+            .filter(|e| req.description.is_none_or(|d| describe(e).is_some_and(|s| s.contains(d))))
+            .collect();
+        if selected.is_empty() {
+            list.fail(&id, format!("no event of {} matches ({what}); the policy requires one with {alg} {want}", log.file));
+            continue;
+        }
+        let Some(hit) = selected.iter().find(|e| e.digest(regs.alg).map(hex::encode).as_deref() == Some(want.as_str())) else {
+            let seen: Vec<String> = selected.iter().take(4).map(|e| format!("event {} {}", e.index, e.digest(regs.alg).map(hex::encode).unwrap_or_else(|| format!("(no {alg})")))).collect();
+            list.fail(&id, format!("no event ({what}) carries {alg} {want}: {} of {} match{}: {}", selected.len(), log.file, if selected.len() == 1 { "es" } else { "" }, seen.join(", ")));
+            continue;
+        };
+        let r = regs.of_index(hit.mr).unwrap_or_default();
+        if quoted(r).is_none_or(|q| log.replayed(hit.mr, regs.alg) != q) {
+            list.fail(&id, format!("event {} ({what}) carries {alg} {want}, but the log's replay of {label}{r} is not the quote's: the log does not describe what this {} measured", hit.index, regs.machine));
+            continue;
+        }
+        list.pass(&id, format!("event {} ({}, {label}{r}) carries {alg} {want}, and {label}{r}'s replay equals the quote's", hit.index, type_name(hit.event_type)));
+    }
 }

@@ -94,6 +94,24 @@ pub struct VtpmPolicy {
     /// The nonce the vTPM quote must carry as extraData (hex, 1–64 bytes; Trustee passes its
     /// expected report data, e.g. 6368616c6c656e6765 = "challenge" in its tests).
     pub nonce: Option<String>,
+    /// Digests required of named TPM event log events (e.g. the kernel command line in PCR 8 or the
+    /// boot loader in PCR 4): each names the events it is about and the SHA-256 one of them must
+    /// carry; the log must be given beside the quote and replay to its PCRs ([`crate::vtpm_log`]).
+    pub event_digests: Option<Vec<PcrEventDigest>>,
+}
+
+/// One required event digest of `vtpm.event_digests`. Events are selected by every selector given
+/// (at least one): the PCR they extend (0–23), their TCG type name (e.g. `EV_IPL`,
+/// `EV_EFI_BOOT_SERVICES_APPLICATION`) and a substring of their decoded description; one selected
+/// event must carry `sha256` (32-byte hex), and its PCR's replay must equal the quoted PCR.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PcrEventDigest {
+    pub pcr: Option<u8>,
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    pub description: Option<String>,
+    pub sha256: String,
 }
 
 impl VtpmPolicy {
@@ -105,6 +123,15 @@ impl VtpmPolicy {
                 return Err(format!("policy vtpm.nonce: {} hex digits; a TPM2B_DATA nonce is 1–64 bytes", n.len()));
             }
             check_hex("vtpm", "nonce", &self.nonce, len)?;
+        }
+        for (i, d) in self.event_digests.iter().flatten().enumerate() {
+            crate::policy_util::hex_option("vtpm", &format!("event_digests[{i}].sha256"), &d.sha256, 32)?;
+            if d.pcr.is_none() && d.event_type.is_none() && d.description.is_none() {
+                return Err(format!("policy vtpm.event_digests[{i}]: name the events with at least one of pcr, type, description"));
+            }
+            if let Some(p) = d.pcr.filter(|p| *p > 23) {
+                return Err(format!("policy vtpm.event_digests[{i}].pcr: {p} is not 0–23"));
+            }
         }
         Ok(())
     }
@@ -332,6 +359,7 @@ pub fn check(quote: Option<&VtpmQuote>, hcl: Option<&HclRuntime>, log: Option<&E
         if let Some(log) = log {
             crate::vtpm_log::check(log, Err("no vTPM quote (Trustee's tpm_quote) attests the PCRs it would replay to"), list, claims);
         }
+        crate::vtpm_log::check_policy(log, &policy.event_digests.clone().unwrap_or_default(), None, list);
         return;
     };
     match hcl {
@@ -358,6 +386,7 @@ pub fn check(quote: Option<&VtpmQuote>, hcl: Option<&HclRuntime>, log: Option<&E
     if let Some(log) = log {
         crate::vtpm_log::check(log, attested.as_deref().ok_or("the quote's PCR values are not attested (vtpm.quote.pcr_digest failed)"), list, claims);
     }
+    crate::vtpm_log::check_policy(log, &policy.event_digests.clone().unwrap_or_default(), attested.as_deref(), list);
 }
 
 #[cfg(test)]
@@ -478,7 +507,7 @@ pub mod tests {
         short.pcrs.pop();
         assert_eq!(run(Some(&short), None, &VtpmPolicy::default()).0[1].1, Fail);
         // Threat: a replayed quote answering another challenge.
-        let want = |n: &str| VtpmPolicy { nonce: Some(n.into()) };
+        let want = |n: &str| VtpmPolicy { nonce: Some(n.into()), ..Default::default() };
         assert_eq!(run(Some(&q), None, &want("6368616c6c656e6765")).0[2], ("vtpm.quote.nonce".into(), Pass));
         assert_eq!(run(Some(&q), None, &want("6368616c6c656e6766")).0[2], ("vtpm.quote.nonce".into(), Fail));
         assert!(want("").validate().is_err() && want(&"00".repeat(65)).validate().is_err() && want("0g").validate().is_err() && want("00").validate().is_ok());

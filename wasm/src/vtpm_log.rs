@@ -13,11 +13,11 @@
 
 use crate::appraisal::Checklist;
 use crate::error::InputError;
-use crate::eventlog::{EventLog, LogKind, Registers, ALG_SHA256, EV_NO_ACTION};
+use crate::eventlog::{EventLog, LogKind, Registers, Required, ALG_SHA256, EV_NO_ACTION};
 use serde_json::{Map, Value};
 
 /// PCR0..23 of the SHA-256 bank (PCR index i).
-pub const PCRS: Registers = Registers { key: "pcr", index_name: "PCR index", alg: ALG_SHA256, count: 24, first_index: 0 };
+pub const PCRS: Registers = Registers { key: "pcr", index_name: "PCR index", alg: ALG_SHA256, count: 24, first_index: 0, log_name: "TPM event log", machine: "VM" };
 
 /// Parses a TPM event log ([`EventLog::parse`]) and requires it to be one: SHA-256 (0x000B) listed
 /// with 32-byte digests and not a CC event log. Errors name `file` and the field.
@@ -61,6 +61,16 @@ pub fn check(log: &EventLog, attested: Result<&[(usize, Vec<u8>)], &str>, list: 
             format!("PCR {} hold(s) a value {} has no event for (extended after the firmware log, e.g. by the OS or the HCL): not judged by the replay", undescribed.join(", "), log.file),
         );
     }
+}
+
+/// Policy `vtpm.event_digests` ([`crate::vtpm::PcrEventDigest`]): one check
+/// `eventlog.policy.vtpm.event_digests[i]` per required digest ([`crate::eventlog::check_required`]),
+/// against the PCRs the quote attests (`attested`; `None`: no quote or its PCR digest failed, so no
+/// requirement can pass).
+pub fn check_policy(log: Option<&EventLog>, required: &[crate::vtpm::PcrEventDigest], attested: Option<&[(usize, Vec<u8>)]>, list: &mut Checklist) {
+    let reqs: Vec<Required> = required.iter().map(|r| Required { register: r.pcr.map(u32::from), event_type: r.event_type.as_deref(), description: r.description.as_deref(), digest: &r.sha256 }).collect();
+    let quoted = |i: u32| attested.and_then(|a| a.iter().find(|(p, _)| *p == i as usize)).map(|(_, v)| v.clone());
+    crate::eventlog::check_required(log, &PCRS, &reqs, &quoted, "eventlog.policy.vtpm.event_digests", list);
 }
 
 #[cfg(test)]

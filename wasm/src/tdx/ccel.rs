@@ -9,11 +9,11 @@
 use crate::appraisal::Checklist;
 use crate::error::InputError;
 pub use crate::eventlog::{describe, looks_like_event_log, type_name, Event, EventLog, ALG_SHA384, EV_NO_ACTION, MAX_EVENTS};
-use crate::eventlog::{LogKind, Registers};
+use crate::eventlog::{LogKind, Registers, Required};
 use serde_json::Value;
 
 /// RTMR0..3: MR index i + 1, SHA-384.
-pub const RTMRS: Registers = Registers { key: "rtmr", index_name: "MR index", alg: ALG_SHA384, count: 4, first_index: 1 };
+pub const RTMRS: Registers = Registers { key: "rtmr", index_name: "MR index", alg: ALG_SHA384, count: 4, first_index: 1, log_name: "CC event log", machine: "TD" };
 
 /// Parses a CC event log ([`EventLog::parse`]) and requires it to be one: SHA-384 (0x000C) listed with
 /// 48-byte digests and only CC MR indices 0..4. Errors name `file` and the field.
@@ -48,51 +48,12 @@ pub fn check_rtmrs(log: &EventLog, quote_rtmrs: [&[u8]; 4], list: &mut Checklist
 }
 
 /// Policy `tdx.event_digests` (see [`super::policy::EventDigest`]): one check
-/// `eventlog.policy.event_digests[i]` per required digest. `log` is the event log given with the
-/// quote (none: every requirement fails, saying so); `quote_rtmrs` the quote's RTMR0..3, so a digest
-/// counts only when its RTMR's replay reaches the quote's value (otherwise the log does not describe
-/// what this TD measured).
+/// `eventlog.policy.event_digests[i]` per required digest ([`crate::eventlog::check_required`]).
+/// `log` is the event log given with the quote; `quote_rtmrs` the quote's RTMR0..3.
 pub fn check_policy(log: Option<&EventLog>, required: &[super::policy::EventDigest], quote_rtmrs: [&[u8]; 4], list: &mut Checklist) {
-    for (i, req) in required.iter().enumerate() {
-        let id = format!("eventlog.policy.event_digests[{i}]");
-        let what = [
-            req.rtmr.map(|r| format!("RTMR{r}")),
-            req.event_type.clone(),
-            req.description.as_ref().map(|d| format!("description containing \"{d}\"")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-        let want = req.sha384.to_ascii_lowercase();
-        let Some(log) = log else {
-            list.fail(&id, format!("policy requires an event ({what}) with SHA-384 {want}, but no CC event log was supplied with the quote"));
-            continue;
-        };
-        let selected: Vec<&Event> = log
-            .events
-            .iter()
-            .filter(|e| e.event_type != EV_NO_ACTION && (1..=4).contains(&e.mr))
-            .filter(|e| req.rtmr.is_none_or(|r| e.mr == u32::from(r) + 1))
-            .filter(|e| req.event_type.as_deref().is_none_or(|t| type_name(e.event_type).eq_ignore_ascii_case(t)))
-            .filter(|e| req.description.as_deref().is_none_or(|d| describe(e).is_some_and(|s| s.contains(d))))
-            .collect();
-        if selected.is_empty() {
-            list.fail(&id, format!("no event of {} matches ({what}); the policy requires one with SHA-384 {want}", log.file));
-            continue;
-        }
-        let Some(hit) = selected.iter().find(|e| e.digest(ALG_SHA384).map(hex::encode).as_deref() == Some(want.as_str())) else {
-            let seen: Vec<String> = selected.iter().take(4).map(|e| format!("event {} {}", e.index, e.digest(ALG_SHA384).map(hex::encode).unwrap_or_else(|| "(no SHA-384)".into()))).collect();
-            list.fail(&id, format!("no event ({what}) carries SHA-384 {want}: {} of {} match{}: {}", selected.len(), log.file, if selected.len() == 1 { "es" } else { "" }, seen.join(", ")));
-            continue;
-        };
-        let rtmr = hit.mr as usize - 1;
-        if replayed(log, rtmr as u32)[..] != quote_rtmrs[rtmr][..] {
-            list.fail(&id, format!("event {} ({what}) carries SHA-384 {want}, but the log's replay of RTMR{rtmr} is not the quote's: the log does not describe what this TD measured", hit.index));
-            continue;
-        }
-        list.pass(&id, format!("event {} ({}, RTMR{rtmr}) carries SHA-384 {want}, and RTMR{rtmr}'s replay equals the quote's", hit.index, type_name(hit.event_type)));
-    }
+    let reqs: Vec<Required> = required.iter().map(|r| Required { register: r.rtmr.map(u32::from), event_type: r.event_type.as_deref(), description: r.description.as_deref(), digest: &r.sha384 }).collect();
+    let quoted = |i: u32| quote_rtmrs.get(i as usize).map(|v| v.to_vec());
+    crate::eventlog::check_required(log, &RTMRS, &reqs, &quoted, "eventlog.policy.event_digests", list);
 }
 
 #[cfg(test)]

@@ -525,3 +525,20 @@ pub fn check_required(log: Option<&EventLog>, regs: &Registers, reqs: &[Required
         list.pass(&id, format!("event {} ({}, {label}{r}) carries {alg} {want}, and {label}{r}'s replay equals the quote's", hit.index, type_name(hit.event_type)));
     }
 }
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    /// Log bytes with one bank (`alg`, `size`-byte digests) and one EV_IPL event per (PCR, data).
+    pub fn log_bytes(alg: u16, size: usize, events: &[(u32, &[u8])]) -> Vec<u8> {
+        let spec: Vec<u8> = [&b"Spec ID Event03\0"[..], &0u32.to_le_bytes(), &[0, 2, 0, 2], &1u32.to_le_bytes(), &alg.to_le_bytes(), &(size as u16).to_le_bytes(), &[0]].concat();
+        let mut b = [&0u32.to_le_bytes()[..], &3u32.to_le_bytes(), &[0; 20], &(spec.len() as u32).to_le_bytes(), &spec].concat();
+        for (pcr, data) in events {
+            let full = if size == 48 { Sha384::digest(data).to_vec() } else { Sha256::digest(data).to_vec() };
+            let digest = &full[..size.min(full.len())];
+            b.extend([&pcr.to_le_bytes()[..], &0xDu32.to_le_bytes(), &1u32.to_le_bytes(), &alg.to_le_bytes(), digest, &(data.len() as u32).to_le_bytes(), data].concat());
+        }
+        b
+    }
+}

@@ -77,18 +77,7 @@ pub fn check_policy(log: Option<&EventLog>, required: &[crate::vtpm::PcrEventDig
 mod tests {
     use super::*;
     use crate::appraisal::Status;
-    use sha2::{Digest, Sha256};
-
-    /// Log bytes with one bank (`alg`, `size`-byte digests) and one EV_IPL event per (PCR, data).
-    fn bytes(alg: u16, size: usize, events: &[(u32, &[u8])]) -> Vec<u8> {
-        let spec: Vec<u8> = [&b"Spec ID Event03\0"[..], &0u32.to_le_bytes(), &[0, 2, 0, 2], &1u32.to_le_bytes(), &alg.to_le_bytes(), &(size as u16).to_le_bytes(), &[0]].concat();
-        let mut b = [&0u32.to_le_bytes()[..], &3u32.to_le_bytes(), &[0; 20], &(spec.len() as u32).to_le_bytes(), &spec].concat();
-        for (pcr, data) in events {
-            let digest = &Sha256::digest(data)[..size.min(32)];
-            b.extend([&pcr.to_le_bytes()[..], &0xDu32.to_le_bytes(), &1u32.to_le_bytes(), &alg.to_le_bytes(), digest, &(data.len() as u32).to_le_bytes(), data].concat());
-        }
-        b
-    }
+    use crate::eventlog::tests::log_bytes as bytes;
 
     #[test]
     fn a_pcr_the_log_extends_but_the_quote_does_not_attest_fails() {

@@ -276,6 +276,17 @@ mod tests {
     }
 
     #[test]
+    fn event_logs_are_routed_by_kind_one_of_each() {
+        use crate::eventlog::{tests::log_bytes, ALG_SHA256, ALG_SHA384};
+        let mut c = Collateral::default();
+        c.add(&log_bytes(ALG_SHA384, 48, &[(1, b"fw"), (3, b"kernel")]), "ccel.bin").unwrap();
+        c.add(&log_bytes(ALG_SHA256, 32, &[(0, b"fw"), (8, b"cmdline")]), "tpm.log").unwrap();
+        assert_eq!((c.event_log.as_ref().unwrap().file.as_str(), c.tpm_log.as_ref().unwrap().file.as_str()), ("ccel.bin", "tpm.log"));
+        let e = c.add(&log_bytes(ALG_SHA256, 32, &[(4, b"x")]), "again.log").unwrap_err();
+        assert_eq!((e.file.as_str(), e.message.as_str()), ("again.log", "a second TPM event log (the first was tpm.log); pass one per quote"));
+    }
+
+    #[test]
     fn bad_collateral_names_file_and_field() {
         let mut c = Collateral::default();
         let e = c.add(br#"{"tcbInfo":{},"signature":"abcd"}"#, "t.json").unwrap_err();

@@ -119,17 +119,30 @@ function openSevsnpProto(file: NamedBytes, kind: { form: 'binary' | 'text'; mess
 }
 
 /**
+ * The Trustee JSON envelope shapes by their members — one test each, used on a parsed document by
+ * {@link openEnvelope} and on a file's first bytes by {@link looksLikeEnvelope}; `has(m)`: member `m`
+ * is present. (The quote-only form `{quote, cc_eventlog?}` is told by its keys in full, or by its
+ * first member in a file's first bytes.)
+ */
+const JSON_SHAPES = {
+  attestation: (has: (m: string) => boolean) => has('tee-evidence') || has('runtime-data'),
+  azureVtpm: (has: (m: string) => boolean) => has('hcl_report') && (has('vcek') || has('td_quote')),
+  trusteeSnp: (has: (m: string) => boolean) => has('attestation_report'),
+} as const;
+
+/**
  * Whether the first bytes of a file (a batch reads 8 KiB) have the shape of one of the envelopes
- * {@link openEnvelope} opens: go-sev-guest protobuf, or a JSON object whose members are those of a
- * Trustee form (the same member tests as below, looked for as `"name":` in the text). A batch makes
- * such a file a row of its own; {@link openEnvelope} then reads the whole file and says what it is.
+ * {@link openEnvelope} opens: go-sev-guest protobuf, or a JSON object with the members of a
+ * {@link JSON_SHAPES} form (looked for as `"name"` in the text; the quote-only form by its first
+ * member). A batch makes such a file a row of its own; {@link openEnvelope} then reads the whole file
+ * and says what it is.
  */
 export function looksLikeEnvelope(head: Uint8Array): boolean {
   if (sniffSevsnpProto(head)) return true;
   const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
   if (!/^\s*\{/.test(text)) return false;
   const has = (member: string) => text.includes(`"${member}"`);
-  return has('tee-evidence') || has('runtime-data') || has('attestation_report') || (has('hcl_report') && (has('vcek') || has('td_quote'))) || /^\s*\{\s*"(?:quote|cc_eventlog)"\s*:/.test(text);
+  return Object.values(JSON_SHAPES).some((shape) => shape(has)) || /^\s*\{\s*"(?:quote|cc_eventlog)"\s*:/.test(text);
 }
 
 /**
@@ -157,7 +170,8 @@ export function openEnvelope(file: NamedBytes, core?: Pick<Core, 'sevsnpProto'>)
     return null;
   }
   const name = file.name;
-  if ('tee-evidence' in doc || 'runtime-data' in doc) {
+  const has = (member: string) => member in doc;
+  if (JSON_SHAPES.attestation(has)) {
     const a = parseAttestation(bytes, name);
     return {
       form: `Trustee Attestation (${a.primary.platform}${a.gpuEvidence.length ? ' + NVIDIA' : ''})`,
@@ -165,7 +179,7 @@ export function openEnvelope(file: NamedBytes, core?: Pick<Core, 'sevsnpProto'>)
       notes: [...a.notes, 'runtime-data: the REPORT_DATA binding of the nonce and TEE key is checked by a ceremony (`ceremony evidence --attestation`), not by inspection'],
     };
   }
-  if ('hcl_report' in doc && ('vcek' in doc || 'td_quote' in doc)) {
+  if (JSON_SHAPES.azureVtpm(has)) {
     const version = typeof doc.version === 'number' ? doc.version : '?';
     const hcl = { name: `${name}#hcl_report`, bytes: b64(doc.hcl_report, name, 'hcl_report') };
     const quote = tpmQuote(doc, name);
@@ -175,7 +189,7 @@ export function openEnvelope(file: NamedBytes, core?: Pick<Core, 'sevsnpProto'>)
     }
     return { form: `Trustee az-tdx-vtpm evidence JSON v${version}`, evidence: { name: `${name}#td_quote`, bytes: b64(doc.td_quote, name, 'td_quote') }, endorsements: [hcl, ...quote], moreEvidence: [], notes };
   }
-  if ('attestation_report' in doc) {
+  if (JSON_SHAPES.trusteeSnp(has)) {
     const notes: string[] = [];
     const p = snpPrimary(doc, name, '$', notes);
     return { form: 'Trustee SEV-SNP evidence JSON (sev report + cert_chain)', evidence: p.evidence, endorsements: p.endorsements, moreEvidence: [], notes };

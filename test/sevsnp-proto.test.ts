@@ -59,6 +59,13 @@ describe('go-sev-guest Attestation protobuf, written by go-sev-guest over the sy
     expect(t.notes.join('\n')).toMatch(/product: SEV_PRODUCT_MILAN .*not used/);
   });
 
+  it('a file from a newer go-sev-guest: the fields this schema lacks are named in a note, and the verdict is the raw report\'s', () => {
+    const pb = readFileSync(join(G, 'valid.pb'));
+    const newer = { name: 'newer.pb', bytes: Buffer.concat([pb, Buffer.from([0x88, 0x01, 0x05, 0xa2, 0x01, 0x03, 0x61, 0x62, 0x63])]) };
+    expect(open(newer).notes).toContain("9 bytes of fields unknown to go-sev-guest v0.15's sevsnp.proto were not read: Attestation field 17 (varint), Attestation field 20 (length-delimited)");
+    expect(appraiseOpened(newer).verdict).toBe('affirming');
+  });
+
   it('a bare Report (attest without -extended) appraises with the chain given beside it, as the raw report does', () => {
     for (const ext of ['pb', 'textproto']) {
       const e = open(file(join(G, `valid-report.${ext}`)));

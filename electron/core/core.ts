@@ -39,13 +39,15 @@ export interface CacheStats {
  * go-sev-guest's `sevsnp.Attestation` as the core decodes it ({@link Core.sevsnpProto}); field names
  * are the .proto's. `report`: numbers for uint32, decimal strings for uint64, lower-case hex for
  * bytes (absent fields are 0 / ""). `unknown_bytes`: input bytes the decoded message does not hold
- * (fields this schema does not know; always 0 for text, whose parser refuses unknown names).
+ * (fields this schema does not know; always 0 for text, whose parser refuses unknown names);
+ * `unknown_fields`: those fields by path and number, e.g. "Attestation.report field 99 (varint)" (at most 16).
  */
 export interface SevsnpAttestation {
   report: Record<string, number | string> | null;
   certificate_chain: { vcek_cert: string; vlek_cert: string; ask_cert: string; ark_cert: string; firmware_cert: string; extras: { guid: string; data: string }[] } | null;
   product: { name: string; stepping: number; machine_stepping: number | null } | null;
   unknown_bytes: number;
+  unknown_fields: string[];
 }
 
 type Response = { ok: true; appraisal: Appraisal } | { ok: false; error: { file: string; field: string; message: string } };

@@ -113,7 +113,7 @@ function openSevsnpProto(file: NamedBytes, kind: { form: 'binary' | 'text'; mess
     for (const x of c.extras) notes.push(`certificate_chain.extras[${x.guid}]: certificate table entry not used`);
   }
   if (a.product) notes.push(`product: ${a.product.name}${a.product.machine_stepping === null ? '' : ` (machine stepping ${a.product.machine_stepping})`} as go-sev-guest recorded it; not used: the core identifies the product from the report and the chain`);
-  if (a.unknown_bytes > 0) notes.push(`${a.unknown_bytes} bytes of fields unknown to go-sev-guest v0.15's sevsnp.proto were not read`);
+  if (a.unknown_bytes > 0) notes.push(`${a.unknown_bytes} bytes of fields unknown to go-sev-guest v0.15's sevsnp.proto were not read: ${a.unknown_fields.join(', ')}`);
   const form = `go-sev-guest ${kind.message} protobuf (${kind.form === 'binary' ? 'binary' : 'text format'})`;
   return { form, evidence, endorsements, moreEvidence: [], notes };
 }

@@ -261,8 +261,8 @@ pub fn sevsnp_proto(data: &[u8]) {
     use custodian_core::snp::sevsnp_proto::{decode, to_json, Form, Kind};
     for form in [Form::Binary, Form::Text] {
         for kind in [Kind::Attestation, Kind::Report] {
-            if let Ok((att, unknown)) = decode(data, "fuzz.pb", form, kind) {
-                let _ = to_json(&att, unknown);
+            if let Ok(d) = decode(data, "fuzz.pb", form, kind) {
+                let _ = to_json(&d);
             }
         }
     }

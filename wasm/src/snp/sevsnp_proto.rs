@@ -242,11 +242,58 @@ fn decode_error(e: &prost::DecodeError, kind: Kind) -> (String, String) {
     (field, detail.to_string())
 }
 
+/// At most this many unknown fields are named (the byte count covers them all).
+const MAX_UNKNOWN_NAMED: usize = 16;
+
+/// The fields of a binary message that go-sev-guest v0.15's schema does not know, as
+/// "Attestation.report field 99 (length-delimited)", found with prost-reflect's dynamic decoding of
+/// the same bytes (the schema has no recursive message, so the walk is at most three deep).
+fn unknown_field_names(bytes: &[u8], kind: Kind) -> Vec<String> {
+    let name = match kind {
+        Kind::Attestation => "sevsnp.Attestation",
+        Kind::Report => "sevsnp.Report",
+    };
+    let Some(desc) = pool().ok().and_then(|p| p.get_message_by_name(name)) else { return Vec::new() };
+    let Ok(msg) = DynamicMessage::decode(desc, bytes) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut todo = vec![(name.trim_start_matches("sevsnp.").to_string(), msg)];
+    while let Some((path, m)) = todo.pop() {
+        for f in m.unknown_fields() {
+            let wire = match f.wire_type() {
+                prost::encoding::WireType::Varint => "varint",
+                prost::encoding::WireType::SixtyFourBit => "64-bit",
+                prost::encoding::WireType::LengthDelimited => "length-delimited",
+                prost::encoding::WireType::ThirtyTwoBit => "32-bit",
+                _ => "group",
+            };
+            out.push(format!("{path} field {} ({wire})", f.number()));
+        }
+        for (fd, v) in m.fields() {
+            if let prost_reflect::Value::Message(inner) = v {
+                todo.push((format!("{path}.{}", fd.name()), inner.clone()));
+            }
+        }
+    }
+    out.sort();
+    out.truncate(MAX_UNKNOWN_NAMED);
+    out
+}
+
+/// A decoded message and what it left unread.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The message (a bare `Report` comes back as an `Attestation` holding only it).
+    pub attestation: Attestation,
+    /// Input bytes the decoded message does not account for (unknown fields; 0 for text, whose
+    /// parser refuses unknown names).
+    pub unknown_bytes: usize,
+    /// The unknown fields by path and number (at most [`MAX_UNKNOWN_NAMED`]).
+    pub unknown_fields: Vec<String>,
+}
+
 /// Decodes `bytes` as `kind` in `form`; `file` names the input in errors.
-/// Returns the message (a bare `Report` comes back as an `Attestation` holding only it) and the
-/// number of input bytes the decoded message does not account for (unknown fields; 0 for text).
 /// @throws InputError naming `file` and the message.field path (binary) or line and column (text).
-pub fn decode(bytes: &[u8], file: &str, form: Form, kind: Kind) -> Result<(Attestation, usize), InputError> {
+pub fn decode(bytes: &[u8], file: &str, form: Form, kind: Kind) -> Result<Decoded, InputError> {
     if bytes.len() > MAX_INPUT {
         return Err(InputError::new(file, "protobuf", format!("{} bytes: larger than {MAX_INPUT}, refused", bytes.len())));
     }
@@ -264,7 +311,9 @@ pub fn decode(bytes: &[u8], file: &str, form: Form, kind: Kind) -> Result<(Attes
                 Kind::Attestation => att.encoded_len(),
                 Kind::Report => att.report.as_ref().map_or(0, |r| r.encoded_len()),
             };
-            Ok((att, bytes.len().saturating_sub(known)))
+            let unknown_bytes = bytes.len().saturating_sub(known);
+            let unknown_fields = if unknown_bytes > 0 { unknown_field_names(bytes, kind) } else { Vec::new() };
+            Ok(Decoded { attestation: att, unknown_bytes, unknown_fields })
         }
         Form::Text => {
             let text = std::str::from_utf8(bytes).map_err(|e| InputError::new(file, "text format", format!("not UTF-8 text (byte {}): {e}", e.valid_up_to())))?;
@@ -292,14 +341,15 @@ pub fn decode(bytes: &[u8], file: &str, form: Form, kind: Kind) -> Result<(Attes
                 Kind::Attestation => msg.transcode_to::<Attestation>().map_err(bad)?,
                 Kind::Report => Attestation { report: Some(msg.transcode_to::<Report>().map_err(bad)?), certificate_chain: None, product: None },
             };
-            Ok((att, 0))
+            Ok(Decoded { attestation: att, unknown_bytes: 0, unknown_fields: Vec::new() })
         }
     }
 }
 
 /// The decoded message as JSON for the host: integers as numbers (`uint64` as decimal strings, which
 /// JSON numbers cannot hold exactly), bytes as lower-case hex; an absent message is `null`.
-pub fn to_json(att: &Attestation, unknown_bytes: usize) -> Value {
+pub fn to_json(d: &Decoded) -> Value {
+    let att = &d.attestation;
     let hex = |b: &[u8]| Value::String(hex::encode(b));
     let u64s = |v: u64| Value::String(v.to_string());
     let report = att.report.as_ref().map(|r| {
@@ -337,7 +387,7 @@ pub fn to_json(att: &Attestation, unknown_bytes: usize) -> Value {
         };
         json!({"name": name, "stepping": p.stepping, "machine_stepping": p.machine_stepping})
     });
-    json!({"report": report, "certificate_chain": chain, "product": product, "unknown_bytes": unknown_bytes})
+    json!({"report": report, "certificate_chain": chain, "product": product, "unknown_bytes": d.unknown_bytes, "unknown_fields": d.unknown_fields})
 }
 
 #[derive(Deserialize)]
@@ -349,7 +399,7 @@ struct DecodeRequest {
 }
 
 /// The wasm entry: request `{"name", "base64", "form": "binary"|"text", "message": "Attestation"|"Report"}`;
-/// response `{"ok": true, "attestation": {report, certificate_chain, product, unknown_bytes}}` (see
+/// response `{"ok": true, "attestation": {report, certificate_chain, product, unknown_bytes, unknown_fields}}` (see
 /// [`to_json`]) or `{"ok": false, "error": {file, field, message}}`.
 pub fn decode_json(request: &[u8]) -> String {
     use base64::Engine;
@@ -360,7 +410,7 @@ pub fn decode_json(request: &[u8]) -> String {
             decode(&bytes, &r.name, r.form, r.message)
         });
     match result {
-        Ok((att, unknown)) => json!({"ok": true, "attestation": to_json(&att, unknown)}),
+        Ok(d) => json!({"ok": true, "attestation": to_json(&d)}),
         Err(e) => json!({"ok": false, "error": e}),
     }
     .to_string()
@@ -378,18 +428,32 @@ mod tests {
     /// the same message here (the binary reader's field numbers agree with the schema's names).
     #[test]
     fn binary_and_text_of_go_sev_guest_agree() {
-        let (bin, unknown) = decode(&fixture("valid.pb"), "valid.pb", Form::Binary, Kind::Attestation).unwrap();
-        let (text, _) = decode(&fixture("valid.textproto"), "valid.textproto", Form::Text, Kind::Attestation).unwrap();
+        let d = decode(&fixture("valid.pb"), "valid.pb", Form::Binary, Kind::Attestation).unwrap();
+        let (bin, text) = (d.attestation, decode(&fixture("valid.textproto"), "valid.textproto", Form::Text, Kind::Attestation).unwrap().attestation);
         assert_eq!(bin, text);
-        assert_eq!(unknown, 0);
+        assert_eq!((d.unknown_bytes, d.unknown_fields.len()), (0, 0));
         let r = bin.report.as_ref().unwrap();
         assert_eq!((r.version, r.signature.len(), r.measurement.len()), (3, 512, 48));
         assert!(!bin.certificate_chain.as_ref().unwrap().vcek_cert.is_empty());
         assert_eq!(bin.product.as_ref().unwrap().name, 1);
-        let (rb, _) = decode(&fixture("valid-report.pb"), "r.pb", Form::Binary, Kind::Report).unwrap();
-        let (rt, _) = decode(&fixture("valid-report.textproto"), "r.textproto", Form::Text, Kind::Report).unwrap();
+        let rb = decode(&fixture("valid-report.pb"), "r.pb", Form::Binary, Kind::Report).unwrap().attestation;
+        let rt = decode(&fixture("valid-report.textproto"), "r.textproto", Form::Text, Kind::Report).unwrap().attestation;
         assert_eq!(rb.report, bin.report);
         assert_eq!(rt.report, bin.report);
+    }
+
+    /// A file from a newer go-sev-guest: fields this schema lacks are counted and named, never dropped silently.
+    #[test]
+    fn unknown_binary_fields_are_named() {
+        let mut b = fixture("valid.pb");
+        b.extend([0x88, 0x01, 0x05]); // field 17, varint 5
+        b.extend([0xa2, 0x01, 0x03, b'a', b'b', b'c']); // field 20, 3 bytes
+        let d = decode(&b, "newer.pb", Form::Binary, Kind::Attestation).unwrap();
+        assert_eq!(d.unknown_bytes, 9);
+        assert_eq!(d.unknown_fields, ["Attestation field 17 (varint)", "Attestation field 20 (length-delimited)"]);
+        let mut r = fixture("valid-report.pb");
+        r.extend([0x98, 0x06, 0x01]); // field 99, varint 1
+        assert_eq!(decode(&r, "r.pb", Form::Binary, Kind::Report).unwrap().unknown_fields, ["Report field 99 (varint)"]);
     }
 
     /// Threat: a truncated or garbled file is reported with the file and the field where it broke, not a panic.

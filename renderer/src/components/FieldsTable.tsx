@@ -5,7 +5,7 @@
  * that judged a field marked on its row. Selecting a row selects its bytes; a field selected
  * elsewhere (the hex view) scrolls its row into view.
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import { Cell, Column, Row, Table, TableBody, TableHeader, type Selection } from 'react-aria-components';
 import type { LayoutField } from '../api';
 import { flattenFields, type FieldMark } from '../lib/fields';
@@ -28,7 +28,8 @@ export interface FieldsTableProps {
   onSelect(id: string | null): void;
 }
 
-export function FieldsTable({ layout, bytes, marks, selected, onSelect }: FieldsTableProps) {
+/** Memoised: the Inspector re-renders on every tab switch, the table only when its inputs change. */
+export const FieldsTable = memo(function FieldsTable({ layout, bytes, marks, selected, onSelect }: FieldsTableProps) {
   const box = useRef<HTMLDivElement>(null);
   const rows = useMemo(() => flattenFields(layout).map((r) => ({ ...r, key: r.field.id })), [layout]);
   useEffect(() => {
@@ -48,7 +49,7 @@ export function FieldsTable({ layout, bytes, marks, selected, onSelect }: Fields
           <Column>Value</Column>
           <Column>Meaning</Column>
         </TableHeader>
-        <TableBody items={rows}>
+        <TableBody items={rows} dependencies={[marks, bytes]}>
           {({ field: f, depth }) => {
             const m = marks.get(f.id) ?? [];
             const worst = m.some((x) => x.status === 'fail') ? 'fail' : m.length ? 'warn' : '';
@@ -84,4 +85,4 @@ export function FieldsTable({ layout, bytes, marks, selected, onSelect }: Fields
       </Table>
     </div>
   );
-}
+});

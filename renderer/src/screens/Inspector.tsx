@@ -4,7 +4,7 @@
  * composite CPU + GPU evidence), the NVIDIA measurement comparison, the certificate chain; change the
  * reference time or policy; export.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { startTransition, useEffect, useMemo, useState } from 'react';
 import { Button, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import type { Inspection, Shell } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
@@ -100,6 +100,17 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
   const views = result?.views ?? [];
   const view = views.find((v) => v.id === viewId) ?? views[0];
   const marks = useMemo(() => fieldMarks(result?.appraisal.checks ?? [], view?.checkPrefix ?? ''), [result, view]);
+  // The Fields and bytes panel is prepared in the background once the verdict and the checks have
+  // painted (a frame, then a transition) and stays mounted while hidden, so opening its tab only shows
+  // it. Until then the panel says so, never the previous evidence's fields.
+  const wanted = useMemo(() => (view ? { view, marks } : null), [view, marks]);
+  const [prepared, setPrepared] = useState<typeof wanted>(null);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => startTransition(() => setPrepared(wanted)))));
+    return () => (cancelAnimationFrame(frame), clearTimeout(timer));
+  }, [wanted]);
+  const fieldsReady = prepared !== null && prepared === wanted;
   const devices = result?.devices ?? [];
   const device = devices.find((d) => d.key === deviceKey) ?? devices[0];
   return (
@@ -165,7 +176,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
             <TabPanel id="checks">
               <ChecksTable checks={a.checks} focus={jump} />
             </TabPanel>
-            <TabPanel id="fields">
+            <TabPanel id="fields" className="tab-panel" shouldForceMount>
               {views.length > 1 && view && (
                 <Choice label="Report" value={view.label} options={views.map((v) => v.label)} onChange={(label) => (setViewId(views.find((v) => v.label === label)?.id ?? null), setSelected(null))} />
               )}
@@ -174,10 +185,15 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
                   {view.note}
                 </p>
               )}
-              {view && (
+              {view && !fieldsReady && (
+                <p className="busy" role="status">
+                  Decoding the fields of {view.label}…
+                </p>
+              )}
+              {prepared && fieldsReady && (
                 <div className="fields-panel">
-                  <FieldsTable layout={view.layout} bytes={view.bytes} marks={marks} selected={selected} onSelect={setSelected} />
-                  <HexView bytes={view.bytes} layout={view.layout} marks={marks} selected={selected} onSelect={setSelected} />
+                  <FieldsTable layout={prepared.view.layout} bytes={prepared.view.bytes} marks={prepared.marks} selected={selected} onSelect={setSelected} />
+                  <HexView bytes={prepared.view.bytes} layout={prepared.view.layout} marks={prepared.marks} selected={selected} onSelect={setSelected} />
                 </div>
               )}
             </TabPanel>

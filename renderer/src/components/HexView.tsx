@@ -57,8 +57,8 @@ const HexRow = memo(function HexRow({ bytes, start, count, selFrom, selTo, curso
 
 /**
  * Memoised: the Inspector re-renders on every tab switch, the view only when its inputs change. It is
- * mounted in a background transition (Inspector), and rows out of the pane's view skip style, layout
- * and paint (`content-visibility` in styles.css), so every row is rendered at once.
+ * mounted in a background transition (Inspector), and rows past the pane's first screenful skip style,
+ * layout and paint until scrolled near (`content-visibility` in styles.css), so every row is rendered at once.
  */
 export const HexView = memo(function HexView({ bytes, layout, selected, onSelect, marks }: HexViewProps) {
   const [cursor, setCursor] = useState(0);

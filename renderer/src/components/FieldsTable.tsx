@@ -31,8 +31,12 @@ function ValueLines({ field, bytes }: { field: LayoutField; bytes: Uint8Array })
     <>
       <code className="value">{headValue(field, bytes)}</code>
       {lines.map((l, i) => (
+        // Two pieces that each keep to one line when they fit: a narrow column breaks before `· bit N`.
         <code key={i} className="value part" hidden={fold && l.clear}>
-          {l.text}
+          <span className="piece">
+            {l.name} = {l.value}
+          </span>{' '}
+          <span className="piece">· {l.at}</span>
         </code>
       ))}
       {folded.length > 0 && (

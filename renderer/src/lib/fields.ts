@@ -56,8 +56,10 @@ export interface PartLine {
   text: string;
   /** A single bit (`bit N`) reading 0: folded away when the field has many of them. */
   clear: boolean;
-  /** The core's name of the part (`DEBUG`, `AVX`). */
+  /** The core's name of the part (`DEBUG`, `AVX`), its value (`0`, `0 (VCEK)`) and where it is (`bit 19`). */
   name: string;
+  value: string;
+  at: string;
 }
 
 /**
@@ -67,7 +69,7 @@ export interface PartLine {
  * (wasm/src/{snp,tdx}/fields.rs); this only decides what is folded.
  */
 export function partLines(parts: readonly { name: string; value: string; at: string }[]): { lines: PartLine[]; folded: string[] } {
-  const lines = parts.map((p) => ({ text: `${p.name} = ${p.value} · ${p.at}`, clear: /^bit \d+$/.test(p.at) && p.value === '0', name: p.name }));
+  const lines = parts.map((p) => ({ text: `${p.name} = ${p.value} · ${p.at}`, clear: /^bit \d+$/.test(p.at) && p.value === '0', name: p.name, value: p.value, at: p.at }));
   const clear = lines.filter((l) => l.clear).map((l) => l.name);
   return { lines, folded: clear.length >= FOLD_CLEAR_BITS_AT ? clear : [] };
 }

@@ -4,7 +4,7 @@
  * composite CPU + GPU evidence), the NVIDIA measurement comparison, the certificate chain; change the
  * reference time or policy; export.
  */
-import { startTransition, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Button, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import type { Inspection, Shell } from '../api';
 import type { NamedFile } from '../../../electron/ipc/contract';
@@ -100,17 +100,19 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
   const views = result?.views ?? [];
   const view = views.find((v) => v.id === viewId) ?? views[0];
   const marks = useMemo(() => fieldMarks(result?.appraisal.checks ?? [], view?.checkPrefix ?? ''), [result, view]);
-  // The Fields and bytes panel is prepared in the background once the verdict and the checks have
-  // painted (a frame, then a transition) and stays mounted while hidden, so opening its tab only shows
-  // it. Until then the panel says so, never the previous evidence's fields.
+  // The Fields and bytes panel is prepared ahead, once the verdict and the checks have painted (a frame,
+  // then a task), and stays mounted while hidden, so opening its tab only shows it. Not a transition:
+  // any urgent update (a hover, a click) would throw an unfinished transition render away and start it
+  // again. On that tab the current view renders at once; elsewhere, until prepared, the panel says so,
+  // never showing the previous evidence's fields.
   const wanted = useMemo(() => (view ? { view, marks } : null), [view, marks]);
   const [prepared, setPrepared] = useState<typeof wanted>(null);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const frame = requestAnimationFrame(() => (timer = setTimeout(() => startTransition(() => setPrepared(wanted)))));
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => setPrepared(wanted))));
     return () => (cancelAnimationFrame(frame), clearTimeout(timer));
   }, [wanted]);
-  const fieldsReady = prepared !== null && prepared === wanted;
+  const fields = tab === 'fields' || prepared === wanted ? wanted : null;
   const devices = result?.devices ?? [];
   const device = devices.find((d) => d.key === deviceKey) ?? devices[0];
   return (
@@ -185,15 +187,15 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
                   {view.note}
                 </p>
               )}
-              {view && !fieldsReady && (
+              {view && !fields && (
                 <p className="busy" role="status">
                   Decoding the fields of {view.label}…
                 </p>
               )}
-              {prepared && fieldsReady && (
+              {fields && (
                 <div className="fields-panel">
-                  <FieldsTable layout={prepared.view.layout} bytes={prepared.view.bytes} marks={prepared.marks} selected={selected} onSelect={setSelected} />
-                  <HexView bytes={prepared.view.bytes} layout={prepared.view.layout} marks={prepared.marks} selected={selected} onSelect={setSelected} />
+                  <FieldsTable layout={fields.view.layout} bytes={fields.view.bytes} marks={fields.marks} selected={selected} onSelect={setSelected} />
+                  <HexView bytes={fields.view.bytes} layout={fields.view.layout} marks={fields.marks} selected={selected} onSelect={setSelected} />
                 </div>
               )}
             </TabPanel>

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file, T0 } from '../helpers.ts';
-import { applySettings, ARTIFACTS, openInputs, chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, type Console } from './harness.ts';
+import { applySettings, ARTIFACTS, openInputs, chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, seriousViolations, type Console } from './harness.ts';
 import type { Page } from 'playwright-core';
 
 const fx = (...p: string[]) => join(FIXTURES, ...p);
@@ -17,7 +17,8 @@ const T0_TEXT = '2025-12-01T00:00:00Z';
 const verdictOf = (page: Page) => page.getByRole('region', { name: 'Verdict' }).first();
 /**
  * Opens the Fields and bytes tab from the Checks tab and returns how long (ms, in the page's clock)
- * until the field table's rows are rendered and a frame painted. Recorded, never asserted (timing).
+ * until the field table's rows are shown (rendered and visible: the panel is prepared while hidden)
+ * and a frame painted. Recorded, never asserted (timing).
  */
 async function timeFieldsTab(page: Page, name: string): Promise<number> {
   await page.getByRole('tab', { name: 'Checks' }).click();
@@ -26,7 +27,7 @@ async function timeFieldsTab(page: Page, name: string): Promise<number> {
     const t0 = performance.now();
     tab.click();
     const frame = () => new Promise((r) => requestAnimationFrame(r));
-    while (!document.querySelector('[aria-label="Decoded fields"] [role=row]:nth-child(2)')) await frame();
+    while (!document.querySelector<HTMLElement>('[aria-label="Decoded fields"] [role=row]:nth-child(2)')?.checkVisibility()) await frame();
     await frame();
     return performance.now() - t0;
   });
@@ -386,6 +387,28 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
     for (const label of ['Header', 'Report Body (TD 1.0)', 'Signature Data', 'QE Report Certification Data', 'QE Report', 'Certification Data']) expect(rows.some((r) => r.startsWith(label)), label).toBe(true);
     expect(await valueLines(c.page, /^TDATTRIBUTES/)).toContain(`SEPT_VE_DISABLE = ${(BigInt('0x' + Buffer.from(claims.td_attributes as string, 'hex').reverse().toString('hex')) >> 28n) & 1n} · bit 28`);
     expect(await valueLines(c.page, /^XFAM/)).toContain('X87 = 1 · bit 0');
+    // XFAM names 19 XSAVE components: its clear bits fold into one line naming them (the lines stay in
+    // the DOM, hidden), behind a button a mouse or the grid's arrow keys reach without selecting the row.
+    const xfam = c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row', { name: /^XFAM/ });
+    const xfamBits = BigInt('0x' + Buffer.from(claims.xfam as string, 'hex').reverse().toString('hex'));
+    const lines = () => xfam.locator('code.value.part').evaluateAll((els) => els.map((e) => [e.textContent!, (e as HTMLElement).checkVisibility()] as const));
+    const clear = (await lines()).filter(([t]) => / = 0 · bit \d+$/.test(t)).map(([t]) => t.split(' = ')[0]!);
+    expect(clear.length).toBe(Array.from({ length: 19 }, (_, i) => (xfamBits >> BigInt(i)) & 1n).filter((b) => b === 0n).length);
+    expect(clear.length).toBeGreaterThanOrEqual(8);
+    expect((await lines()).filter(([, shown]) => shown).map(([t]) => t.split(' = ')[0])).toEqual((await lines()).map(([t]) => t.split(' = ')[0]).filter((n) => !clear.includes(n!)));
+    expect(await xfam.locator('.parts-fold').textContent()).toBe(`Show ${clear.length} zero bits ${clear.join(', ')}`);
+    expect(await xfam.getAttribute('aria-selected')).toBe('false');
+    await xfam.getByRole('button', { name: `Show ${clear.length} zero bits` }).click();
+    expect((await lines()).every(([, shown]) => shown)).toBe(true);
+    expect(await xfam.getByRole('button', { name: `Hide ${clear.length} zero bits` }).getAttribute('aria-expanded')).toBe('true');
+    expect(await xfam.getAttribute('aria-selected')).toBe('false'); // the button is not a row click
+    expect(await seriousViolations(c)).toEqual([]);
+    // Keyboard: from the row, the arrow keys walk its cells into the button; Enter folds the bits again.
+    await xfam.focus();
+    for (let i = 0; i < 3; i++) await c.page.keyboard.press('ArrowRight');
+    expect(await c.page.evaluate(() => document.activeElement?.textContent)).toBe(`Hide ${clear.length} zero bits`);
+    await c.page.keyboard.press('Enter');
+    expect((await lines()).filter(([, shown]) => !shown).length).toBe(clear.length);
     await c.screenshot('inspector-real-tdx-fields');
     for (const [label, id] of [['RTMR1', 'rtmr1'], ['MRTD', 'mr_td']] as const) {
       await c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row', { name: label, exact: true }).click();

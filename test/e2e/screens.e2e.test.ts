@@ -51,6 +51,16 @@ describe.skipIf(!HAVE_CHROMIUM)('every screen at 1280×800 and 900×800, light a
           expect(await seriousViolations(c)).toEqual([]);
           await c.screenshot(`screen-${screen.toLowerCase()}-${size.width}x${size.height}-${theme}`);
         });
+
+        it("Inspect's Fields and bytes tab (a table beside or above the hex view): fits the window, axe finds no serious violation", async () => {
+          await c.page.getByRole('tab', { name: 'Inspect', exact: true }).click();
+          await c.page.getByRole('tab', { name: 'Fields and bytes' }).click();
+          await c.page.getByRole('grid', { name: 'Decoded fields' }).getByRole('row', { name: /^POLICY/ }).click();
+          expect(await overflowing(c)).toEqual([]);
+          expect(await seriousViolations(c)).toEqual([]);
+          await c.screenshot(`screen-inspect-fields-${size.width}x${size.height}-${theme}`);
+          await c.page.getByRole('tab', { name: 'Checks' }).click();
+        });
       });
     }
   }

@@ -5,6 +5,7 @@
  * CPU chain first); then revocation; then every certificate supplied, with its validity at the
  * reference time, pin status and decoded extensions (vendor ones for every certificate, not only the leaf).
  */
+import { memo } from 'react';
 import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { Appraisal, Inspection } from '../api';
 import { ExtensionList } from './ExtensionList';
@@ -118,7 +119,8 @@ function Certificates({ certificates, at }: { certificates: Inspection['certific
   );
 }
 
-export function ChainView({ appraisal, certificates }: { appraisal: Appraisal; certificates: Inspection['certificates'] }) {
+/** Memoised: react-aria renders a tab panel being left once more before unmounting it (its exit-animation check). */
+export const ChainView = memo(function ChainView({ appraisal, certificates }: { appraisal: Appraisal; certificates: Inspection['certificates'] }) {
   return (
     <div className="chain">
       <p>
@@ -145,4 +147,4 @@ export function ChainView({ appraisal, certificates }: { appraisal: Appraisal; c
       <Certificates certificates={certificates} at={appraisal.reference_time} />
     </div>
   );
-}
+});

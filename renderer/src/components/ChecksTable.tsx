@@ -3,7 +3,7 @@
  * by status (react-aria Table: arrow keys move between rows). `focusId` scrolls to that check's row
  * and focuses it (the verdict banner's links).
  */
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { Appraisal } from '../api';
 import { CHECK_FILTERS, filterChecks, type CheckFilter } from '../lib/checks';
@@ -16,7 +16,8 @@ export interface ChecksTableProps {
   focus?: { id: string; seq: number } | null;
 }
 
-export function ChecksTable({ checks, label = 'Checks', focus = null }: ChecksTableProps) {
+/** Memoised: react-aria renders a tab panel being left once more before unmounting it (its exit-animation check). */
+export const ChecksTable = memo(function ChecksTable({ checks, label = 'Checks', focus = null }: ChecksTableProps) {
   const [filter, setFilter] = useState<CheckFilter>('all');
   const shown = filterChecks(checks, filter);
   useEffect(() => {
@@ -57,4 +58,4 @@ export function ChecksTable({ checks, label = 'Checks', focus = null }: ChecksTa
       </Table>
     </>
   );
-}
+});

@@ -25,9 +25,6 @@ export interface HexViewProps {
   marks?: ReadonlyMap<string, FieldMark[]>;
 }
 
-/** Rows rendered in the first frame; the rest follow a frame later, so the tab opens at once. */
-const FIRST_ROWS = 64;
-
 /** One row of 16 bytes. Memoised on primitives: a selection change re-renders only the rows it touches. */
 const HexRow = memo(function HexRow({ bytes, start, count, selFrom, selTo, cursor, bad }: { bytes: Uint8Array; start: number; count: number; selFrom: number; selTo: number; cursor: number; bad: number }) {
   const sel = (o: number) => o >= selFrom && o < selTo;
@@ -58,19 +55,17 @@ const HexRow = memo(function HexRow({ bytes, start, count, selFrom, selTo, curso
   );
 });
 
-export function HexView({ bytes, layout, selected, onSelect, marks }: HexViewProps) {
+/**
+ * Memoised: the Inspector re-renders on every tab switch, the view only when its inputs change. It is
+ * mounted in a background transition (Inspector), and rows past the pane's first screenful skip style,
+ * layout and paint until scrolled near (`content-visibility` in styles.css), so every row is rendered at once.
+ */
+export const HexView = memo(function HexView({ bytes, layout, selected, onSelect, marks }: HexViewProps) {
   const [cursor, setCursor] = useState(0);
   const all = useMemo(() => flattenFields(layout).map((r) => r.field), [layout]);
   const field = all.find((f) => f.id === selected);
   const shown = Math.min(bytes.length, MAX_BYTES);
   const rowCount = Math.ceil(shown / PER_ROW);
-  const [rendered, setRendered] = useState(Math.min(rowCount, FIRST_ROWS));
-  useEffect(() => {
-    setRendered(Math.min(rowCount, FIRST_ROWS));
-    if (rowCount <= FIRST_ROWS) return;
-    const id = requestAnimationFrame(() => setRendered(rowCount));
-    return () => cancelAnimationFrame(id);
-  }, [bytes, rowCount]);
   /** Per row, a 16-bit mask of the bytes of fields a failing check judged. */
   const badRows = useMemo(() => {
     const rows = new Uint16Array(rowCount);
@@ -104,7 +99,7 @@ export function HexView({ bytes, layout, selected, onSelect, marks }: HexViewPro
     const row = grid.current?.querySelector(`[data-offset="${field.offset}"]`);
     const box = grid.current?.parentElement;
     if (row && box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
-  }, [field, rendered]); // not on cursor moves: the cursor is already in view
+  }, [field]); // not on cursor moves: the cursor is already in view
   const selFrom = field?.offset ?? -1;
   const selTo = field ? field.offset + field.length : -1;
 
@@ -114,7 +109,7 @@ export function HexView({ bytes, layout, selected, onSelect, marks }: HexViewPro
         {field ? `${field.label}: bytes 0x${field.offset.toString(16)}–0x${(field.offset + field.length - 1).toString(16)} (${field.length} bytes)` : 'Select a field or a byte.'}
       </p>
       <pre ref={grid} className="hex-grid" onClick={onClick}>
-        {Array.from({ length: Math.min(rendered, rowCount) }, (_, r) => {
+        {Array.from({ length: rowCount }, (_, r) => {
           const start = r * PER_ROW;
           const end = start + PER_ROW;
           const touches = selFrom < end && selTo > start;
@@ -135,4 +130,4 @@ export function HexView({ bytes, layout, selected, onSelect, marks }: HexViewPro
       {bytes.length > shown && <p className="muted">Showing the first {MAX_BYTES} of {bytes.length} bytes.</p>}
     </div>
   );
-}
+});

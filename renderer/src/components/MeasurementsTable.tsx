@@ -3,6 +3,7 @@
  * value, the RIM's golden value(s) (the one equal to the measurement underlined) and the core's
  * finding, in RIM index order, with a summary line.
  */
+import { memo } from 'react';
 import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { Inspection } from '../api';
 import { comparisonSummary } from '../lib/measurements';
@@ -11,7 +12,8 @@ type Device = Inspection['devices'][number];
 
 const STATUS_CLASS = { match: 'pass', mismatch: 'fail', tolerated: 'warn' } as const;
 
-export function MeasurementsTable({ device }: { device: Device }) {
+/** Memoised: react-aria renders a tab panel being left once more before unmounting it (its exit-animation check). */
+export const MeasurementsTable = memo(function MeasurementsTable({ device }: { device: Device }) {
   return (
     <section className="measurements" aria-label={`Measurements of ${device.key}`}>
       <p>
@@ -58,4 +60,4 @@ export function MeasurementsTable({ device }: { device: Device }) {
       )}
     </section>
   );
-}
+});

@@ -46,3 +46,30 @@ export function fieldMarks(checks: readonly { id: string; status: string; fields
   }
   return marks;
 }
+
+/** A field folds its clear single bits when it has at least this many (XFAM's XSAVE components, SNP POLICY). */
+export const FOLD_CLEAR_BITS_AT = 8;
+
+/** One line of a field's named parts, as the table shows it. */
+export interface PartLine {
+  /** `NAME = value · where`, e.g. `DEBUG = 0 · bit 19`. */
+  text: string;
+  /** A single bit (`bit N`) reading 0: folded away when the field has many of them. */
+  clear: boolean;
+  /** The core's name of the part (`DEBUG`, `AVX`), its value (`0`, `0 (VCEK)`) and where it is (`bit 19`). */
+  name: string;
+  value: string;
+  at: string;
+}
+
+/**
+ * The lines of a field's named parts (bits, bit ranges, TCB components), in the core's order, and the
+ * names of its clear single bits when there are {@link FOLD_CLEAR_BITS_AT} or more of them (else
+ * `folded` is empty: every line stays shown). The names and positions are the core's
+ * (wasm/src/{snp,tdx}/fields.rs); this only decides what is folded.
+ */
+export function partLines(parts: readonly { name: string; value: string; at: string }[]): { lines: PartLine[]; folded: string[] } {
+  const lines = parts.map((p) => ({ text: `${p.name} = ${p.value} · ${p.at}`, clear: /^bit \d+$/.test(p.at) && p.value === '0', name: p.name, value: p.value, at: p.at }));
+  const clear = lines.filter((l) => l.clear).map((l) => l.name);
+  return { lines, folded: clear.length >= FOLD_CLEAR_BITS_AT ? clear : [] };
+}

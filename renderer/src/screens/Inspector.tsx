@@ -100,6 +100,19 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
   const views = result?.views ?? [];
   const view = views.find((v) => v.id === viewId) ?? views[0];
   const marks = useMemo(() => fieldMarks(result?.appraisal.checks ?? [], view?.checkPrefix ?? ''), [result, view]);
+  // The Fields and bytes panel is prepared ahead, once the verdict and the checks have painted (a frame,
+  // then a task), and stays mounted while hidden, so opening its tab only shows it. Not a transition:
+  // any urgent update (a hover, a click) would throw an unfinished transition render away and start it
+  // again. On that tab the current view renders at once; elsewhere, until prepared, the panel says so,
+  // never showing the previous evidence's fields.
+  const wanted = useMemo(() => (view ? { view, marks } : null), [view, marks]);
+  const [prepared, setPrepared] = useState<typeof wanted>(null);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => setPrepared(wanted))));
+    return () => (cancelAnimationFrame(frame), clearTimeout(timer));
+  }, [wanted]);
+  const fields = tab === 'fields' || prepared === wanted ? wanted : null;
   const devices = result?.devices ?? [];
   const device = devices.find((d) => d.key === deviceKey) ?? devices[0];
   return (
@@ -165,7 +178,7 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
             <TabPanel id="checks">
               <ChecksTable checks={a.checks} focus={jump} />
             </TabPanel>
-            <TabPanel id="fields">
+            <TabPanel id="fields" className="tab-panel" shouldForceMount>
               {views.length > 1 && view && (
                 <Choice label="Report" value={view.label} options={views.map((v) => v.label)} onChange={(label) => (setViewId(views.find((v) => v.label === label)?.id ?? null), setSelected(null))} />
               )}
@@ -174,10 +187,15 @@ export function Inspector({ shell }: { shell?: Shell } = {}) {
                   {view.note}
                 </p>
               )}
-              {view && (
+              {view && !fields && (
+                <p className="busy" role="status">
+                  Decoding the fields of {view.label}…
+                </p>
+              )}
+              {fields && (
                 <div className="fields-panel">
-                  <FieldsTable layout={view.layout} bytes={view.bytes} marks={marks} selected={selected} onSelect={setSelected} />
-                  <HexView bytes={view.bytes} layout={view.layout} marks={marks} selected={selected} onSelect={setSelected} />
+                  <FieldsTable layout={fields.view.layout} bytes={fields.view.bytes} marks={fields.marks} selected={selected} onSelect={setSelected} />
+                  <HexView bytes={fields.view.bytes} layout={fields.view.layout} marks={fields.marks} selected={selected} onSelect={setSelected} />
                 </div>
               )}
             </TabPanel>

@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, GO, ROOT, failing, file, inputError, status, verify } from './helpers.ts';
+import { FIXTURES, GO, ROOT, core, failing, file, inputError, status, verify } from './helpers.ts';
+import { appraiseFiles } from '../electron/evidence/inspect.ts';
 import { makeCcel, makeTpmLog, startupLocality } from '../fixtures/lib/eventlog.mjs';
 import { openEnvelope } from '../electron/evidence/envelopes.ts';
 import { classify } from '../electron/evidence/classify.ts';
@@ -265,6 +266,9 @@ describe('TPM event log replayed to the vTPM quote\'s PCRs (synthetic firmware l
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/was not used/);
     expect(status(JSON.parse(r.stdout) as Appraisal, 'eventlog.pcr08')).toBe('pass');
+    // The console's and Batch's path (envelope + log dropped together) appraises the same.
+    const c = appraiseFiles(core, { files: [file(join(dir, 'env.json')), file(join(dir, 'binary_bios_measurements')), pki('cert_chain.pem'), pki('crl-empty.der')], testAnchors: [pki('ark.pem')], policy: { vtpm: { nonce: NONCE.toString('hex') } }, referenceTime: '2025-12-01T00:00:00Z' });
+    expect([c.appraisal.verdict, status(c.appraisal, 'eventlog.pcr08')]).toEqual(['affirming', 'pass']);
   });
 });
 

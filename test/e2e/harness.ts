@@ -148,6 +148,12 @@ export async function openInputs(scope: Page | Locator): Promise<void> {
   if (await open.isVisible()) await open.click();
 }
 
+/** Unfolds the Inspector's inputs and clears every file, ready for the next set (settings stay). */
+export async function clearInputs(scope: Locator): Promise<void> {
+  await openInputs(scope);
+  await scope.getByRole('button', { name: 'Clear' }).click();
+}
+
 /**
  * Drops files from "the desktop" onto the drop area holding the button named `button`: a real
  * browser drag (devtools Input.dispatchDragEvent with file paths), not a synthetic DOM event.

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { core, file, SNP, VECTORS } from '../helpers.ts';
-import { applySettings, openInputs, chooseFiles, HAVE_CHROMIUM, openConsole, seriousViolations, type Console } from './harness.ts';
+import { applySettings, clearInputs, openInputs, chooseFiles, HAVE_CHROMIUM, openConsole, seriousViolations, type Console } from './harness.ts';
 
 const NV = join(VECTORS, 'nvidia');
 const HAVE_NV = existsSync(join(NV, 'manifest.json'));
@@ -209,8 +209,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_NV)('Inspector with NVIDIA evidence (rea
     const dir = mkdtempSync(join(tmpdir(), 'custodian-nv-e2e-'));
     const cut = join(dir, 'cut.hex');
     writeFileSync(cut, readFileSync(nv(`${REF}/report.hex`), 'utf8').trim().slice(0, 2000));
-    await openInputs(panel());
-    await panel().getByRole('button', { name: 'Clear' }).click();
+    await clearInputs(panel());
     await chooseFiles(c.page, OPEN, [cut, nv(`${REF}/cert-chain.pem`)]);
     await expect.poll(() => panel().getByRole('alert').textContent()).toMatch(/^cut\.hex: response\.MeasurementRecord: /);
   });

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, HAVE_VECTORS, SNP, VECTORS, core, file, T0 } from '../helpers.ts';
-import { applySettings, ARTIFACTS, openInputs, chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, seriousViolations, type Console } from './harness.ts';
+import { applySettings, ARTIFACTS, clearInputs, openInputs, chooseFiles, downloadText, dropFiles, HAVE_CHROMIUM, openConsole, seriousViolations, type Console } from './harness.ts';
 import type { Page } from 'playwright-core';
 
 const fx = (...p: string[]) => join(FIXTURES, ...p);
@@ -198,8 +198,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
   });
 
   it('a policy preset chosen with the keyboard re-runs the appraisal (debug guest)', async () => {
-    await openInputs(panel());
-    await panel().getByRole('button', { name: 'Clear' }).click();
+    await clearInputs(panel());
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [fx('debug', 'report.bin'), fx('debug', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
     await chooseFiles(c.page, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
     await expect.poll(() => verdictOf(c.page).getAttribute('data-verdict')).toBe('contraindicated');
@@ -225,8 +224,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Inspector (fixtures)', () => {
   });
 
   it('files dropped on the drop area are opened like chosen ones', async () => {
-    await openInputs(panel());
-    await panel().getByRole('button', { name: 'Clear' }).click();
+    await clearInputs(panel());
     await applySettings(panel(), T0_TEXT, '');
     await dropFiles(c, 'Inspect: open evidence and endorsements…', [fx('valid', 'report.bin'), fx('valid', 'vcek.der'), fx('pki', 'cert_chain.pem'), fx('pki', 'crl-empty.der')]);
     await dropFiles(c, 'Inspect: add TEST anchor…', [fx('pki', 'ark.pem')]);
@@ -371,8 +369,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
   });
 
   it('a TDX quote with its collateral: RTMR fields map to the claimed bytes', async () => {
-    await openInputs(panel());
-    await panel().getByRole('button', { name: 'Clear' }).click();
+    await clearInputs(panel());
     await applySettings(panel(), '2025-06-15T00:00:00Z');
     const q = join(VECTORS, 'tdx', 'quotes', 'tdx_v4_b0c06f_dcapqvl.bin');
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [q, join(VECTORS, 'tdx', 'collateral', 'dcapqvl_2025-06_B0C06F.json')]);
@@ -425,8 +422,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
   });
 
   it('an Azure SEV-SNP HCL report: header → SNP report → runtime data, each nested field on its bytes', async () => {
-    await openInputs(panel());
-    await panel().getByRole('button', { name: 'Clear' }).click();
+    await clearInputs(panel());
     await applySettings(panel(), T0_TEXT);
     const h = join(SNP, 'genoa', 'azure-v3', 'hcl_report.bin');
     await chooseFiles(c.page, 'Inspect: open evidence and endorsements…', [h]);
@@ -446,8 +442,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_VECTORS)('Inspector (real vectors)', () 
   });
 
   it('a TDX HCL report beside its TD quote gets its own view: the TDREPORT with MRTD at its own offset', async () => {
-    await openInputs(panel());
-    await panel().getByRole('button', { name: 'Clear' }).click();
+    await clearInputs(panel());
     await applySettings(panel(), T0_TEXT);
     const q = join(VECTORS, 'tdx', 'quotes', 'tdx_v4_00806f05_azure_vtpm.bin');
     const h = join(VECTORS, 'tdx', 'quotes', 'azure_hcl_report_for_tdx_v4_00806f05.bin');

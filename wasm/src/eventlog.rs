@@ -373,11 +373,13 @@ impl Registers {
     fn label(&self, i: u32) -> String {
         format!("{}{i}", self.key.to_ascii_uppercase())
     }
-    fn id(&self, i: u32) -> String {
+    /// The claim key of register i: "rtmr0", or two digits where there are more than ten ("pcr07", as
+    /// Trustee's `tpm.pcr07`). Its check id is `eventlog.<name>`.
+    fn name(&self, i: u32) -> String {
         if self.count > 10 {
-            format!("eventlog.{}{i:02}", self.key)
+            format!("{}{i:02}", self.key)
         } else {
-            format!("eventlog.{}{i}", self.key)
+            format!("{}{i}", self.key)
         }
     }
     fn alg_name(&self) -> &'static str {
@@ -425,7 +427,7 @@ pub fn claims(log: &EventLog, regs: &Registers) -> Value {
         .collect();
     let replayed: Map<String, Value> = (0..regs.count)
         .filter(|i| regs.count <= 10 || log.events.iter().any(|e| e.mr == regs.first_index + i && e.event_type != EV_NO_ACTION))
-        .map(|i| (regs.id(i).trim_start_matches("eventlog.").to_string(), json!(hex::encode(log.replayed(regs.first_index + i, regs.alg)))))
+        .map(|i| (regs.name(i), json!(hex::encode(log.replayed(regs.first_index + i, regs.alg)))))
         .collect();
     json!({
         "file": log.file,
@@ -449,7 +451,7 @@ pub fn check_replay(log: &EventLog, regs: &Registers, i: u32, quoted: &[u8], lis
     let steps = log.replay(mr, regs.alg);
     let reset = log.reset_value(mr, quoted.len());
     let value = steps.last().map(|(_, v)| v.clone()).unwrap_or_else(|| reset.clone());
-    let id = regs.id(i);
+    let id = format!("eventlog.{}", regs.name(i));
     let n = steps.len();
     let of = format!("{n} event(s) of {} with {} {mr}", log.file, regs.index_name);
     if value[..] == quoted[..] {

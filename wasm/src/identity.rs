@@ -172,10 +172,10 @@ fn event_log(bytes: &[u8], name: &str) -> Result<Identity, InputError> {
     let log = crate::eventlog::EventLog::parse(bytes, name)?;
     if log.kind() == crate::eventlog::LogKind::Tpm {
         // Bound to its evidence by the vTPM quote's PCRs, which a folder search cannot use as a key.
-        crate::vtpm_log::parse(bytes, name)?;
+        let log = crate::vtpm_log::require(log)?;
         return Ok(Identity { what: format!("TPM event log ({} events)", log.events.len()), offers: Vec::new(), wants: Vec::new() });
     }
-    let log = tdx::ccel::parse(bytes, name)?;
+    let log = tdx::ccel::require(log)?;
     let rtmr0 = hex::encode(tdx::ccel::replayed(&log, 0));
     let what = format!("CC event log ({} events)", log.events.len());
     Ok(Identity { offers: vec![Offer { key: format!("ccel:{rtmr0}"), digest: sha256_hex(&[bytes]), what: what.clone(), issued: None }], what, wants: Vec::new() })

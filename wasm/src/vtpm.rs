@@ -359,7 +359,7 @@ pub fn check(quote: Option<&VtpmQuote>, hcl: Option<&HclRuntime>, log: Option<&E
         if let Some(log) = log {
             crate::vtpm_log::check(log, Err("no vTPM quote (Trustee's tpm_quote) attests the PCRs it would replay to"), list, claims);
         }
-        crate::vtpm_log::check_policy(log, &policy.event_digests.clone().unwrap_or_default(), None, list);
+        crate::vtpm_log::check_policy(log, policy.event_digests.as_deref().unwrap_or_default(), None, list);
         return;
     };
     match hcl {
@@ -386,7 +386,7 @@ pub fn check(quote: Option<&VtpmQuote>, hcl: Option<&HclRuntime>, log: Option<&E
     if let Some(log) = log {
         crate::vtpm_log::check(log, attested.as_deref().ok_or("the quote's PCR values are not attested (vtpm.quote.pcr_digest failed)"), list, claims);
     }
-    crate::vtpm_log::check_policy(log, &policy.event_digests.clone().unwrap_or_default(), attested.as_deref(), list);
+    crate::vtpm_log::check_policy(log, policy.event_digests.as_deref().unwrap_or_default(), attested.as_deref(), list);
 }
 
 #[cfg(test)]

@@ -19,10 +19,15 @@ use serde_json::{Map, Value};
 /// PCR0..23 of the SHA-256 bank (PCR index i).
 pub const PCRS: Registers = Registers { key: "pcr", index_name: "PCR index", alg: ALG_SHA256, count: 24, first_index: 0, log_name: "TPM event log", machine: "VM" };
 
-/// Parses a TPM event log ([`EventLog::parse`]) and requires it to be one: SHA-256 (0x000B) listed
-/// with 32-byte digests and not a CC event log. Errors name `file` and the field.
+/// Parses a TPM event log ([`EventLog::parse`], then [`require`]). Errors name `file` and the field.
 pub fn parse(bytes: &[u8], file: &str) -> Result<EventLog, InputError> {
-    let log = EventLog::parse(bytes, file)?;
+    require(EventLog::parse(bytes, file)?)
+}
+
+/// Requires a parsed log to be a TPM event log: SHA-256 (0x000B) listed with 32-byte digests, PCR
+/// indices 0..23, not a CC event log. Errors name the log's file and the field.
+pub fn require(log: EventLog) -> Result<EventLog, InputError> {
+    let file = log.file.as_str();
     if log.kind() == LogKind::Ccel {
         return Err(InputError::new(file, "event log", "this is a TDX CC event log (SHA-384, MR indices 1..4 = RTMR0..3): it goes with a TD quote, not with an SEV-SNP report"));
     }

@@ -15,10 +15,15 @@ use serde_json::Value;
 /// RTMR0..3: MR index i + 1, SHA-384.
 pub const RTMRS: Registers = Registers { key: "rtmr", index_name: "MR index", alg: ALG_SHA384, count: 4, first_index: 1, log_name: "CC event log", machine: "TD" };
 
-/// Parses a CC event log ([`EventLog::parse`]) and requires it to be one: SHA-384 (0x000C) listed with
-/// 48-byte digests and only CC MR indices 0..4. Errors name `file` and the field.
+/// Parses a CC event log ([`EventLog::parse`], then [`require`]). Errors name `file` and the field.
 pub fn parse(bytes: &[u8], file: &str) -> Result<EventLog, InputError> {
-    let log = EventLog::parse(bytes, file)?;
+    require(EventLog::parse(bytes, file)?)
+}
+
+/// Requires a parsed log to be a CC event log: SHA-384 (0x000C) listed with 48-byte digests and only
+/// CC MR indices 0..4. Errors name the log's file and the field.
+pub fn require(log: EventLog) -> Result<EventLog, InputError> {
+    let file = log.file.as_str();
     if log.digest_size(ALG_SHA384) != Some(48) {
         return Err(InputError::new(file, "event 0.digestSizes", "the Spec ID event does not list SHA-384 (0x000C) with 48-byte digests: not a TDX CC event log"));
     }

@@ -123,17 +123,14 @@ impl Collateral {
         }
         if super::ccel::looks_like_event_log(bytes) || bytes.starts_with(b"CCEL") {
             let log = super::ccel::EventLog::parse(bytes, name)?;
-            let (slot, what) = match log.kind() {
-                crate::eventlog::LogKind::Ccel => (&mut self.event_log, "CC event log"),
-                crate::eventlog::LogKind::Tpm => (&mut self.tpm_log, "TPM event log"),
+            let (slot, what, log) = match log.kind() {
+                crate::eventlog::LogKind::Ccel => (&mut self.event_log, "CC event log", super::ccel::require(log)?),
+                crate::eventlog::LogKind::Tpm => (&mut self.tpm_log, "TPM event log", crate::vtpm_log::require(log)?),
             };
             if let Some(first) = slot {
                 return Err(InputError::new(name, "event log", format!("a second {what} (the first was {}); pass one per quote", first.file)));
             }
-            *slot = Some(match log.kind() {
-                crate::eventlog::LogKind::Ccel => super::ccel::parse(bytes, name)?,
-                crate::eventlog::LogKind::Tpm => crate::vtpm_log::parse(bytes, name)?,
-            });
+            *slot = Some(log);
             return Ok(());
         }
         if crate::vtpm::looks_like_quote(bytes) {
